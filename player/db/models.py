@@ -1,0 +1,87 @@
+"""Typed SQLAlchemy 2.0 models: tracks, listening sessions, plays and their events.
+
+History is append-only: plays and play events are only ever inserted. A track whose file
+vanished keeps its row (``available`` is cleared) so every play keeps pointing at it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Segue table."""
+
+
+class Track(Base):
+    """One audio file of the library (kept when the file disappears)."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String, unique=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    mtime: Mapped[float] = mapped_column(Float, default=0.0)
+    title: Mapped[str] = mapped_column(String, default="")
+    artist: Mapped[str] = mapped_column(String, default="")
+    album_artist: Mapped[str] = mapped_column(String, default="")
+    album: Mapped[str] = mapped_column(String, default="")
+    track_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    disc_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    genre: Mapped[str] = mapped_column(String, default="")
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    codec: Mapped[str] = mapped_column(String, default="")
+    has_embedded_cover: Mapped[bool] = mapped_column(Boolean, default=False)
+    cover_path: Mapped[str | None] = mapped_column(String, nullable=True)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_tracks_match", "title", "artist", "duration_ms"),)
+
+
+class ListeningSession(Base):
+    """A run of listening; a new one starts after a gap or when the app starts."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[float] = mapped_column(Float)
+    last_activity_at: Mapped[float] = mapped_column(Float)
+    closed_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+
+    plays: Mapped[list[Play]] = relationship(back_populates="session", order_by="Play.id")
+
+
+class Play(Base):
+    """One play of one track; its outcome is given by its events."""
+
+    __tablename__ = "plays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"), index=True)
+    origin: Mapped[str] = mapped_column(String)  # user | queue | radio
+    started_at: Mapped[float] = mapped_column(Float)
+
+    session: Mapped[ListeningSession] = relationship(back_populates="plays")
+    events: Mapped[list[PlayEvent]] = relationship(order_by="PlayEvent.id")
+
+
+class PlayEvent(Base):
+    """Something that happened during a play: started, position, finished, skipped, failed.
+
+    ``played_ms`` is the raw time actually heard (seeks excluded), kept so the skip threshold can
+    be redefined later; ``position_ms`` is where playback stood.
+    """
+
+    __tablename__ = "play_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    play_id: Mapped[int] = mapped_column(ForeignKey("plays.id"), index=True)
+    kind: Mapped[str] = mapped_column(String)
+    at: Mapped[float] = mapped_column(Float)
+    position_ms: Mapped[int] = mapped_column(Integer, default=0)
+    played_ms: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String, default="")
