@@ -6,12 +6,54 @@ vanished keeps its row (``available`` is cleared) so every play keeps pointing a
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+import os
+from typing import Any
+
+from sqlalchemy import Boolean, Dialect, Float, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so later batch migrations (SQLite table copies) can find them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class PathString(TypeDecorator[str]):
+    """A file path as ``str``; names that are not valid UTF-8 are stored as their raw bytes.
+
+    Python gives such names as ``str`` with lone surrogates (``os.fsdecode``), which SQLite cannot
+    store as text. They are written as a BLOB of ``os.fsencode(path)`` and read back through
+    ``os.fsdecode``, so the path round-trips exactly and still opens the file.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Store valid UTF-8 as text, anything else as the raw file-system bytes."""
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return os.fsencode(value)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        """Turn raw bytes back into the ``str`` Python uses for that file name."""
+        if isinstance(value, bytes):
+            return os.fsdecode(value)
+        return value
 
 
 class Base(DeclarativeBase):
     """Declarative base of every Segue table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Track(Base):
@@ -20,7 +62,7 @@ class Track(Base):
     __tablename__ = "tracks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(String, unique=True)
+    path: Mapped[str] = mapped_column(PathString, unique=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     mtime: Mapped[float] = mapped_column(Float, default=0.0)
     title: Mapped[str] = mapped_column(String, default="")
@@ -34,7 +76,7 @@ class Track(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     codec: Mapped[str] = mapped_column(String, default="")
     has_embedded_cover: Mapped[bool] = mapped_column(Boolean, default=False)
-    cover_path: Mapped[str | None] = mapped_column(String, nullable=True)
+    cover_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
 

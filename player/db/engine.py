@@ -1,0 +1,209 @@
+"""Opening the library database: pragmas, Alembic migrations, backups and corrupt-file recovery."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = "player.db:migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened; the message is written for a human."""
+
+
+class Database:
+    """An open library database: hands out one SQLAlchemy session per unit of work.
+
+    Attributes:
+        path: The database file.
+        notice: Set when something was repaired while opening (e.g. a corrupt file moved aside).
+        engine: The SQLAlchemy engine (for bulk Core statements, e.g. the scanner).
+    """
+
+    def __init__(self, path: Path, engine: Engine, notice: str | None = None) -> None:
+        self.path = path
+        self.engine = engine
+        self.notice = notice
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """Return a new session; use ``with db.session() as s, s.begin():``."""
+        return self._sessions()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    """Build the Alembic configuration in code (no alembic.ini is shipped)."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of Segue knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def open_database(path: Path) -> Database:
+    """Open ``path``, creating or upgrading it to the newest schema.
+
+    A corrupt file is moved aside as ``<name>.corrupt-YYYYmmdd-HHMMSS`` (never overwritten) and a
+    fresh database is created; ``Database.notice`` says so. Before an upgrade the file is copied to
+    ``<name>.bak-YYYYmmdd-HHMMSS``.
+
+    Raises:
+        DatabaseError: The file comes from a newer Segue or is not a Segue database; it is left
+            untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    notice: str | None = None
+    state, version = _inspect(path)
+    if state == "corrupt":
+        moved = _move_aside(path, "corrupt")
+        notice = (
+            f"{path.name} was corrupt or unreadable ({version}); it was moved to {moved.name} "
+            "and a new, empty library was created"
+        )
+        log.error("%s", notice)
+        version = None
+    elif state == "foreign":
+        raise DatabaseError(
+            f"{path} is an SQLite file but not a Segue library; it was left untouched. "
+            "Move it away or choose another folder with --data-dir."
+        )
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    if version is not None and version != head:
+        try:
+            script.get_revision(version)
+        except CommandError:
+            raise DatabaseError(
+                f"{path} was written by a newer version of Segue (schema {version}; this version "
+                f"knows up to {head}). The file was left untouched: update Segue, or choose "
+                "another folder with --data-dir."
+            ) from None
+        backup = _backup(path)
+        log.info("Upgrading %s from schema %s to %s (copy kept at %s)", path, version, head, backup)
+    engine = _make_engine(path)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except Exception:
+        engine.dispose()
+        raise
+    return Database(path, engine, notice)
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # WAL + NORMAL survives a killed process; only a power cut may lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def _inspect(path: Path) -> tuple[str, str | None]:
+    """Classify the file without writing to it: ("new"|"ours"|"foreign"|"corrupt", detail).
+
+    For "ours" the detail is the schema revision, for "corrupt" the SQLite error.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return "new", None
+    uri = "file:" + urllib.request.pathname2url(str(path)) + "?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        return "corrupt", str(error)
+    try:
+        check = connection.execute("PRAGMA quick_check").fetchall()
+        if check != [("ok",)]:
+            return "corrupt", "; ".join(str(row[0]) for row in check[:3])
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if not tables:
+            return "new", None
+        if "alembic_version" not in tables:
+            return "foreign", None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return "ours", (row[0] if row else None)
+    except sqlite3.DatabaseError as error:
+        return "corrupt", str(error)
+    finally:
+        connection.close()
+
+
+def _free_name(path: Path, tag: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.{tag}-{stamp}")
+    counter = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.{tag}-{stamp}-{counter}")
+        counter += 1
+    return candidate
+
+
+def _move_aside(path: Path, tag: str) -> Path:
+    """Rename the database (and its WAL/SHM companions) to a free, timestamped name."""
+    target = _free_name(path, tag)
+    path.rename(target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    return target
+
+
+def _backup(path: Path) -> Path:
+    """Copy the database (WAL content included) next to it before an upgrade."""
+    target = _free_name(path, "bak")
+    source = sqlite3.connect(path)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    except sqlite3.Error:
+        log.warning("SQLite backup of %s failed; copying the file instead", path, exc_info=True)
+        shutil.copy2(path, target)
+    finally:
+        source.close()
+    return target

@@ -1,0 +1,320 @@
+"""Append-only listening history: plays, their events, and sessions split by gaps.
+
+A play's outcome is its terminal event (``finished``, ``skipped`` or ``failed``). A play that never
+got one (the app crashed or was killed while it played) counts as **skipped** with the last
+``played_ms`` it recorded (from its ``position`` events); a failed play is never a skip.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from player.db.engine import Database
+from player.db.models import ListeningSession, Play, PlayEvent, Track
+from player.plugin_api import Origin, Outcome, PlayRecord, SessionRecord
+
+log = logging.getLogger(__name__)
+
+STARTED = "started"
+POSITION = "position"
+TERMINAL = frozenset(o.value for o in Outcome)
+
+
+@dataclass(frozen=True)
+class HistoryStats:
+    """Counts for ``segue stats``; a play with no terminal event in a closed session is skipped."""
+
+    tracks: int
+    available: int
+    plays: int
+    finished: int
+    skipped: int
+    failed: int
+    sessions: int
+
+
+class History:
+    """Records plays and groups them into listening sessions.
+
+    Args:
+        db: The library database.
+        clock: Returns the current time in seconds since the epoch (injected in tests).
+        session_gap_s: Silence after which the next play opens a new session.
+        on_session_closed: Called with each session this object closes.
+        position_interval_s: ``play_position`` calls closer together than this (per play) are
+            not stored, so a caller may report often without bloating the history.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], float] = time.time,
+        session_gap_s: float = 1800.0,
+        on_session_closed: Callable[[SessionRecord], None] | None = None,
+        position_interval_s: float = 5.0,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._gap = session_gap_s
+        self._on_closed = on_session_closed
+        self._position_interval = position_interval_s
+        self._last_position_at: dict[int, float] = {}
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def start_app_session(self) -> None:
+        """Close every session left open (a crash or the last run); the next play opens a new one.
+
+        Sessions are closed at their last activity.
+        """
+        with self._db.session() as s, s.begin():
+            stale = s.scalars(
+                select(ListeningSession).where(ListeningSession.closed_at.is_(None))
+            ).all()
+            for open_session in stale:
+                open_session.closed_at = open_session.last_activity_at
+            ids = [o.id for o in stale]
+        if ids:
+            log.info("Closed %d listening session(s) left open by the last run", len(ids))
+        self._notify(ids)
+
+    def play_started(self, track_id: int, origin: Origin) -> int:
+        """Record that a track started; returns the new play's id.
+
+        A gap longer than ``session_gap_s`` since the last activity closes the open session first.
+        """
+        now = self._clock()
+        closed: list[int] = []
+        with self._db.session() as s, s.begin():
+            current = self._open_session(s)
+            if current is not None and now - current.last_activity_at > self._gap:
+                current.closed_at = current.last_activity_at
+                closed.append(current.id)
+                current = None
+            if current is None:
+                current = ListeningSession(started_at=now, last_activity_at=now)
+                s.add(current)
+                s.flush()
+            current.last_activity_at = now
+            play = Play(
+                session_id=current.id,
+                track_id=track_id,
+                origin=Origin(origin).value,
+                started_at=now,
+            )
+            s.add(play)
+            s.flush()
+            s.add(PlayEvent(play_id=play.id, kind=STARTED, at=now, position_ms=0, played_ms=0))
+            play_id = play.id
+        self._notify(closed)
+        return play_id
+
+    def play_position(self, play_id: int, position_ms: int, played_ms: int) -> None:
+        """Note where a play stands, so a crash still leaves its ``played_ms`` (throttled)."""
+        now = self._clock()
+        last = self._last_position_at.get(play_id)
+        if last is not None and now - last < self._position_interval:
+            return
+        self._last_position_at[play_id] = now
+        with self._db.session() as s, s.begin():
+            if self._terminal_kind(s, play_id) is not None:
+                return
+            s.add(
+                PlayEvent(
+                    play_id=play_id,
+                    kind=POSITION,
+                    at=now,
+                    position_ms=position_ms,
+                    played_ms=played_ms,
+                )
+            )
+            self._touch(s, play_id, now)
+
+    def play_ended(
+        self,
+        play_id: int,
+        outcome: Outcome,
+        *,
+        position_ms: int,
+        played_ms: int,
+        message: str = "",
+    ) -> None:
+        """Record how a play ended; a second end for the same play is logged and ignored."""
+        now = self._clock()
+        self._last_position_at.pop(play_id, None)
+        with self._db.session() as s, s.begin():
+            already = self._terminal_kind(s, play_id)
+            if already is not None:
+                log.warning("Play %d already ended as %s; ignoring %s", play_id, already, outcome)
+                return
+            s.add(
+                PlayEvent(
+                    play_id=play_id,
+                    kind=Outcome(outcome).value,
+                    at=now,
+                    position_ms=position_ms,
+                    played_ms=played_ms,
+                    message=message,
+                )
+            )
+            self._touch(s, play_id, now)
+
+    def close_session(self) -> SessionRecord | None:
+        """Close the open session now (e.g. on quit); returns it, or ``None`` if none was open."""
+        now = self._clock()
+        with self._db.session() as s, s.begin():
+            current = self._open_session(s)
+            if current is None:
+                return None
+            current.closed_at = max(now, current.last_activity_at)
+            closed_id = current.id
+        records = self._records([closed_id])
+        if self._on_closed is not None:
+            for record in records:
+                self._on_closed(record)
+        return records[0] if records else None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def closed_sessions_since(self, cursor: int = 0) -> list[SessionRecord]:
+        """Closed sessions with an id above ``cursor``, oldest first, as plain records."""
+        with self._db.session() as s:
+            ids = list(
+                s.scalars(
+                    select(ListeningSession.id)
+                    .where(ListeningSession.id > cursor, ListeningSession.closed_at.is_not(None))
+                    .order_by(ListeningSession.id)
+                )
+            )
+        return self._records(ids)
+
+    def recent_track_ids(self, n: int) -> list[int]:
+        """The track ids of the last ``n`` plays started, newest first."""
+        with self._db.session() as s:
+            return list(s.scalars(select(Play.track_id).order_by(Play.id.desc()).limit(n)))
+
+    def stats(self) -> HistoryStats:
+        """Count tracks, plays by outcome and sessions."""
+        with self._db.session() as s:
+            tracks = s.scalar(select(func.count(Track.id))) or 0
+            available = s.scalar(select(func.count(Track.id)).where(Track.available)) or 0
+            plays = s.scalar(select(func.count(Play.id))) or 0
+            sessions = s.scalar(select(func.count(ListeningSession.id))) or 0
+            by_kind = dict(
+                s.execute(
+                    select(PlayEvent.kind, func.count(PlayEvent.id))
+                    .where(PlayEvent.kind.in_(TERMINAL))
+                    .group_by(PlayEvent.kind)
+                ).tuples()
+            )
+            terminal = select(PlayEvent.play_id).where(PlayEvent.kind.in_(TERMINAL))
+            unfinished = (
+                s.scalar(
+                    select(func.count(Play.id))
+                    .join(ListeningSession, ListeningSession.id == Play.session_id)
+                    .where(ListeningSession.closed_at.is_not(None), Play.id.not_in(terminal))
+                )
+                or 0
+            )
+        return HistoryStats(
+            tracks=tracks,
+            available=available,
+            plays=plays,
+            finished=by_kind.get(Outcome.FINISHED.value, 0),
+            skipped=by_kind.get(Outcome.SKIPPED.value, 0) + unfinished,
+            failed=by_kind.get(Outcome.FAILED.value, 0),
+            sessions=sessions,
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _open_session(s: Session) -> ListeningSession | None:
+        return s.scalars(
+            select(ListeningSession)
+            .where(ListeningSession.closed_at.is_(None))
+            .order_by(ListeningSession.id.desc())
+            .limit(1)
+        ).first()
+
+    @staticmethod
+    def _terminal_kind(s: Session, play_id: int) -> str | None:
+        return s.scalars(
+            select(PlayEvent.kind).where(PlayEvent.play_id == play_id, PlayEvent.kind.in_(TERMINAL))
+        ).first()
+
+    @staticmethod
+    def _touch(s: Session, play_id: int, now: float) -> None:
+        session_id = select(Play.session_id).where(Play.id == play_id).scalar_subquery()
+        s.execute(
+            update(ListeningSession)
+            .where(ListeningSession.id == session_id, ListeningSession.closed_at.is_(None))
+            .values(last_activity_at=func.max(ListeningSession.last_activity_at, now))
+        )
+
+    def _notify(self, session_ids: list[int]) -> None:
+        if self._on_closed is None or not session_ids:
+            return
+        for record in self._records(session_ids):
+            self._on_closed(record)
+
+    def _records(self, session_ids: list[int]) -> list[SessionRecord]:
+        """Build plain records for the given sessions (three queries, whatever their number)."""
+        if not session_ids:
+            return []
+        with self._db.session() as s:
+            sessions = s.scalars(
+                select(ListeningSession)
+                .where(ListeningSession.id.in_(session_ids))
+                .order_by(ListeningSession.id)
+            ).all()
+            plays = s.execute(
+                select(Play, Track.duration_ms)
+                .join(Track, Track.id == Play.track_id)
+                .where(Play.session_id.in_(session_ids))
+                .order_by(Play.id)
+            ).all()
+            events = s.execute(
+                select(PlayEvent.play_id, PlayEvent.kind, PlayEvent.played_ms)
+                .join(Play, Play.id == PlayEvent.play_id)
+                .where(Play.session_id.in_(session_ids))
+                .order_by(PlayEvent.id)
+            ).all()
+        outcome: dict[int, Outcome] = {}
+        played: dict[int, int] = {}
+        for play_id, kind, played_ms in events:
+            if play_id in outcome:
+                continue
+            if kind in TERMINAL:
+                outcome[play_id] = Outcome(kind)
+                played[play_id] = played_ms
+            else:
+                played[play_id] = max(played.get(play_id, 0), played_ms)
+        by_session: dict[int, list[PlayRecord]] = {sid: [] for sid in session_ids}
+        for play, duration_ms in plays:
+            by_session[play.session_id].append(
+                PlayRecord(
+                    track_id=play.track_id,
+                    outcome=outcome.get(play.id, Outcome.SKIPPED),
+                    played_ms=played.get(play.id, 0),
+                    origin=Origin(play.origin),
+                    started_at=play.started_at,
+                    duration_ms=duration_ms,
+                )
+            )
+        return [
+            SessionRecord(
+                session_id=x.id,
+                started_at=x.started_at,
+                ended_at=x.closed_at,
+                plays=tuple(by_session[x.id]),
+            )
+            for x in sessions
+        ]

@@ -1,0 +1,114 @@
+"""Reading the library for views and plugins: plain track rows, no ORM objects leave here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select, update
+
+from player import plugin_api
+from player.db.engine import Database
+from player.db.models import Play, PlayEvent, Track
+from player.plugin_api import Outcome
+
+
+@dataclass(frozen=True)
+class TrackRow:
+    """One track as the library view shows it (``play_count`` counts finished plays)."""
+
+    id: int
+    path: str
+    title: str
+    artist: str
+    album_artist: str
+    album: str
+    track_number: int | None
+    disc_number: int | None
+    genre: str
+    year: int | None
+    duration_ms: int | None
+    codec: str
+    available: bool
+    play_count: int
+    has_embedded_cover: bool
+    cover_path: str | None
+
+
+def _finished_counts() -> Select[int, int]:
+    return (
+        select(Play.track_id, func.count(PlayEvent.id).label("n"))
+        .join(PlayEvent, PlayEvent.play_id == Play.id)
+        .where(PlayEvent.kind == Outcome.FINISHED.value)
+        .group_by(Play.track_id)
+    )
+
+
+def _rows_query() -> Select[Track, int]:
+    counts = _finished_counts().subquery()
+    return (
+        select(Track, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.track_id == Track.id)
+        .order_by(Track.id)
+    )
+
+
+def _to_row(track: Track, play_count: int) -> TrackRow:
+    return TrackRow(
+        id=track.id,
+        path=track.path,
+        title=track.title,
+        artist=track.artist,
+        album_artist=track.album_artist,
+        album=track.album,
+        track_number=track.track_number,
+        disc_number=track.disc_number,
+        genre=track.genre,
+        year=track.year,
+        duration_ms=track.duration_ms,
+        codec=track.codec,
+        available=bool(track.available),
+        play_count=int(play_count),
+        has_embedded_cover=bool(track.has_embedded_cover),
+        cover_path=track.cover_path,
+    )
+
+
+def load_track_rows(db: Database) -> list[TrackRow]:
+    """Return every track (unavailable ones included), ordered by id, with finished-play counts."""
+    with db.session() as session:
+        return [_to_row(track, n) for track, n in session.execute(_rows_query())]
+
+
+def get_track(db: Database, track_id: int) -> TrackRow | None:
+    """Return one track, or ``None`` if no track has that id."""
+    with db.session() as session:
+        found = session.execute(_rows_query().where(Track.id == track_id)).first()
+        return _to_row(found[0], found[1]) if found else None
+
+
+def track_infos(db: Database) -> list[plugin_api.TrackInfo]:
+    """Return every track as the plugin API's plain ``TrackInfo`` records, ordered by id."""
+    with db.session() as session:
+        return [
+            plugin_api.TrackInfo(
+                track_id=t.id,
+                path=t.path,
+                title=t.title,
+                artist=t.artist,
+                album_artist=t.album_artist,
+                album=t.album,
+                track_number=t.track_number,
+                disc_number=t.disc_number,
+                genre=t.genre,
+                year=t.year,
+                duration_ms=t.duration_ms,
+                available=bool(t.available),
+            )
+            for t in session.scalars(select(Track).order_by(Track.id))
+        ]
+
+
+def mark_unavailable(db: Database, track_id: int) -> None:
+    """Flag a track whose file playback could not find; the next scan restores it if it returns."""
+    with db.session() as session, session.begin():
+        session.execute(update(Track).where(Track.id == track_id).values(available=False))

@@ -1,0 +1,76 @@
+"""Where Segue keeps its files: data (database, models), cache (covers) and state (logs)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "segue"
+DATA_DIR_ENV = "SEGUE_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The three folders Segue writes to, and the files inside them.
+
+    Attributes:
+        data_dir: Database and model files.
+        cache_dir: Things that can be rebuilt (cover thumbnails).
+        state_dir: Logs.
+    """
+
+    data_dir: Path
+    cache_dir: Path
+    state_dir: Path
+
+    @property
+    def db_path(self) -> Path:
+        """The library and history database."""
+        return self.data_dir / "library.db"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where plugins keep model weights."""
+        return self.data_dir / "models"
+
+    @property
+    def covers_dir(self) -> Path:
+        """Cached cover thumbnails."""
+        return self.cache_dir / "covers"
+
+    @property
+    def log_dir(self) -> Path:
+        """Log files."""
+        return self.state_dir / "logs"
+
+    @classmethod
+    def resolve(cls, data_dir: str | Path | None = None) -> AppPaths:
+        """Pick the folders: ``data_dir`` beats ``$SEGUE_DATA_DIR`` beats the platform defaults.
+
+        With an override, the cache and state folders live inside it (``DIR/cache``,
+        ``DIR/state``), so one folder holds a whole, separate library.
+        """
+        chosen = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV) or None
+        if chosen is not None:
+            root = Path(chosen).expanduser().absolute()
+            return cls(data_dir=root, cache_dir=root / "cache", state_dir=root / "state")
+        return cls(
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME)),
+            state_dir=Path(platformdirs.user_state_dir(APP_NAME)),
+        )
+
+    def ensure(self) -> None:
+        """Create every folder (and its parents) that does not exist yet."""
+        for folder in (
+            self.data_dir,
+            self.cache_dir,
+            self.state_dir,
+            self.models_dir,
+            self.covers_dir,
+            self.log_dir,
+        ):
+            folder.mkdir(parents=True, exist_ok=True)
