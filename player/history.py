@@ -207,13 +207,14 @@ class History:
             available = s.scalar(select(func.count(Track.id)).where(Track.available)) or 0
             plays = s.scalar(select(func.count(Play.id))) or 0
             sessions = s.scalar(select(func.count(ListeningSession.id))) or 0
-            by_kind = dict(
-                s.execute(
+            by_kind: dict[str, int] = {
+                kind: n
+                for kind, n in s.execute(
                     select(PlayEvent.kind, func.count(PlayEvent.id))
                     .where(PlayEvent.kind.in_(TERMINAL))
                     .group_by(PlayEvent.kind)
-                ).tuples()
-            )
+                )
+            }
             terminal = select(PlayEvent.play_id).where(PlayEvent.kind.in_(TERMINAL))
             unfinished = (
                 s.scalar(

@@ -1,0 +1,112 @@
+"""The database opens, migrates, recovers from corruption and refuses newer schemas."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from player.db.engine import Database, DatabaseError, head_revision, open_database
+from player.db.models import Base, Track
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_pragmas_and_revision(db: Database) -> None:
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == head_revision()
+    assert db.notice is None
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    db = open_database(path)
+    with db.session() as s, s.begin():
+        s.add(Track(path="/m/a.mp3", title="A", artist="B"))
+    db.close()
+    db = open_database(path)
+    with db.session() as s:
+        assert s.scalars(select(Track.title)).all() == ["A"]
+    db.close()
+    assert not list(tmp_path.glob("library.db.bak-*"))  # nothing to upgrade, nothing copied
+
+
+def test_non_utf8_path_round_trips(db: Database) -> None:
+    odd = "/music/" + b"caf\xe9.mp3".decode("utf-8", "surrogateescape")
+    with db.session() as s, s.begin():
+        s.add(Track(path=odd, title="x", artist="y"))
+    with db.session() as s:
+        assert s.scalars(select(Track.path)).one() == odd
+
+
+def test_corrupt_database_is_moved_aside_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    garbage = b"this is not an sqlite file" * 100
+    path.write_bytes(garbage)
+    db = open_database(path)
+    assert db.notice is not None and "corrupt" in db.notice
+    moved = list(tmp_path.glob("library.db.corrupt-*"))
+    assert len(moved) == 1 and moved[0].read_bytes() == garbage
+    assert moved[0].name in db.notice
+    db.close()
+    # A second corrupt file in the same second gets its own name: the first is not overwritten.
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    path.write_bytes(b"garbage again" * 100)
+    open_database(path).close()
+    kept = sorted(p.read_bytes() for p in tmp_path.glob("library.db.corrupt-*"))
+    assert kept == sorted([garbage, b"garbage again" * 100])
+
+
+def test_truncated_database_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    db = open_database(path)
+    with db.session() as s, s.begin():
+        s.add_all(Track(path=f"/m/{i}.mp3", title="t" * 200, artist="a") for i in range(500))
+    db.close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    db = open_database(path)
+    assert db.notice is not None
+    with db.session() as s:
+        assert s.scalars(select(Track)).all() == []
+    db.close()
+
+
+def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        raw.commit()
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="newer version of Segue"):
+        open_database(path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("library.db.corrupt-*"))
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE other (x)")
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="not a Segue library"):
+        open_database(path)
+    assert path.read_bytes() == before

@@ -1,0 +1,117 @@
+"""Listening history: append-only plays, outcomes, sessions split by gaps, plain records."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from player.db.engine import Database
+from player.db.models import PlayEvent, Track
+from player.history import History
+from player.plugin_api import Origin, Outcome, SessionRecord
+
+
+class Clock:
+    """A hand-moved clock."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def add_tracks(db: Database, n: int) -> list[int]:
+    with db.session() as s, s.begin():
+        tracks = [Track(path=f"/m/{i}.mp3", title=f"T{i}", artist="A", duration_ms=200_000)
+                  for i in range(n)]  # fmt: skip
+        s.add_all(tracks)
+        s.flush()
+        return [t.id for t in tracks]
+
+
+def test_outcomes_and_origins_come_back_as_plain_records(db: Database) -> None:
+    a, b, c = add_tracks(db, 3)
+    clock = Clock()
+    history = History(db, clock=clock)
+    history.start_app_session()
+    p1 = history.play_started(a, Origin.USER)
+    clock.now += 200
+    history.play_ended(p1, Outcome.FINISHED, position_ms=200_000, played_ms=199_000)
+    p2 = history.play_started(b, Origin.RADIO)
+    clock.now += 10
+    history.play_ended(p2, Outcome.SKIPPED, position_ms=9_000, played_ms=8_500)
+    p3 = history.play_started(c, Origin.QUEUE)
+    history.play_ended(p3, Outcome.FAILED, position_ms=0, played_ms=0, message="no such file")
+    assert history.closed_sessions_since() == []
+    record = history.close_session()
+    assert isinstance(record, SessionRecord)
+    assert [(p.track_id, p.outcome, p.played_ms, p.origin) for p in record.plays] == [
+        (a, Outcome.FINISHED, 199_000, Origin.USER),
+        (b, Outcome.SKIPPED, 8_500, Origin.RADIO),
+        (c, Outcome.FAILED, 0, Origin.QUEUE),
+    ]
+    assert record.plays[0].duration_ms == 200_000
+    assert history.closed_sessions_since() == [record]
+    assert history.closed_sessions_since(record.session_id) == []
+    stats = history.stats()
+    assert (stats.plays, stats.finished, stats.skipped, stats.failed, stats.sessions) == (
+        3, 1, 1, 1, 1,
+    )  # fmt: skip
+    assert history.recent_track_ids(2) == [c, b]
+
+
+def test_gap_opens_a_new_session_and_reports_the_closed_one(db: Database) -> None:
+    (a,) = add_tracks(db, 1)
+    clock = Clock()
+    closed: list[SessionRecord] = []
+    history = History(db, clock=clock, session_gap_s=600, on_session_closed=closed.append)
+    p1 = history.play_started(a, Origin.USER)
+    clock.now += 100
+    history.play_ended(p1, Outcome.FINISHED, position_ms=100_000, played_ms=100_000)
+    clock.now += 599  # within the gap: same session
+    history.play_started(a, Origin.USER)
+    assert closed == []
+    clock.now += 601
+    history.play_started(a, Origin.USER)
+    assert len(closed) == 1 and len(closed[0].plays) == 2
+    assert closed[0].ended_at == 1_000_000.0 + 100 + 599  # closed at its last activity
+    sessions = history.closed_sessions_since()
+    assert [s.session_id for s in sessions] == [closed[0].session_id]
+
+
+def test_crash_leaves_an_unfinished_play_counted_as_skipped(db: Database) -> None:
+    (a,) = add_tracks(db, 1)
+    clock = Clock()
+    history = History(db, clock=clock, position_interval_s=5)
+    play = history.play_started(a, Origin.RADIO)
+    for second in range(1, 31):
+        clock.now += 1
+        history.play_position(play, second * 1000, second * 1000)
+    # The process dies here; the next run closes what was left open.
+    closed: list[SessionRecord] = []
+    History(db, clock=clock, on_session_closed=closed.append).start_app_session()
+    assert len(closed) == 1
+    (record,) = closed[0].plays
+    assert record.outcome is Outcome.SKIPPED
+    assert 25_000 <= record.played_ms <= 30_000
+    with db.session() as s:  # position reports were throttled, not stored every second
+        assert (s.scalar(select(func.count(PlayEvent.id))) or 0) <= 8
+    assert History(db).stats().skipped == 1
+
+
+def test_a_play_ends_once_and_history_is_append_only(db: Database) -> None:
+    (a,) = add_tracks(db, 1)
+    history = History(db, clock=Clock())
+    play = history.play_started(a, Origin.USER)
+    history.play_ended(play, Outcome.FAILED, position_ms=0, played_ms=0, message="boom")
+    history.play_ended(play, Outcome.SKIPPED, position_ms=0, played_ms=0)
+    history.close_session()
+    (session,) = history.closed_sessions_since()
+    assert session.plays[0].outcome is Outcome.FAILED  # failed is never turned into a skip
+    with db.session() as s:
+        kinds = s.scalars(select(PlayEvent.kind).order_by(PlayEvent.id)).all()
+    assert kinds == ["started", "failed"]
+
+
+def test_close_without_open_session_returns_none(db: Database) -> None:
+    assert History(db).close_session() is None
