@@ -1,0 +1,157 @@
+"""The ``segue`` command: the player window, or headless ``scan`` and ``stats``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from player.db.engine import Database, DatabaseError, open_database
+from player.history import History
+from player.logs import setup_logging
+from player.paths import AppPaths
+from player.scanner import ScanProgress, ScanReport, scan
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; ``--data-dir`` and ``--debug`` work before or after a subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="keep database, cache and logs in DIR (default: $SEGUE_DATA_DIR or the platform's)",
+    )
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="segue", description="A music player whose radio learns how you listen.",
+        parents=[common],
+    )  # fmt: skip
+    parser.add_argument(
+        "--music-dir", action="append", default=[], type=Path, metavar="DIR",
+        help="music folder to scan on start (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--radio", action="store_true", help="start the radio at once")
+    commands = parser.add_subparsers(dest="command")
+    scan_parser = commands.add_parser("scan", parents=[common], help="scan music folders")
+    scan_parser.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    commands.add_parser("stats", parents=[common], help="print library and history counts")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``segue``; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    paths = AppPaths.resolve(getattr(args, "data_dir", None))
+    debug = bool(getattr(args, "debug", False))
+    try:
+        paths.ensure()
+    except OSError as error:
+        print(f"segue: cannot create data folders under {paths.data_dir}: {error}", file=sys.stderr)
+        return 2
+    if args.command is None:
+        setup_logging(paths, debug=debug)
+        return _run_window(paths, args.music_dir, debug=debug, radio=args.radio)
+    setup_logging(paths, debug=debug, console_level=logging.ERROR)
+    try:
+        db = open_database(paths.db_path)
+    except DatabaseError as error:
+        print(f"segue: {error}", file=sys.stderr)
+        return 2
+    try:
+        if db.notice:
+            print(f"Note: {db.notice}", file=sys.stderr)
+        if args.command == "scan":
+            return _scan(db, args.folders)
+        return _stats(db)
+    finally:
+        db.close()
+
+
+def _run_window(paths: AppPaths, music_dirs: list[Path], *, debug: bool, radio: bool) -> int:
+    try:
+        from player.app import run_app  # lazy: headless commands never load Qt
+    except ImportError as error:
+        if error.name not in ("player.app", "PySide6"):
+            raise
+        print(
+            f"segue: the player window is not available ({error}). "
+            "Headless commands still work: `segue scan DIR...`, `segue stats`.",
+            file=sys.stderr,
+        )
+        return 1
+    result: int = run_app(paths, music_dirs=music_dirs, debug=debug, radio=radio)
+    return result
+
+
+def _scan(db: Database, folders: list[Path]) -> int:
+    interrupted: list[bool] = []
+
+    def on_interrupt(_signum: int, _frame: FrameType | None) -> None:
+        interrupted.append(True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    show = ScanProgressPrinter() if sys.stderr.isatty() else None
+    try:
+        report = scan(db, folders, progress=show, should_stop=lambda: bool(interrupted))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if show is not None:
+            print(file=sys.stderr)
+    _print_report(report)
+    return 1 if report.cancelled else 0
+
+
+class ScanProgressPrinter:
+    """Rewrites one status line on stderr, at most twice a second."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def __call__(self, progress: ScanProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.5 and progress.done != progress.total:
+            return
+        self._last = now
+        if progress.total == 0:
+            text = f"Listing folders: {progress.done} files found"
+        else:
+            text = f"Reading files: {progress.done}/{progress.total}"
+        print(f"\r{text:<60}", end="", file=sys.stderr, flush=True)
+
+
+def _print_report(report: ScanReport) -> None:
+    print(f"added:     {report.added}")
+    print(f"updated:   {report.updated}")
+    print(f"unchanged: {report.unchanged}")
+    print(f"moved:     {report.moved}")
+    print(f"missing:   {report.missing}")
+    print(f"restored:  {report.restored}")
+    print(f"failed:    {len(report.failed)}")
+    for path, reason in report.failed:
+        print(f"  {_printable(path)}: {reason}")
+    if report.cancelled:
+        print("Scan cancelled: files read so far were saved; run the scan again to finish.")
+
+
+def _printable(path: str) -> str:
+    """A path that any terminal can show (undecodable bytes as \\xNN)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _stats(db: Database) -> int:
+    stats = History(db).stats()
+    print(f"tracks:    {stats.tracks}")
+    print(f"available: {stats.available}")
+    print(f"plays:     {stats.plays}")
+    print(f"finished:  {stats.finished}")
+    print(f"skipped:   {stats.skipped}")
+    print(f"failed:    {stats.failed}")
+    print(f"sessions:  {stats.sessions}")
+    return 0

@@ -1,0 +1,378 @@
+"""Walking music folders into the library: incremental, cancelable, committed in batches.
+
+One ``os.scandir`` walk lists every audio file with its size and mtime; one query loads what the
+database knows (path, size, mtime) into a dict. Only new or changed files are read (mutagen), and
+rows are written with bulk Core statements every ``batch_size`` files, so a killed scan leaves a
+consistent database and a table refreshed meanwhile sees rows appear.
+
+A file that vanished is marked unavailable (never deleted); it is restored when it returns, also
+under another path (a *move*: same title, artist, album, duration and size).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from player.covers import IMAGE_SUFFIXES, find_folder_cover
+from player.db.engine import Database
+from player.db.models import Track
+from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
+
+log = logging.getLogger(__name__)
+
+TRACKS = cast(Table, Track.__table__)
+BATCH_SIZE = 200
+PROGRESS_INTERVAL_S = 0.1
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Where a scan stands; ``total`` is 0 while the folders are still being listed."""
+
+    done: int
+    total: int
+    path: str
+
+
+@dataclass
+class ScanReport:
+    """What a scan did. ``missing`` counts tracks newly marked unavailable by this scan."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    restored: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    cancelled: bool = False
+    moved: int = 0  # found under a new path: the old row (and its history) follows the file
+
+
+@dataclass(slots=True)
+class _Found:
+    path: str
+    size: int
+    mtime: float
+    cover: str | None
+
+
+@dataclass(slots=True)
+class _Known:
+    id: int
+    size: int
+    mtime: float
+    available: bool
+    cover: str | None
+
+
+class _Progress:
+    """Throttles progress callbacks to a few per second (first and last always sent)."""
+
+    def __init__(self, callback: Callable[[ScanProgress], None] | None) -> None:
+        self._callback = callback
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, path: str, *, force: bool = False) -> None:
+        if self._callback is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= PROGRESS_INTERVAL_S:
+            self._last = now
+            self._callback(ScanProgress(done, total, path))
+
+
+def scan(
+    db: Database,
+    folders: Sequence[Path],
+    *,
+    progress: Callable[[ScanProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ScanReport:
+    """Bring the library up to date with ``folders``.
+
+    Args:
+        db: The library database.
+        folders: Music folders, scanned recursively (symlinks followed, loops detected).
+        progress: Called a few times per second: once with ``total == 0`` while listing, then
+            with ``done``/``total`` files handled (always once at ``done == unchanged files``
+            before any file is read, and at the end).
+        should_stop: Checked before each file is read; returning True cancels the scan (what was
+            read so far is kept; nothing is marked missing).
+        batch_size: Files written per transaction.
+    """
+    report = ScanReport()
+    notify = _Progress(progress)
+    stop = should_stop or (lambda: False)
+    roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
+    found, blind = _walk(roots, report, notify)
+    known = _load_known(db)
+    writer = _Writer(db, batch_size)
+    to_read: list[tuple[_Found, _Known | None]] = []
+    seen: set[int] = set()
+    for item in found:
+        row = known.get(item.path)
+        if row is None:
+            to_read.append((item, None))
+            continue
+        seen.add(row.id)
+        if row.size != item.size or row.mtime != item.mtime:
+            to_read.append((item, row))
+        elif not row.available:
+            writer.update(row.id, available=True, cover_path=item.cover)
+            report.restored += 1
+        elif row.cover != item.cover:
+            writer.update(row.id, cover_path=item.cover)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    gone = {
+        row.id: path
+        for path, row in known.items()
+        if row.id not in seen and _under(path, roots) and not _under(path, blind)
+    }
+    total = len(found)
+    done = total - len(to_read)
+    notify(done, total, "", force=True)
+    movable = _MoveMatcher(db, gone) if any(row is None for _, row in to_read) else None
+    for item, row in to_read:
+        if stop():
+            report.cancelled = True
+            break
+        done += 1
+        notify(done, total, item.path)
+        _read_one(item, row, writer, movable, gone, report)
+        writer.tick()
+    if not report.cancelled:
+        for track_id in gone:
+            writer.update(track_id, available=False, only_if_available=True)
+        report.missing = writer.flush()
+    else:
+        writer.flush()
+    notify(done, total, "", force=True)
+    log.info(
+        "Scan of %s: %d added, %d updated, %d unchanged, %d moved, %d missing, %d restored, "
+        "%d failed%s",
+        ", ".join(roots), report.added, report.updated, report.unchanged, report.moved,
+        report.missing, report.restored, len(report.failed),
+        " (cancelled)" if report.cancelled else "",
+    )  # fmt: skip
+    return report
+
+
+def _read_one(
+    item: _Found,
+    row: _Known | None,
+    writer: _Writer,
+    movable: _MoveMatcher | None,
+    gone: dict[int, str],
+    report: ScanReport,
+) -> None:
+    try:
+        info = read_tags(item.path)
+    except TagError as error:
+        log.warning("Cannot read %r: %s", item.path, error)
+        report.failed.append((item.path, str(error)))
+        if row is not None and row.available:
+            writer.update(row.id, available=False)
+        return
+    values = _values(item, info)
+    if row is not None:
+        writer.update(row.id, **values)
+        if row.available:
+            report.updated += 1
+        else:
+            report.restored += 1
+        return
+    moved_id = movable.take(info, item.size) if movable else None
+    if moved_id is not None:
+        log.info("%r moved to %r", gone.pop(moved_id, "?"), item.path)
+        writer.update(moved_id, path=item.path, **values)
+        report.moved += 1
+    else:
+        writer.insert({"path": item.path, "added_at": time.time(), **values})
+        report.added += 1
+
+
+def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
+    values = asdict(info)
+    values.update(size=item.size, mtime=item.mtime, cover_path=item.cover, available=True)
+    return values
+
+
+def _under(path: str, prefixes: Sequence[str]) -> bool:
+    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
+
+
+def _load_known(db: Database) -> dict[str, _Known]:
+    """One query: every known path with what decides whether the file must be read again."""
+    query = select(
+        TRACKS.c.path, TRACKS.c.id, TRACKS.c.size, TRACKS.c.mtime, TRACKS.c.available,
+        TRACKS.c.cover_path,
+    )  # fmt: skip
+    with db.engine.connect() as connection:
+        return {
+            path: _Known(track_id, size, mtime, bool(available), cover)
+            for path, track_id, size, mtime, available, cover in connection.execute(query)
+        }
+
+
+class _MoveMatcher:
+    """Finds, for a new file, a vanished or unavailable track with the same tags and size."""
+
+    def __init__(self, db: Database, gone: dict[int, str]) -> None:
+        query = select(
+            TRACKS.c.id, TRACKS.c.title, TRACKS.c.artist, TRACKS.c.album, TRACKS.c.duration_ms,
+            TRACKS.c.size, TRACKS.c.available,
+        ).order_by(TRACKS.c.id)  # fmt: skip
+        self._by_key: dict[tuple[Any, ...], list[int]] = {}
+        with db.engine.connect() as connection:
+            for track_id, *key, available in connection.execute(query):
+                if track_id in gone or not available:
+                    self._by_key.setdefault(tuple(key), []).append(track_id)
+
+    def take(self, info: TagInfo, size: int) -> int | None:
+        ids = self._by_key.get((info.title, info.artist, info.album, info.duration_ms, size))
+        return ids.pop(0) if ids else None
+
+
+class _Writer:
+    """Collects inserts and updates and writes them in one transaction per batch."""
+
+    def __init__(self, db: Database, batch_size: int) -> None:
+        self._db = db
+        self._batch_size = max(1, batch_size)
+        self._pending = 0
+        self._inserts: list[dict[str, Any]] = []
+        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._guarded: list[dict[str, Any]] = []
+        self.guarded_changed = 0
+
+    def insert(self, values: dict[str, Any]) -> None:
+        self._inserts.append(values)
+
+    def update(self, track_id: int, *, only_if_available: bool = False, **values: Any) -> None:
+        values["_id"] = track_id
+        if only_if_available:
+            self._guarded.append(values)
+        else:
+            self._updates.setdefault(tuple(sorted(values)), []).append(values)
+
+    def tick(self) -> None:
+        self._pending += 1
+        if self._pending >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write everything pending; returns how many guarded updates changed a row (in total)."""
+        self._pending = 0
+        if not (self._inserts or self._updates or self._guarded):
+            return self.guarded_changed
+        with self._db.engine.begin() as connection:
+            if self._inserts:
+                connection.execute(insert(TRACKS), self._inserts)
+            for rows in self._updates.values():
+                statement = update(TRACKS).where(TRACKS.c.id == bindparam("_id"))
+                connection.execute(statement, rows)
+            for values in self._guarded:
+                statement = (
+                    update(TRACKS)
+                    .where(TRACKS.c.id == values["_id"], TRACKS.c.available.is_(True))
+                    .values({k: v for k, v in values.items() if k != "_id"})
+                )
+                self.guarded_changed += connection.execute(statement).rowcount
+        self._inserts, self._updates, self._guarded = [], {}, []
+        return self.guarded_changed
+
+
+def _walk(
+    roots: Sequence[str], report: ScanReport, notify: _Progress
+) -> tuple[list[_Found], list[str]]:
+    """List audio files under ``roots``; returns them and the folders that could not be read."""
+    found: list[_Found] = []
+    blind: list[str] = []
+    visited: dict[tuple[int, int], str] = {}
+    stack = list(reversed(roots))
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+            key = (st.st_dev, st.st_ino)
+            if key in visited:
+                reason = f"symlink loop or duplicate folder: already scanned as {visited[key]!r}"
+                log.warning("Skipping %r: %s", folder, reason)
+                report.failed.append((folder, reason))
+                continue
+            visited[key] = folder
+            with os.scandir(folder) as entries:
+                listing = list(entries)
+        except OSError as error:
+            reason = _folder_error(error)
+            log.warning("Cannot scan folder %r: %s", folder, reason)
+            report.failed.append((folder, reason))
+            blind.append(folder)
+            continue
+        notify(len(found), 0, folder)
+        names: list[str] = []
+        files: list[os.DirEntry[str]] = []
+        subfolders: list[str] = []
+        for entry in listing:
+            name = entry.name
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in AUDIO_SUFFIXES and not name.startswith("._"):
+                files.append(entry)
+            elif suffix in IMAGE_SUFFIXES:
+                names.append(name)
+            elif not name.startswith(".") and _is_dir(entry, report):
+                subfolders.append(entry.path)
+        stack.extend(sorted(subfolders, reverse=True))
+        cover = find_folder_cover(folder, names) if names else None
+        for entry in sorted(files, key=lambda e: e.name):
+            try:
+                st = entry.stat()
+            except OSError as error:
+                reason = _file_error(error)
+                log.warning("Cannot read %r: %s", entry.path, reason)
+                report.failed.append((entry.path, reason))
+                continue
+            if not _is_regular(st.st_mode):
+                continue
+            found.append(_Found(entry.path, st.st_size, st.st_mtime, cover))
+    return found, blind
+
+
+def _is_dir(entry: os.DirEntry[str], report: ScanReport) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError as error:
+        report.failed.append((entry.path, _file_error(error)))
+        return False
+
+
+def _is_regular(mode: int) -> bool:
+    return stat.S_ISREG(mode)
+
+
+def _folder_error(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "folder not found (its tracks were left as they were)"
+    if isinstance(error, PermissionError):
+        return "cannot read folder: permission denied (its tracks were left as they were)"
+    return f"cannot read folder: {error.strerror or error} (its tracks were left as they were)"
+
+
+def _file_error(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "file disappeared or is a broken link"
+    if error.errno is not None and error.errno == 40:  # ELOOP
+        return "symlink loop"
+    return f"cannot read: {error.strerror or error}"
