@@ -1,0 +1,224 @@
+"""MPRIS2 over QtDBus, so media keys and desktop widgets control Segue.
+
+Exports ``org.mpris.MediaPlayer2`` and ``org.mpris.MediaPlayer2.Player`` on
+``/org/mpris/MediaPlayer2`` under the bus name ``org.mpris.MediaPlayer2.segue``, and emits
+``org.freedesktop.DBus.Properties.PropertiesChanged`` when status, metadata or volume change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
+from PySide6.QtDBus import (
+    QDBusAbstractAdaptor,
+    QDBusConnection,
+    QDBusMessage,
+    QDBusObjectPath,
+)
+
+from player.controller import PlayerController
+from player.playback import Playable, PlayState
+
+log = logging.getLogger(__name__)
+
+BUS_NAME = "org.mpris.MediaPlayer2.segue"
+OBJECT_PATH = "/org/mpris/MediaPlayer2"
+ROOT_IFACE = "org.mpris.MediaPlayer2"
+PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
+NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
+_MIME_TYPES = ["audio/mpeg", "audio/flac", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-wav"]
+
+
+_T = TypeVar("_T")
+
+
+def _dbus_interface(name: str) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator naming the D-Bus interface an adaptor exports."""
+    class_info: Any = ClassInfo  # PySide's stubs do not type ClassInfo's dict form
+    return cast(Callable[[type[_T]], type[_T]], class_info({"D-Bus Interface": name}))
+
+
+def track_object_path(track_id: int) -> str:
+    """The MPRIS track id of a library track."""
+    return f"/org/segue/track/{track_id}"
+
+
+@_dbus_interface(ROOT_IFACE)
+class _RootAdaptor(QDBusAbstractAdaptor):
+    def __init__(self, owner: Mpris) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    CanQuit = Property(bool, lambda self: True)
+    CanRaise = Property(bool, lambda self: True)
+    HasTrackList = Property(bool, lambda self: False)
+    Identity = Property(str, lambda self: "Segue")
+    DesktopEntry = Property(str, lambda self: "segue")
+    SupportedUriSchemes = Property("QStringList", lambda self: ["file"])  # type: ignore[arg-type]
+    SupportedMimeTypes = Property("QStringList", lambda self: list(_MIME_TYPES))  # type: ignore[arg-type]
+
+    @Slot()
+    def Raise(self) -> None:
+        self._owner.raise_window()
+
+    @Slot()
+    def Quit(self) -> None:
+        self._owner.quit_app()
+
+
+@_dbus_interface(PLAYER_IFACE)
+class _PlayerAdaptor(QDBusAbstractAdaptor):
+    Seeked = Signal("qlonglong")  # type: ignore[arg-type]
+
+    def __init__(self, owner: Mpris) -> None:
+        super().__init__(owner)
+        self._owner = owner
+        self._c = owner.controller
+
+    def _volume(self) -> float:
+        return self._c.playback.volume
+
+    def _set_volume(self, value: float) -> None:
+        self._c.playback.set_volume(float(value))
+
+    PlaybackStatus = Property(str, lambda self: self._owner.playback_status())
+    LoopStatus = Property(str, lambda self: "None")
+    Rate = Property(float, lambda self: 1.0)
+    MinimumRate = Property(float, lambda self: 1.0)
+    MaximumRate = Property(float, lambda self: 1.0)
+    Shuffle = Property(bool, lambda self: False)
+    Metadata = Property("QVariantMap", lambda self: self._owner.metadata())  # type: ignore[arg-type]
+    Volume = Property(float, _volume, _set_volume)
+    Position = Property("qlonglong", lambda self: self._c.playback.position_ms * 1000)  # type: ignore[arg-type]
+    CanGoNext = Property(bool, lambda self: True)
+    CanGoPrevious = Property(bool, lambda self: True)
+    CanPlay = Property(bool, lambda self: True)
+    CanPause = Property(bool, lambda self: True)
+    CanSeek = Property(bool, lambda self: self._c.playback.current is not None)
+    CanControl = Property(bool, lambda self: True)
+
+    @Slot()
+    def Next(self) -> None:
+        self._c.next()
+
+    @Slot()
+    def Previous(self) -> None:
+        self._c.previous()
+
+    @Slot()
+    def Pause(self) -> None:
+        self._c.playback.pause()
+
+    @Slot()
+    def PlayPause(self) -> None:
+        self._c.play_pause()
+
+    @Slot()
+    def Stop(self) -> None:
+        self._c.stop()
+
+    @Slot()
+    def Play(self) -> None:
+        if self._c.playback.state != PlayState.PLAYING:
+            self._c.play_pause()
+
+    @Slot("qlonglong")
+    def Seek(self, offset_us: int) -> None:
+        p = self._c.playback
+        p.seek(p.position_ms + int(offset_us) // 1000)
+        self.Seeked.emit(p.position_ms * 1000)
+
+    @Slot(QDBusObjectPath, "qlonglong")
+    def SetPosition(self, track: QDBusObjectPath, position_us: int) -> None:
+        current = self._c.playback.current
+        if current is not None and track.path() == track_object_path(current.track_id):
+            self._c.playback.seek(int(position_us) // 1000)
+            self.Seeked.emit(int(position_us))
+
+    @Slot(str)
+    def OpenUri(self, uri: str) -> None:
+        log.info("MPRIS OpenUri not supported: %s", uri)
+
+
+class Mpris(QObject):
+    """The MPRIS2 service of one player window."""
+
+    def __init__(
+        self,
+        controller: PlayerController,
+        *,
+        raise_window: Callable[[], None] = lambda: None,
+        quit_app: Callable[[], None] = lambda: None,
+        connection: QDBusConnection | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.raise_window = raise_window
+        self.quit_app = quit_app
+        self._bus = connection if connection is not None else QDBusConnection.sessionBus()
+        self._root = _RootAdaptor(self)
+        self._player = _PlayerAdaptor(self)
+        playback = controller.playback
+        playback.state_changed.connect(lambda _s: self._changed("PlaybackStatus", "CanSeek"))
+        playback.track_loaded.connect(lambda _p: self._changed("Metadata", "CanSeek"))
+        playback.duration_changed.connect(lambda _d: self._changed("Metadata"))
+        playback.volume_changed.connect(lambda _v: self._changed("Volume"))
+
+    def register(self) -> bool:
+        """Export the object and take the bus name; False when there is no session bus."""
+        if not self._bus.isConnected():
+            return False
+        if not self._bus.registerObject(OBJECT_PATH, self):
+            log.warning("cannot export %s", OBJECT_PATH)
+            return False
+        if not self._bus.registerService(BUS_NAME):
+            log.warning("cannot own %s (another Segue running?)", BUS_NAME)
+            self._bus.unregisterObject(OBJECT_PATH)
+            return False
+        log.info("MPRIS2 registered as %s", BUS_NAME)
+        return True
+
+    def unregister(self) -> None:
+        """Give the bus name back."""
+        self._bus.unregisterService(BUS_NAME)
+        self._bus.unregisterObject(OBJECT_PATH)
+
+    def playback_status(self) -> str:
+        """``Playing``, ``Paused`` or ``Stopped``."""
+        state = self.controller.playback.state
+        return {PlayState.PLAYING: "Playing", PlayState.PAUSED: "Paused"}.get(state, "Stopped")
+
+    def metadata(self) -> dict[str, Any]:
+        """MPRIS metadata of the current track."""
+        track: Playable | None = self.controller.playback.current
+        if track is None:
+            return {"mpris:trackid": QDBusObjectPath(NO_TRACK)}
+        meta: dict[str, Any] = {
+            "mpris:trackid": QDBusObjectPath(track_object_path(track.track_id)),
+            "xesam:url": f"file://{track.path}",
+            "xesam:title": track.title or track.path.rsplit("/", 1)[-1],
+        }
+        if track.artist:
+            meta["xesam:artist"] = [track.artist]
+        if track.album:
+            meta["xesam:album"] = track.album
+        length = self.controller.playback.duration_ms or track.duration_ms
+        if length:
+            meta["mpris:length"] = int(length) * 1000
+        return meta
+
+    def _changed(self, *names: str) -> None:
+        if not self._bus.isConnected():
+            return
+        values: dict[str, Any] = {}
+        for name in names:
+            values[name] = getattr(self._player, name)
+        message = QDBusMessage.createSignal(
+            OBJECT_PATH, "org.freedesktop.DBus.Properties", "PropertiesChanged"
+        )
+        message.setArguments([PLAYER_IFACE, values, []])
+        self._bus.send(message)

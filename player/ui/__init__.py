@@ -1,0 +1,1 @@
+"""Qt widgets of the Segue window (built in code, no generated files)."""

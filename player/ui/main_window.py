@@ -1,0 +1,473 @@
+"""The main window: library table with search, now-playing panel, queue, transport, status bar.
+
+It shows things and forwards the user's wishes to the controller; playback logic lives in
+``player.controller`` and history bookkeeping in ``player.tracker``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from player.controller import PlayerController
+from player.db.engine import Database
+from player.library import TrackRow, load_track_rows, mark_unavailable
+from player.playback import Playable, PlayState
+from player.plugin_api import Outcome, TrackEnded
+from player.scanner import ScanProgress, ScanReport
+from player.ui.actions import SEEK_STEP_MS, build_actions
+from player.ui.cover_cache import CoverCache
+from player.ui.library_model import COLUMNS, LibraryFilterProxy, LibraryModel
+from player.ui.panels import NowPlayingPanel, QueuePanel
+from player.ui.settings_dialog import SettingsDialog, default_music_dir
+from player.ui.settings_store import SettingsStore
+from player.ui.tasks import ScanJob, TaskRunner
+from player.ui.transport import TransportBar
+
+log = logging.getLogger(__name__)
+
+_COLUMN_WIDTHS = (260, 170, 210, 36, 56, 110, 52, 52)
+_SEARCH_DELAY_MS = 120
+
+
+class MainWindow(QMainWindow):
+    """The Segue window.
+
+    Signals:
+        library_loaded(list[TrackRow]): the library was (re)loaded, e.g. after a scan.
+        library_scanned(ScanReport): a scan finished.
+
+    Seams for the radio: ``radio_action`` (checkable, Ctrl+R, disabled until enabled),
+    ``menus["playback"]`` / ``menus["tools"]``, :meth:`show_message`, :meth:`begin_progress`.
+    """
+
+    library_loaded = Signal(list)
+    library_scanned = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        controller: PlayerController,
+        store: SettingsStore,
+        covers: CoverCache,
+        runner: TaskRunner,
+    ) -> None:
+        super().__init__()
+        self._db = db
+        self._controller = controller
+        self._playback = controller.playback
+        self._store = store
+        self._covers = covers
+        self._runner = runner
+        self._rows_loaded_once = False
+        self._progress_cancel = None
+        self.setWindowTitle("Segue")
+        self.setMinimumSize(900, 560)
+        self.actions_by_name = build_actions(self)
+        self.radio_action = self.actions_by_name["radio"]
+        self.model = LibraryModel(self)
+        self.proxy = LibraryFilterProxy(self.model, self)
+        self.scan_job = ScanJob(runner, db, parent=self)
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, artist, album  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=_SEARCH_DELAY_MS)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for name in ("play_selected", "play_next", "enqueue"):
+            self.table.addAction(self.actions_by_name[name])
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        for col, width in enumerate(_COLUMN_WIDTHS):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+
+        self.welcome = self._build_welcome()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.table)
+        library = QWidget()
+        lib_layout = QVBoxLayout(library)
+        lib_layout.setContentsMargins(8, 8, 0, 0)
+        lib_layout.addWidget(self.search)
+        lib_layout.addWidget(self.stack, 1)
+
+        self.now_playing = NowPlayingPanel()
+        self.queue_panel = QueuePanel(self._controller.queue)
+        self.side_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.side_splitter.addWidget(self.now_playing)
+        self.side_splitter.addWidget(self.queue_panel)
+        self.side_splitter.setStretchFactor(1, 1)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(library)
+        self.main_splitter.addWidget(self.side_splitter)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setSizes([880, 300])
+
+        self.transport = TransportBar(self.actions_by_name)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.main_splitter, 1)
+        layout.addWidget(self.transport)
+        self.setCentralWidget(central)
+
+        status = self.statusBar()
+        self.count_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress_cancel = QToolButton()
+        self.progress_cancel.setText("Cancel")
+        self.progress_cancel.setToolTip("Stop the background job")
+        for w in (self.progress, self.progress_cancel):
+            status.addPermanentWidget(w)
+            w.hide()
+        status.addPermanentWidget(self.count_label)
+        self.resize(1200, 760)
+
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel("<h2>Welcome to Segue</h2>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Your library is empty. Choose the folder that holds your music;\n"
+            "Segue scans it in the background and you can play as it goes."
+        )
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_button = QPushButton(f"Choose Music Folder…  ({default_music_dir()})")
+        self.welcome_button.clicked.connect(self.choose_music_folder)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        return page
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        bar = self.menuBar()
+        self.menus = {
+            "file": bar.addMenu("&File"),
+            "playback": bar.addMenu("&Playback"),
+            "tools": bar.addMenu("&Tools"),
+            "help": bar.addMenu("&Help"),
+        }
+        self.menus["file"].addActions([a["add_folder"], a["rescan"], a["settings"]])
+        self.menus["file"].addSeparator()
+        self.menus["file"].addAction(a["quit"])
+        self.menus["playback"].addActions([a["play"], a["stop"], a["previous"], a["next"]])
+        self.menus["playback"].addSeparator()
+        self.menus["playback"].addActions([a["seek_back"], a["seek_forward"]])
+        self.menus["playback"].addSeparator()
+        self.menus["playback"].addActions([a["play_next"], a["enqueue"], a["radio"]])
+        self.menus["tools"].addAction(a["search"])
+        self.menus["help"].addAction(a["about"])
+
+    def _connect(self) -> None:
+        a, c, p = self.actions_by_name, self._controller, self._playback
+        a["play"].triggered.connect(c.play_pause)
+        a["stop"].triggered.connect(c.stop)
+        a["previous"].triggered.connect(c.previous)
+        a["next"].triggered.connect(c.next)
+        a["seek_back"].triggered.connect(lambda: p.seek(p.position_ms - SEEK_STEP_MS))
+        a["seek_forward"].triggered.connect(lambda: p.seek(p.position_ms + SEEK_STEP_MS))
+        a["search"].triggered.connect(self._focus_search)
+        a["play_selected"].triggered.connect(self.play_selected)
+        a["play_next"].triggered.connect(lambda: c.queue.insert_next(self.selected_tracks()))
+        a["enqueue"].triggered.connect(lambda: c.queue.add(self.selected_tracks()))
+        a["add_folder"].triggered.connect(self.choose_music_folder)
+        a["rescan"].triggered.connect(self.rescan)
+        a["settings"].triggered.connect(self.open_settings)
+        a["quit"].triggered.connect(self.close)
+        a["about"].triggered.connect(self._about)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self._search_timer.timeout.connect(lambda: self.proxy.set_search(self.search.text()))
+        self.table.activated.connect(lambda _i: self.play_selected())
+        self.queue_panel.row_activated.connect(c.play_row)
+        self.transport.seek_requested.connect(p.seek)
+        self.transport.volume_requested.connect(p.set_volume)
+        self.progress_cancel.clicked.connect(self._cancel_progress)
+        p.track_loaded.connect(self._on_track_loaded)
+        p.state_changed.connect(self._on_state)
+        p.position_changed.connect(self._on_position)
+        p.duration_changed.connect(self._on_duration)
+        c.message.connect(self.show_message)
+        c.track_missing.connect(self._on_track_missing)
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.scan_job.progressed.connect(self._on_scan_progress)
+        self.scan_job.rows_loaded.connect(self._set_rows)
+        self.scan_job.finished.connect(self._on_scan_finished)
+        self.scan_job.failed.connect(self._on_scan_failed)
+
+    # -- start-up, layout ------------------------------------------------------------------
+    def start(self, music_dirs: list[Path] | None = None) -> None:
+        """Load the library in the background; scan ``music_dirs`` (added to the folders)."""
+        if music_dirs:
+            self._store.set_music_folders([*self._store.music_folders(), *music_dirs])
+        self.show_message("Loading library…")
+
+        def loaded(rows: list[TrackRow]) -> None:
+            self._set_rows(rows)
+            self._restore_queue()
+            self.library_loaded.emit(rows)
+            if music_dirs:
+                self.scan(music_dirs)
+            elif not rows and not self._store.music_folders():
+                self.show_message("No music yet: choose a music folder to begin.")
+            else:
+                self.show_message(f"{len(rows):,} tracks", 3000)
+
+        self._runner.run(lambda: load_track_rows(self._db), loaded, self._on_load_failed)
+
+    def _restore_layout(self) -> None:
+        store = self._store
+        if (blob := store.blob("geometry")) is not None:
+            self.restoreGeometry(blob)
+        if (blob := store.blob("main_splitter")) is not None:
+            self.main_splitter.restoreState(blob)
+        if (blob := store.blob("side_splitter")) is not None:
+            self.side_splitter.restoreState(blob)
+        header = self.table.horizontalHeader()
+        if (blob := store.blob("library_header")) is not None and header.restoreState(blob):
+            section = header.sortIndicatorSection()
+            if 0 <= section < len(COLUMNS):
+                self.model.sort(section, header.sortIndicatorOrder())
+        volume = store.volume()
+        self._playback.set_volume(volume)
+        self.transport.set_volume(volume)
+
+    def _restore_queue(self) -> None:
+        entries, row, position = self._store.queue()
+        pairs = [(t, o) for tid, o in entries if (t := self.model.track(tid)) is not None]
+        if not pairs:
+            return
+        self._controller.queue.restore(pairs, min(row, len(pairs) - 1))
+        self._controller.restore(position)
+
+    def save_state(self) -> None:
+        """Remember layout, volume, queue and position."""
+        store = self._store
+        store.set_blob("geometry", self.saveGeometry())
+        store.set_blob("main_splitter", self.main_splitter.saveState())
+        store.set_blob("side_splitter", self.side_splitter.saveState())
+        store.set_blob("library_header", self.table.horizontalHeader().saveState())
+        store.set_volume(self._playback.volume)
+        queue = self._controller.queue
+        store.set_queue(
+            [(e.track_id, e.origin) for e in queue.entries()],
+            queue.current_row,
+            self._playback.position_ms,
+        )
+        store.sync()
+
+    def closeEvent(self, event) -> None:
+        self.scan_job.cancel()
+        self.save_state()
+        super().closeEvent(event)
+
+    # -- library ---------------------------------------------------------------------------
+    def _set_rows(self, rows: list[TrackRow]) -> None:
+        self.model.set_rows(rows)
+        self._rows_loaded_once = True
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"{n:,} tracks" if n else "")
+        self.stack.setCurrentWidget(self.table if n or self.scan_job.running else self.welcome)
+
+    def selected_tracks(self) -> list[TrackRow]:
+        """Selected library tracks, in view order."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self.proxy.track_at(r) for r in rows]
+
+    def play_selected(self) -> None:
+        """Play the selected tracks now (the first plays, the rest follow)."""
+        tracks = self.selected_tracks()
+        if tracks:
+            self._controller.play_tracks(tracks)
+
+    def choose_music_folder(self) -> None:
+        """Ask for a music folder (starting at the XDG music dir), remember it and scan it."""
+        folders = self._store.music_folders()
+        start = folders[-1] if folders else default_music_dir()
+        chosen = QFileDialog.getExistingDirectory(self, "Choose your music folder", str(start))
+        if chosen:
+            self._store.set_music_folders([*folders, Path(chosen)])
+            self.scan([Path(chosen)])
+
+    def open_settings(self) -> None:
+        """Edit the music folders; rescan when they changed."""
+        dialog = SettingsDialog(self._store.music_folders(), self)
+        if dialog.exec():
+            old = self._store.music_folders()
+            self._store.set_music_folders(dialog.folders())
+            if dialog.folders() != old:
+                self.rescan()
+
+    def rescan(self) -> None:
+        """Scan every music folder again."""
+        folders = self._store.music_folders()
+        if not folders:
+            self.choose_music_folder()
+            return
+        self.scan(folders)
+
+    def scan(self, folders: list[Path]) -> None:
+        """Scan ``folders`` in the background with progress in the status bar."""
+        if not self.scan_job.start(folders):
+            self.show_message("A scan is already running.")
+            return
+        self.stack.setCurrentWidget(self.table)
+        self.begin_progress("Scanning…", self.scan_job.cancel)
+
+    def _on_scan_progress(self, p: ScanProgress) -> None:
+        self.update_progress(p.done, p.total, f"Scanning {p.done:,}/{p.total:,}")
+
+    def _on_scan_finished(self, report: ScanReport) -> None:
+        self.end_progress()
+        self.model.resort()
+        verb = "Scan cancelled" if report.cancelled else "Scan finished"
+        text = f"{verb}: {report.added} added, {report.updated} updated, {report.missing} missing"
+        if report.failed:
+            text += f", {len(report.failed)} unreadable"
+        self.show_message(text, 10000)
+        self._update_count()
+        self.library_scanned.emit(report)
+        self.library_loaded.emit(self.model.rows())
+
+    def _on_scan_failed(self, message: str) -> None:
+        self.end_progress()
+        self.show_message(message, 10000)
+
+    def _on_load_failed(self, exc: Exception) -> None:
+        self.show_message(f"Could not load the library: {exc}", 0)
+
+    def _on_track_missing(self, track_id: int) -> None:
+        self.model.mark_unavailable(track_id)
+        self._runner.run(lambda: mark_unavailable(self._db, track_id), lambda _r: None)
+
+    def on_track_ended(self, event: TrackEnded) -> None:
+        """Count finished plays in the table (wired to the tracker)."""
+        if event.outcome == Outcome.FINISHED:
+            self.model.count_finished_play(event.track_id)
+
+    # -- status bar API --------------------------------------------------------------------
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """Show ``text`` in the status bar (0: until replaced)."""
+        log.info("status: %s", text)
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def begin_progress(self, label: str, cancel=None) -> None:
+        """Show a busy progress bar; ``cancel`` (if given) is called by the Cancel button."""
+        self._progress_cancel = cancel
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(label)
+        self.progress.show()
+        self.progress_cancel.setVisible(cancel is not None)
+
+    def update_progress(self, done: int, total: int, label: str = "") -> None:
+        """Move the progress bar."""
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if label:
+            self.progress.setFormat(label)
+
+    def end_progress(self) -> None:
+        """Hide the progress bar."""
+        self._progress_cancel = None
+        self.progress.hide()
+        self.progress_cancel.hide()
+
+    def _cancel_progress(self) -> None:
+        if self._progress_cancel is not None:
+            self._progress_cancel()
+            self.progress.setFormat("Cancelling…")
+
+    # -- playback display ------------------------------------------------------------------
+    def _on_track_loaded(self, playable: Playable) -> None:
+        self.now_playing.set_track(playable)
+        self.transport.set_duration(playable.duration_ms or 0)
+        title = playable.title or Path(playable.path).name
+        by = f" — {playable.artist}" if playable.artist else ""
+        self.setWindowTitle(f"Segue — {title}{by}")
+        row = self.model.track(playable.track_id)
+        pixmap = None
+        if row is not None:
+            pixmap = self._covers.thumbnail(row.path, row.cover_path, row.has_embedded_cover)
+        self.now_playing.set_cover(pixmap)
+
+    def _on_state(self, state: str) -> None:
+        self.transport.set_playing(state == PlayState.PLAYING)
+        if state == PlayState.STOPPED and self._playback.current is None:
+            self.transport.set_position(0)
+
+    def _on_position(self, ms: int) -> None:
+        self.transport.set_position(ms)
+        self.now_playing.set_position(ms)
+
+    def _on_duration(self, ms: int) -> None:
+        self.transport.set_duration(ms)
+        self.now_playing.set_duration(ms)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Segue",
+            "<b>Segue</b> — a music player whose radio learns the order you listen in.",
+        )
+
+    def header_state(self) -> QByteArray:
+        """The library header's state (column order, widths, sort)."""
+        return self.table.horizontalHeader().saveState()

@@ -1,0 +1,194 @@
+"""Side panels of the main window: now playing (cover, tags, time) and the queue."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from player.playback import Playable
+from player.queue import IsCurrentRole, OriginRole, QueueModel
+from player.ui.library_model import format_ms
+
+
+class NowPlayingPanel(QWidget):
+    """Cover art, title / artist / album, elapsed and total time."""
+
+    COVER = 220
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cover = QLabel()
+        self.cover.setFixedSize(self.COVER, self.COVER)
+        self.cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.cover.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel("Nothing playing")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.artist = QLabel("")
+        self.album = QLabel("")
+        for label in (self.artist, self.album):
+            label.setWordWrap(True)
+        self.album.setStyleSheet("color: palette(mid);")
+        self.time = QLabel("")
+        self.time.setStyleSheet("color: palette(mid);")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(6)
+        for w in (self.title, self.artist, self.album, self.time):
+            layout.addWidget(w)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._duration = 0
+        self.set_cover(None)
+
+    def set_track(self, playable: Playable | None) -> None:
+        """Show ``playable``'s tags (None: nothing playing)."""
+        if playable is None:
+            self.title.setText("Nothing playing")
+            self.artist.setText("")
+            self.album.setText("")
+            self.time.setText("")
+            self.set_cover(None)
+            return
+        self.title.setText(playable.title or playable.path.rsplit("/", 1)[-1])
+        self.artist.setText(playable.artist)
+        self.album.setText(playable.album)
+        self._duration = playable.duration_ms or 0
+        self.set_position(0)
+
+    def set_cover(self, pixmap: QPixmap | None) -> None:
+        """Show a cover, or a neutral placeholder."""
+        if pixmap is None or pixmap.isNull():
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaVolume)
+            pixmap = icon.pixmap(QSize(72, 72))
+            self.cover.setPixmap(pixmap)
+            return
+        self.cover.setPixmap(
+            pixmap.scaled(
+                self.COVER - 4,
+                self.COVER - 4,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def set_duration(self, ms: int) -> None:
+        """The decoder's duration (more exact than the tags)."""
+        if ms > 0:
+            self._duration = ms
+
+    def set_position(self, ms: int) -> None:
+        """Elapsed time."""
+        self.time.setText(f"{format_ms(ms)} / {format_ms(self._duration)}")
+
+
+class _QueueDelegate(QStyledItemDelegate):
+    """Marks the playing entry with a play icon and radio picks with a small tag."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        if style is None:
+            return
+        if index.data(IsCurrentRole):
+            option.icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+            option.features |= option.ViewItemFeature.HasDecoration
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        super().paint(painter, option, index)
+        if index.data(OriginRole) != "radio":
+            return
+        painter.save()
+        rect = option.rect.adjusted(0, 3, -6, -3)
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+        painter.setFont(font)
+        painter.setPen(option.palette.color(option.palette.ColorRole.Link))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "radio")
+        painter.restore()
+
+
+class QueuePanel(QWidget):
+    """The queue list with drag-and-drop reordering, remove and clear.
+
+    Signals:
+        row_activated(int): the user double-clicked (or pressed Enter on) a queue row.
+    """
+
+    row_activated = Signal(int)
+
+    def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.view = QListView()
+        self.view.setModel(model)
+        self.view.setItemDelegate(_QueueDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setUniformItemSizes(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.activated.connect(lambda i: self.row_activated.emit(i.row()))
+        header = QLabel("Queue")
+        bold = QFont(header.font())
+        bold.setBold(True)
+        header.setFont(bold)
+        style = self.style()
+        self.remove_button = self._button(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton),
+            "Remove selected from the queue (Del)",
+            self.remove_selected,
+        )
+        self.clear_button = self._button(
+            style.standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton),
+            "Clear the queue (keeps the playing track)",
+            lambda: self.model.clear(),
+        )
+        remove = QAction("Remove from queue", self.view)
+        remove.setShortcut(QKeySequence.StandardKey.Delete)
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.remove_selected)
+        self.view.addAction(remove)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        top = QHBoxLayout()
+        top.addWidget(header)
+        top.addStretch(1)
+        top.addWidget(self.remove_button)
+        top.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+
+    def _button(self, icon, tip: str, slot) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(icon)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    def remove_selected(self) -> None:
+        """Remove the selected entries."""
+        rows = [i.row() for i in self.view.selectionModel().selectedRows()]
+        self.model.remove_rows(rows)

@@ -1,0 +1,150 @@
+"""Background work for the window: a pool that runs a function off the GUI thread and delivers
+its result (or error, as a value) back on the GUI thread, and the library scan job.
+
+Following Picard's ``util/thread.py``: the worker never touches a widget; results arrive through
+Qt signals, which Qt queues onto the receiver's (GUI) thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from player.db.engine import Database
+from player.library import load_track_rows
+from player.scanner import ScanProgress, ScanReport, scan
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    done = Signal(object, object)  # (result, error)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # delivered as a value, logged here with its traceback
+            log.exception("background task failed")
+            self._relay.done.emit(None, exc)
+        else:
+            self._relay.done.emit(result, None)
+
+
+class TaskRunner(QObject):
+    """Runs callables on a small private thread pool; callbacks run on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None, *, threads: int = 2) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(threads)
+        self._relays: set[_Relay] = set()
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Run ``fn`` in the pool; then ``on_done(result)`` or ``on_error(exc)`` on this thread."""
+        relay = _Relay()
+        self._relays.add(relay)
+
+        def finish(result: Any, error: Exception | None) -> None:
+            self._relays.discard(relay)
+            if error is None:
+                on_done(result)
+            elif on_error is not None:
+                on_error(error)
+
+        relay.done.connect(finish)
+        self._pool.start(_Task(fn, relay))
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Wait for running tasks (on quit)."""
+        return bool(self._pool.waitForDone(msecs))
+
+
+class ScanJob(QObject):
+    """Scans music folders on a worker thread, reporting progress and fresh rows as it goes.
+
+    Signals:
+        progressed(ScanProgress): another file was looked at.
+        rows_loaded(list[TrackRow]): the library as it stands (sent every ``refresh_s``).
+        finished(ScanReport): the scan ended (``report.cancelled`` when cancelled).
+        failed(str): the scan could not run.
+    """
+
+    progressed = Signal(object)
+    rows_loaded = Signal(list)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        db: Database,
+        *,
+        refresh_s: float = 1.0,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._db = db
+        self._refresh_s = refresh_s
+        self._stop = threading.Event()
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        """Whether a scan is in progress."""
+        return self._running
+
+    def start(self, folders: Sequence[Path]) -> bool:
+        """Start scanning ``folders``; False when a scan is already running."""
+        if self._running:
+            return False
+        self._running = True
+        self._stop.clear()
+        folders = list(folders)
+        last = [time.monotonic()]
+
+        def progress(p: ScanProgress) -> None:
+            self.progressed.emit(p)
+            now = time.monotonic()
+            if now - last[0] >= self._refresh_s:
+                last[0] = now
+                self.rows_loaded.emit(load_track_rows(self._db))
+
+        def work() -> tuple[ScanReport, list[Any]]:
+            report = scan(self._db, folders, progress=progress, should_stop=self._stop.is_set)
+            return report, load_track_rows(self._db)
+
+        self._runner.run(work, self._done, self._error)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the scan to stop after the current file."""
+        self._stop.set()
+
+    def _done(self, result: tuple[ScanReport, list[Any]]) -> None:
+        self._running = False
+        report, rows = result
+        self.rows_loaded.emit(rows)
+        self.finished.emit(report)
+
+    def _error(self, exc: Exception) -> None:
+        self._running = False
+        self.failed.emit(f"Scan failed: {exc}")

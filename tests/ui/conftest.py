@@ -1,0 +1,36 @@
+"""Fixtures for the window tests: offscreen Qt, a small real library, a fully wired player."""
+
+from __future__ import annotations
+
+import os
+
+# Before any Qt import: widgets render offscreen, no display needed.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from player.db.engine import Database
+from player.paths import AppPaths
+from tests.audio import make_library
+
+
+@pytest.fixture
+def music_dir(tmp_path: Path) -> Path:
+    """Two albums of three 1-second tracks, real audio, tagged."""
+    root = tmp_path / "music"
+    make_library(root, 2, 3, seconds=1.0)
+    return root
+
+
+@pytest.fixture
+def player_parts(qtbot, app_paths: AppPaths, db: Database) -> Iterator[object]:
+    """A wired player (window not shown) whose shutdown runs at teardown."""
+    from player.app import build_player
+
+    parts = build_player(app_paths, db)
+    qtbot.addWidget(parts.window)
+    yield parts
+    parts.shutdown()
