@@ -1,0 +1,75 @@
+"""The headless ``segue`` commands: scan and stats print counts; bad databases print why."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from player.cli import main
+from tests.audio import make_library
+
+
+def test_scan_then_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_library(tmp_path / "music", n_albums=2, tracks_per_album=2)
+    (tmp_path / "music" / "broken.mp3").write_bytes(b"not audio at all" * 50)
+    data = str(tmp_path / "data")
+    assert main(["scan", str(tmp_path / "music"), "--data-dir", data]) == 0
+    out = capsys.readouterr().out
+    assert "added:     4" in out and "failed:    1" in out
+    assert "broken.mp3: unreadable or corrupt audio" in out or "broken.mp3: not a recognised" in out
+    assert main(["--data-dir", data, "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "tracks:    4" in out and "available: 4" in out and "sessions:  0" in out
+    assert (tmp_path / "data" / "state" / "logs" / "segue.log").exists()
+
+
+def test_data_dir_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SEGUE_DATA_DIR", str(tmp_path / "env"))
+    assert main(["stats"]) == 0
+    assert (tmp_path / "env" / "library.db").exists()
+
+
+def test_newer_database_is_refused_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    assert main(["stats", "--data-dir", str(data)]) == 0
+    with sqlite3.connect(data / "library.db") as raw:
+        raw.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    capsys.readouterr()
+    assert main(["stats", "--data-dir", str(data)]) == 2
+    assert "newer version of Segue" in capsys.readouterr().err
+    with sqlite3.connect(data / "library.db") as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("ffff",)
+
+
+def test_corrupt_database_is_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "library.db").write_bytes(b"\x13" * 5000)
+    assert main(["stats", "--data-dir", str(data)]) == 0
+    err = capsys.readouterr().err
+    assert "was corrupt" in err and "library.db.corrupt-" in err
+    assert len(list(data.glob("library.db.corrupt-*"))) == 1
+
+
+def test_python_dash_m_runs_headless(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "player", "stats", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and "plays:     0" in result.stdout
+    # Headless commands must not load Qt or torch.
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from player.cli import main; main(['stats', '--data-dir', sys.argv[1]]);"
+         "print(any(m.startswith(('PySide6', 'torch')) for m in sys.modules))", str(tmp_path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert probe.stdout.strip().endswith("False")
