@@ -1,0 +1,410 @@
+"""Plugin host: discovers plugins by entry point and runs each on its own worker thread.
+
+Every plugin gets one :class:`QThread` with a FIFO job queue, so its methods run one at a time
+and never on the GUI thread (importing the plugin's module happens there too, which keeps torch
+off the GUI thread). Results come back to the GUI thread as queued Qt signals and are handed to
+the caller's callback. A method that raises is logged, the plugin is marked degraded and a
+status message is emitted; the player carries on. A plugin that fails to import or load is
+skipped with a message (beets' ``plugins.py`` does the same).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import itertools
+import logging
+import queue
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from player.plugin_api import (
+    LibraryChanged,
+    Plugin,
+    PluginContext,
+    SessionClosed,
+    SessionRecord,
+    Suggestion,
+    TrackEnded,
+    TrackStarted,
+    TrainProgress,
+)
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "segue.plugins"
+
+#: Called on the GUI thread with ``(result, error)``; ``error`` is ``None`` on success.
+DoneCallback = Callable[[Any, str | None], None]
+
+
+class PluginState(enum.StrEnum):
+    """Life cycle of a hosted plugin."""
+
+    LOADING = "loading"
+    READY = "ready"
+    DEGRADED = "degraded"  # a method raised; still called, its answers are not trusted blindly
+    FAILED = "failed"  # could not be imported or loaded: skipped
+    CLOSED = "closed"
+
+
+@dataclass
+class _Job:
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    request_id: int = 0  # 0: nobody waits for the answer
+
+
+_STOP = _Job(method="__stop__")
+
+
+class _PluginWorker(QThread):
+    """The one thread a plugin's methods run on."""
+
+    loaded = Signal(str, str)  # name, error ("" when it loaded)
+    call_done = Signal(int, object, str)  # request id, result, error ("" on success)
+    call_failed = Signal(str, str, str)  # name, method, message
+    progressed = Signal(str, object)  # name, TrainProgress
+
+    def __init__(
+        self,
+        name: str,
+        factory: Callable[[], Plugin],
+        context: PluginContext,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._factory = factory
+        self._context = context
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self.cancel = threading.Event()
+        self.plugin: Plugin | None = None
+        self.takes_after = False
+
+    def submit(self, job: _Job) -> None:
+        self._jobs.put(job)
+
+    def run(self) -> None:
+        self._load()
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                break
+            self._run_job(job)
+
+    def _load(self) -> None:
+        try:
+            plugin = self._factory()
+            plugin.load(self._context)
+        except Exception as exc:  # a broken plugin must never take the player down
+            log.error("plugin %s could not be loaded:\n%s", self.name, traceback.format_exc())
+            self.loaded.emit(self.name, f"{type(exc).__name__}: {exc}")
+            return
+        self.plugin = plugin
+        try:
+            self.takes_after = "after" in inspect.signature(plugin.suggest).parameters
+        except (TypeError, ValueError):
+            self.takes_after = False
+        self.loaded.emit(self.name, "")
+
+    def _run_job(self, job: _Job) -> None:
+        if self.plugin is None:
+            if job.request_id:
+                self.call_done.emit(job.request_id, None, f"plugin {self.name} is not available")
+            return
+        kwargs = dict(job.kwargs)
+        if job.method == "train":
+            self.cancel.clear()
+            kwargs["progress"] = lambda p: self.progressed.emit(self.name, p)
+            kwargs["should_stop"] = self.cancel.is_set
+        if job.method == "suggest" and not self.takes_after:
+            kwargs.pop("after", None)
+        try:
+            if job.method == "train" and kwargs.get("sessions") is None:
+                # Reading the whole history is slow on a big library: done here, off the GUI.
+                kwargs["sessions"] = list(self._context.load_sessions())
+            result = getattr(self.plugin, job.method)(*job.args, **kwargs)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            log.error("plugin %s failed in %s:\n%s", self.name, job.method, traceback.format_exc())
+            self.call_failed.emit(self.name, job.method, message)
+            if job.request_id:
+                self.call_done.emit(job.request_id, None, message)
+            return
+        if job.request_id:
+            self.call_done.emit(job.request_id, result, "")
+
+
+class PluginHost(QObject):
+    """Loads plugins off the GUI thread and relays events and requests to them.
+
+    Args:
+        context: Handed to every plugin's ``load``.
+        plugins: Plugin instances to host besides (or instead of) discovered ones (tests).
+        discover: Also load the plugins declared under the ``segue.plugins`` entry point group.
+        group: Entry point group to discover.
+        parent: Qt parent.
+    """
+
+    plugin_loaded = Signal(str)  # name
+    plugin_failed = Signal(str, str)  # name, message
+    status_message = Signal(str)
+    train_progress = Signal(str, int, int, str)  # name, done, total, message
+    train_finished = Signal(str, bool, str)  # name, ok, message
+
+    def __init__(
+        self,
+        context: PluginContext,
+        *,
+        plugins: Sequence[Plugin] = (),
+        discover: bool = True,
+        group: str = ENTRY_POINT_GROUP,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._injected = list(plugins)
+        self._discover = discover
+        self._group = group
+        self._workers: dict[str, _PluginWorker] = {}
+        self._states: dict[str, PluginState] = {}
+        self._callbacks: dict[int, DoneCallback] = {}
+        self._ids = itertools.count(1)
+        self._started = False
+
+    # ---- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start one worker per plugin; each imports and loads its plugin in the background."""
+        if self._started:
+            return
+        self._started = True
+        for plugin in self._injected:
+            self._add_worker(self._unique(plugin.name), functools.partial(_same, plugin))
+        if self._discover:
+            try:
+                found = list(entry_points(group=self._group))
+            except Exception:  # broken metadata of some unrelated distribution
+                log.exception("could not list the %s entry points", self._group)
+                found = []
+            for ep in found:
+                self._add_worker(self._unique(ep.name), functools.partial(_from_entry_point, ep))
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        """Save every plugin's state, close it and stop its thread (call on quit)."""
+        for name, worker in self._workers.items():
+            worker.cancel.set()  # a running retrain stops at its next check
+            worker.submit(_Job("save_state"))
+            worker.submit(_Job("close"))
+            worker.submit(_STOP)
+            self._states[name] = PluginState.CLOSED
+        for name, worker in self._workers.items():
+            if not worker.wait(timeout_ms):
+                log.warning("plugin %s did not stop within %d ms", name, timeout_ms)
+        self._workers.clear()
+
+    # ---- state ------------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Names of hosted plugins, in load order."""
+        return list(self._workers)
+
+    def state(self, name: str) -> PluginState:
+        """Life-cycle state of plugin ``name``."""
+        return self._states[name]
+
+    def suggester(self) -> str | None:
+        """The plugin radio asks for tracks: the first one not failed that can suggest."""
+        for name, worker in self._workers.items():
+            if self._states[name] in (PluginState.FAILED, PluginState.CLOSED):
+                continue
+            plugin = worker.plugin
+            if plugin is None or type(plugin).suggest is not Plugin.suggest:
+                return name
+        return None
+
+    # ---- calls ------------------------------------------------------------------------------
+
+    def call(
+        self,
+        name: str,
+        method: str,
+        *args: Any,
+        on_done: DoneCallback | None = None,
+        **kwargs: Any,
+    ) -> int:
+        """Queue ``method(*args, **kwargs)`` on plugin ``name``'s thread.
+
+        Returns:
+            The request id (0 when nobody waits). ``on_done(result, error)`` runs on the GUI
+            thread; it is called with an error at once when the plugin is gone.
+        """
+        worker = self._workers.get(name)
+        if worker is None or self._states.get(name) in (PluginState.FAILED, PluginState.CLOSED):
+            if on_done is not None:
+                on_done(None, f"plugin {name} is not available")
+            return 0
+        request_id = 0
+        if on_done is not None:
+            request_id = next(self._ids)
+            self._callbacks[request_id] = on_done
+        worker.submit(_Job(method, args, kwargs, request_id))
+        return request_id
+
+    def broadcast(self, method: str, *args: Any) -> None:
+        """Send an event to every live plugin (fire and forget)."""
+        for name in self._workers:
+            if self._states[name] not in (PluginState.FAILED, PluginState.CLOSED):
+                self._workers[name].submit(_Job(method, args))
+
+    def track_started(self, event: TrackStarted) -> None:
+        """Relay a started track to every plugin."""
+        self.broadcast("on_track_started", event)
+
+    def track_ended(self, event: TrackEnded) -> None:
+        """Relay an ended track (finished / skipped / failed) to every plugin."""
+        self.broadcast("on_track_ended", event)
+
+    def session_closed(self, session: SessionRecord) -> None:
+        """Relay a closed listening session to every plugin."""
+        self.broadcast("on_session_closed", SessionClosed(session))
+
+    def library_changed(self, event: LibraryChanged) -> None:
+        """Relay the library after a scan to every plugin."""
+        self.broadcast("on_library_changed", event)
+
+    def set_option(self, name: str, value: float) -> None:
+        """Relay a user setting (``temperature``, ``top_p``...) to every plugin."""
+        self._context.settings[name] = value
+        self.broadcast("set_option", name, value)
+
+    def request_suggestions(
+        self,
+        n: int,
+        exclude: frozenset[int],
+        on_done: Callable[[list[Suggestion] | None, str | None], None],
+        *,
+        after: Sequence[int] = (),
+    ) -> bool:
+        """Ask the suggesting plugin for ``n`` tracks; ``after`` are tracks queued before them.
+
+        Returns:
+            False when no plugin can suggest (``on_done`` is not called then).
+        """
+        name = self.suggester()
+        if name is None:
+            return False
+        self.call(name, "suggest", n, exclude, after=tuple(after), on_done=on_done)
+        return True
+
+    def train(self, *, full: bool, sessions: Sequence[SessionRecord] | None = None) -> bool:
+        """Retrain every live plugin (sessions read from history on the worker when None).
+
+        Progress arrives as :attr:`train_progress`, the end as :attr:`train_finished`.
+        """
+        started = False
+        for name in list(self._workers):
+            if self._states[name] in (PluginState.FAILED, PluginState.CLOSED):
+                continue
+            worker = self._workers[name]
+            worker.cancel.clear()
+
+            def done(_result: object, error: str | None, name: str = name) -> None:
+                stopped = self._workers[name].cancel.is_set() if name in self._workers else True
+                if error:
+                    self.train_finished.emit(name, False, error)
+                elif stopped:
+                    self.train_finished.emit(name, False, "cancelled")
+                else:
+                    self.train_finished.emit(name, True, "")
+
+            self.call(name, "train", sessions=sessions, full=full, on_done=done)
+            started = True
+        return started
+
+    def cancel_training(self) -> None:
+        """Ask every running training job to stop at its next check."""
+        for worker in self._workers.values():
+            worker.cancel.set()
+
+    # ---- internals --------------------------------------------------------------------------
+
+    def _unique(self, name: str) -> str:
+        candidate, n = name, 2
+        while candidate in self._workers:
+            candidate, n = f"{name}-{n}", n + 1
+        return candidate
+
+    def _add_worker(self, name: str, factory: Callable[[], Plugin]) -> None:
+        worker = _PluginWorker(name, factory, self._context)
+        worker.setObjectName(f"plugin-{name}")
+        worker.loaded.connect(self._on_loaded)
+        worker.call_done.connect(self._on_call_done)
+        worker.call_failed.connect(self._on_call_failed)
+        worker.progressed.connect(self._on_progressed)
+        self._workers[name] = worker
+        self._states[name] = PluginState.LOADING
+        worker.start(QThread.Priority.LowPriority)
+
+    @Slot(str, str)
+    def _on_loaded(self, name: str, error: str) -> None:
+        if name not in self._states or self._states[name] is PluginState.CLOSED:
+            return
+        if error:
+            self._states[name] = PluginState.FAILED
+            self.plugin_failed.emit(name, error)
+            self.status_message.emit(f"Plugin “{name}” could not be loaded and is skipped: {error}")
+            return
+        self._states[name] = PluginState.READY
+        log.info("plugin %s loaded", name)
+        self.plugin_loaded.emit(name)
+
+    @Slot(int, object, str)
+    def _on_call_done(self, request_id: int, result: object, error: str) -> None:
+        callback = self._callbacks.pop(request_id, None)
+        if callback is None:
+            return
+        try:
+            callback(result, error or None)
+        except Exception:
+            log.exception("callback of plugin request %d raised", request_id)
+
+    @Slot(str, str, str)
+    def _on_call_failed(self, name: str, method: str, message: str) -> None:
+        first = self._states.get(name) is PluginState.READY
+        if first:
+            self._states[name] = PluginState.DEGRADED
+        self.plugin_failed.emit(name, f"{method}: {message}")
+        if first:
+            self.status_message.emit(
+                f"Plugin “{name}” failed ({method}: {message}); playback continues without it"
+            )
+
+    @Slot(str, object)
+    def _on_progressed(self, name: str, progress: TrainProgress) -> None:
+        self.train_progress.emit(name, progress.done, progress.total, progress.message)
+
+
+def _same(plugin: Plugin) -> Plugin:
+    return plugin
+
+
+def _from_entry_point(ep: EntryPoint) -> Plugin:
+    """Import an entry point (on the worker thread) and build its plugin.
+
+    The entry point names a Plugin subclass or a factory returning an instance.
+    """
+    obj = ep.load()
+    instance = obj() if callable(obj) else obj
+    if not isinstance(instance, Plugin):
+        raise TypeError(f"{obj!r} is not a segue Plugin")
+    return instance

@@ -1,0 +1,376 @@
+"""The radio controller: keeps the queue ahead with picks from the recommender, and never stops.
+
+The controller knows the queue and playback only through :class:`RadioQueue` and the plugin host
+only through :class:`SuggestionSource`, so it runs (and is tested) without the window. It asks
+for suggestions asynchronously; answers come back on the GUI thread. When the plugin has no
+answer (absent, failing, busy past a timeout, or suggesting only excluded or missing files) the
+:class:`~player.radio_fallback.FallbackPicker` fills in and a status message says so.
+
+Wiring order matters for skips: relay playback events to the plugin host *before* this
+controller's slots, so the plugin sees a skip before the next ``suggest`` (both run on the
+plugin's one FIFO worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from player.db.engine import Database
+from player.history import History
+from player.library import mark_unavailable
+from player.plugin_api import Origin, Outcome, Suggestion, TrackInfo
+from player.radio_fallback import FallbackPicker
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WINDOW = 50
+DEFAULT_AHEAD = 2
+DEFAULT_TIMEOUT_MS = 2500
+_MAX_ATTEMPTS = 3
+
+
+class RadioQueue(Protocol):
+    """What radio needs from the queue and playback."""
+
+    def current_track_id(self) -> int | None:
+        """The track playing (or paused), if any."""
+        ...
+
+    def upcoming_track_ids(self) -> Sequence[int]:
+        """Queued tracks after the current one, in play order."""
+        ...
+
+    def append_radio_track(self, track_id: int, probability: float) -> None:
+        """Append a track at the end of the queue, marked as picked by radio."""
+        ...
+
+    def drop_radio_tail(self) -> list[int]:
+        """Remove the radio-picked tracks at the end of the queue (not yet played)."""
+        ...
+
+    def start_if_idle(self) -> None:
+        """Start playing the queue when nothing plays."""
+        ...
+
+
+class SuggestionSource(Protocol):
+    """What radio needs from the plugin host."""
+
+    def request_suggestions(
+        self,
+        n: int,
+        exclude: frozenset[int],
+        on_done: Callable[[list[Suggestion] | None, str | None], None],
+        *,
+        after: Sequence[int] = (),
+    ) -> bool:
+        """Ask for ``n`` picks (``after``: tracks queued before them); False if nobody can."""
+        ...
+
+    def set_option(self, name: str, value: float) -> None:
+        """Pass an option to the plugins (radio uses ``seed_track``)."""
+        ...
+
+
+@dataclass
+class _Request:
+    generation: int
+    need: int
+
+
+class RadioController(QObject):
+    """Radio on/off; keeps at least ``ahead`` tracks queued while on.
+
+    Args:
+        queue: The queue/playback it fills.
+        source: Where picks come from (the plugin host).
+        recent_tracks: ``recent_tracks(n)`` → the last ``n`` started track ids, newest first.
+        report_missing: ``report_missing(track_id, message)`` logs a failed play in history and
+            marks the track unavailable.
+        window: Recently played tracks excluded (capped at a quarter of the library).
+        ahead: Tracks kept queued after the current one.
+        timeout_ms: How long a suggestion may take before the fallback fills in.
+        file_exists: Checks a picked file before it is queued.
+        rng: Random source of the fallback (seed in tests).
+    """
+
+    enabled_changed = Signal(bool)
+    status_message = Signal(str)
+    track_picked = Signal(int, float, str)  # track id, probability, source ("model" / reason)
+
+    def __init__(
+        self,
+        queue: RadioQueue,
+        source: SuggestionSource | None,
+        *,
+        recent_tracks: Callable[[int], Sequence[int]],
+        report_missing: Callable[[int, str], None],
+        window: int = DEFAULT_WINDOW,
+        ahead: int = DEFAULT_AHEAD,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        file_exists: Callable[[str], bool] = os.path.exists,
+        rng: random.Random | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._queue = queue
+        self._source = source
+        self._recent_tracks = recent_tracks
+        self._report_missing = report_missing
+        self._window = window
+        self._ahead = ahead
+        self._file_exists = file_exists
+        self._rng = rng or random.Random()
+        self._fallback = FallbackPicker((), self._rng)
+        self._missing: set[int] = set()
+        self._enabled = False
+        self._generation = 0
+        self._pending: _Request | None = None
+        self._attempts = 0
+        self._mode = ""
+        self._start_when_filled = False
+        self._refill_scheduled = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(timeout_ms)
+        self._timer.timeout.connect(self._on_timeout)
+
+    # ---- public -----------------------------------------------------------------------------
+
+    def set_library(self, tracks: Sequence[TrackInfo]) -> None:
+        """Give radio the current library (call at start and after every scan)."""
+        self._fallback = FallbackPicker(tracks, self._rng)
+        self._missing = {t for t in self._missing if (i := self._fallback.get(t)) and i.available}
+        self._schedule_refill()
+
+    def is_enabled(self) -> bool:
+        """Whether radio is on."""
+        return self._enabled
+
+    @Slot(bool)
+    def set_enabled(self, on: bool) -> None:
+        """Turn radio on (seeded from the playing track, else the last played) or off."""
+        if on == self._enabled:
+            return
+        self._enabled = on
+        self._generation += 1
+        self._pending = None
+        self._timer.stop()
+        self._mode = ""
+        if on:
+            seed = self.seed_track()
+            if seed is not None and self._source is not None:
+                self._source.set_option("seed_track", float(seed))
+            self._start_when_filled = True
+            self._schedule_refill()
+            self.status_message.emit("Radio on")
+        else:
+            self.status_message.emit("Radio off")
+        self.enabled_changed.emit(on)
+
+    @Slot()
+    def toggle(self) -> None:
+        """Flip radio on/off."""
+        self.set_enabled(not self._enabled)
+
+    def seed_track(self) -> int | None:
+        """The track radio continues from: the one playing, else the last played."""
+        current = self._queue.current_track_id()
+        if current is not None:
+            return current
+        recent = self._recent_tracks(1)
+        return recent[0] if recent else None
+
+    def window_size(self) -> int:
+        """How many recently played tracks are excluded: ``window``, at most a quarter of the
+        library."""
+        return min(self._window, len(self._fallback.available) // 4)
+
+    # ---- playback events (connect after the plugin host's) -----------------------------------
+
+    @Slot(int)
+    def on_track_started(self, track_id: int) -> None:
+        """A track began: the queue shrank by one."""
+        self._schedule_refill()
+
+    @Slot(int, str)
+    def on_track_ended(self, track_id: int, outcome: str) -> None:
+        """A track ended; a skip replaces radio's queued picks so the next ones feel it."""
+        if outcome == Outcome.SKIPPED and self._enabled:
+            dropped = self._queue.drop_radio_tail()
+            if dropped:
+                log.debug("skip of %d: dropped queued radio picks %s", track_id, dropped)
+            self._generation += 1  # an answer computed before the skip is stale
+            self._pending = None
+            self._timer.stop()
+        elif outcome == Outcome.FAILED:
+            self._missing.add(track_id)
+        self._schedule_refill()
+
+    @Slot()
+    def on_queue_changed(self) -> None:
+        """The user edited the queue."""
+        self._schedule_refill()
+
+    # ---- refill -----------------------------------------------------------------------------
+
+    def _schedule_refill(self) -> None:
+        # Coalesce the burst of events around a track change (ended, started, queue changed).
+        if self._enabled and not self._refill_scheduled:
+            self._refill_scheduled = True
+            QTimer.singleShot(0, self._refill)
+
+    def _need(self) -> int:
+        return self._ahead - len(self._queue.upcoming_track_ids())
+
+    def _exclusion(self, relax: bool = False) -> set[int]:
+        blocked = set(self._missing)
+        blocked.update(self._queue.upcoming_track_ids())
+        current = self._queue.current_track_id()
+        if current is not None:
+            blocked.add(current)
+        window = self.window_size()
+        if window and not relax:
+            blocked.update(self._recent_tracks(window))
+        return blocked
+
+    def _refill(self) -> None:
+        self._refill_scheduled = False
+        if not self._enabled or self._pending is not None:
+            return
+        need = self._need()
+        if need <= 0:
+            self._attempts = 0
+            return
+        if self._source is None or self._attempts >= _MAX_ATTEMPTS:
+            reason = "no recommender" if self._source is None else "its picks were unusable"
+            self._fill_from_fallback(need, reason)
+            return
+        request = _Request(self._generation, need)
+        exclude = frozenset(self._exclusion())
+        upcoming = tuple(self._queue.upcoming_track_ids())
+        self._pending = request
+
+        def done(result: list[Suggestion] | None, error: str | None) -> None:
+            self._on_suggestions(request, result, error)
+
+        if not self._source.request_suggestions(need, exclude, done, after=upcoming):
+            self._pending = None
+            self._fill_from_fallback(need, "no recommender plugin is loaded")
+            return
+        self._timer.start()
+
+    def _on_suggestions(
+        self, request: _Request, result: list[Suggestion] | None, error: str | None
+    ) -> None:
+        if request is not self._pending:
+            return  # timed out or made stale by a skip; a fresh request follows
+        self._pending = None
+        self._timer.stop()
+        if request.generation != self._generation or not self._enabled:
+            self._schedule_refill()
+            return
+        if error or not result:
+            self._fill_from_fallback(self._need(), f"recommender: {error or 'no suggestion'}")
+            return
+        blocked = self._exclusion()
+        rejected = False
+        for suggestion in result:
+            if self._need() <= 0:
+                break
+            if self._acceptable(suggestion.track_id, blocked):
+                self._append(suggestion.track_id, suggestion.probability, "model")
+                blocked.add(suggestion.track_id)
+                self._set_mode(
+                    "model",
+                    "Radio: following your listening"
+                    if suggestion.reason != "cold start"
+                    else "Radio: no listening history yet — following albums and artists",
+                )
+            else:
+                rejected = True
+        self._attempts = self._attempts + 1 if rejected else 0
+        self._schedule_refill()
+
+    @Slot()
+    def _on_timeout(self) -> None:
+        if self._pending is None:
+            return
+        self._pending = None
+        self._fill_from_fallback(self._need(), "recommender is busy")
+
+    def _fill_from_fallback(self, need: int, reason: str) -> None:
+        self._attempts = 0
+        how = ""
+        for _ in range(need):
+            upcoming = self._queue.upcoming_track_ids()
+            previous = upcoming[-1] if upcoming else self.seed_track()
+            pick = self._fallback_pick(previous)
+            if pick is None:
+                self._set_mode("empty", "Radio: no playable track left in the library")
+                return
+            track_id, how = pick
+            self._append(track_id, 0.0, how)
+        if how:
+            self._set_mode(f"fallback:{reason}", f"Radio: {reason}; picking by {how} for now")
+
+    def _fallback_pick(self, previous: int | None) -> tuple[int, str] | None:
+        # Strict first; then without the recent window; then even the current track may come
+        # back (a one- or two-track library). Radio never stops while something is playable.
+        current = self._queue.current_track_id()
+        for level in range(3):
+            blocked = self._exclusion(relax=level > 0)
+            if level == 2 and current is not None:
+                blocked.discard(current)
+            while (pick := self._fallback.pick(previous, blocked)) is not None:
+                if self._acceptable(pick[0], blocked):
+                    return pick
+                blocked.add(pick[0])  # missing on disk (reported): try another
+        return None
+
+    def _acceptable(self, track_id: int, blocked: set[int]) -> bool:
+        if track_id in blocked:
+            return False
+        info = self._fallback.get(track_id)
+        if info is None or not info.available:
+            return False
+        if not self._file_exists(info.path):
+            self._missing.add(track_id)
+            log.warning("radio pick %d is missing on disk: %s", track_id, info.path)
+            try:
+                self._report_missing(track_id, f"file not found: {info.path}")
+            except Exception:
+                log.exception("could not record the missing file %s", info.path)
+            return False
+        return True
+
+    def _append(self, track_id: int, probability: float, how: str) -> None:
+        self._queue.append_radio_track(track_id, probability)
+        self.track_picked.emit(track_id, probability, how)
+        if self._start_when_filled:
+            self._start_when_filled = False
+            self._queue.start_if_idle()
+
+    def _set_mode(self, mode: str, message: str) -> None:
+        if mode != self._mode:
+            self._mode = mode
+            log.info("%s", message)
+            self.status_message.emit(message)
+
+
+def history_reporter(history: History, db: Database) -> Callable[[int, str], None]:
+    """A ``report_missing`` that logs the pick as a failed radio play and marks it unavailable."""
+
+    def report(track_id: int, message: str) -> None:
+        play_id = history.play_started(track_id, Origin.RADIO)
+        history.play_ended(play_id, Outcome.FAILED, position_ms=0, played_ms=0, message=message)
+        mark_unavailable(db, track_id)
+
+    return report

@@ -1,0 +1,91 @@
+"""The radio's own picker for when the recommender cannot answer: library order, then uniform.
+
+No Qt, no torch: plain Python over :class:`~player.plugin_api.TrackInfo`. It follows the album
+the previous track came from (next track number), else stays with the same artist, else draws
+uniformly from what is allowed. It is what keeps radio playing with no model, a failing plugin
+or a busy one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+
+from player.plugin_api import TrackInfo
+
+
+def _album_key(track: TrackInfo) -> tuple[str, str]:
+    return ((track.album_artist or track.artist).casefold(), track.album.casefold())
+
+
+def _order_key(track: TrackInfo) -> tuple[int, int, str]:
+    return (track.disc_number or 0, track.track_number or 0, track.path)
+
+
+class FallbackPicker:
+    """Picks a next track from the library's structure, without any listening history.
+
+    Args:
+        tracks: The library (unavailable tracks are never picked).
+        rng: Random source (seed it in tests).
+    """
+
+    def __init__(self, tracks: Iterable[TrackInfo], rng: random.Random) -> None:
+        self._rng = rng
+        self._tracks: dict[int, TrackInfo] = {}
+        self._successor: dict[int, int] = {}
+        self._by_artist: dict[str, list[int]] = defaultdict(list)
+        albums: dict[tuple[str, str], list[TrackInfo]] = defaultdict(list)
+        for track in tracks:
+            self._tracks[track.track_id] = track
+            if track.album:
+                albums[_album_key(track)].append(track)
+            if track.artist:
+                self._by_artist[track.artist.casefold()].append(track.track_id)
+        for members in albums.values():
+            members.sort(key=_order_key)
+            for a, b in itertools.pairwise(members):
+                self._successor[a.track_id] = b.track_id
+        self.available = [t.track_id for t in self._tracks.values() if t.available]
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def get(self, track_id: int) -> TrackInfo | None:
+        """The library row of ``track_id``, if known."""
+        return self._tracks.get(track_id)
+
+    def pick(self, previous: int | None, blocked: Collection[int]) -> tuple[int, str] | None:
+        """Choose one allowed track (not in ``blocked``, available) after ``previous``.
+
+        Returns:
+            ``(track_id, reason)`` or None when nothing is allowed.
+        """
+        prev = self._tracks.get(previous) if previous is not None else None
+        if prev is not None:
+            nxt = self._successor.get(prev.track_id)
+            if nxt is not None and self._allowed(nxt, blocked):
+                return nxt, "album order"
+            same = [t for t in self._by_artist.get(prev.artist.casefold(), ()) if t != previous]
+            choice = self._uniform(same, blocked)
+            if choice is not None:
+                return choice, "same artist"
+        choice = self._uniform(self.available, blocked)
+        return (choice, "shuffle") if choice is not None else None
+
+    def _allowed(self, track_id: int, blocked: Collection[int]) -> bool:
+        track = self._tracks.get(track_id)
+        return track is not None and track.available and track_id not in blocked
+
+    def _uniform(self, candidates: Sequence[int], blocked: Collection[int]) -> int | None:
+        if not candidates:
+            return None
+        # Rejection sampling first: cheap on a big library where few tracks are blocked.
+        for _ in range(16):
+            candidate = candidates[self._rng.randrange(len(candidates))]
+            if self._allowed(candidate, blocked):
+                return candidate
+        allowed = [t for t in candidates if self._allowed(t, blocked)]
+        return self._rng.choice(allowed) if allowed else None

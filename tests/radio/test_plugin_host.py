@@ -1,0 +1,160 @@
+"""The plugin host: worker threads, failure isolation, entry-point discovery, training jobs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import BrokenPlugin, ShufflePlugin, make_context, start_host
+from pytestqt.qtbot import QtBot
+
+from player.db.engine import Database
+from player.history import History
+from player.paths import AppPaths
+from player.plugin_api import (
+    Origin,
+    Plugin,
+    PluginContext,
+    Suggestion,
+    TrackStarted,
+    TrainProgress,
+)
+from player.plugin_host import PluginHost, PluginState
+
+
+def test_calls_run_on_the_plugin_thread_never_the_gui_thread(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    plugin = ShufflePlugin()
+    host = start_host(qtbot, make_context(app_paths, db, history), [plugin])
+    try:
+        assert host.state("shuffle") is PluginState.READY
+        got: list[object] = []
+        host.track_started(TrackStarted(library[0].track_id, Origin.USER, 0.0))
+        assert host.request_suggestions(3, frozenset(), lambda r, e: got.append((r, e)))
+        qtbot.waitUntil(lambda: bool(got))
+        result, error = got[0]
+        assert error is None and len(result) == 3
+        assert all(isinstance(s, Suggestion) for s in result)
+        assert threading.get_ident() not in plugin.threads
+        assert len(plugin.threads) == 1  # one worker per plugin, every method on it
+    finally:
+        host.shutdown()
+
+
+def test_a_plugin_raising_everywhere_is_degraded_and_reported(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    host = PluginHost(make_context(app_paths, db, history), plugins=[BrokenPlugin()],
+                      discover=False)  # fmt: skip
+    with qtbot.waitSignal(host.plugin_failed, timeout=10000) as failed:
+        host.start()
+    assert failed.args[0] == "broken"
+    assert host.state("broken") is PluginState.FAILED  # load raised: skipped
+    answers: list[object] = []
+    host.call("broken", "suggest", 1, frozenset(), on_done=lambda r, e: answers.append(e))
+    assert answers and "not available" in str(answers[0])
+    host.shutdown()
+
+
+class FailsInSuggest(ShufflePlugin):
+    name = "flaky"
+
+    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+        raise ValueError("no idea")
+
+
+def test_a_method_that_raises_degrades_the_plugin_with_a_status_message(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    host = start_host(qtbot, make_context(app_paths, db, history), [FailsInSuggest()])
+    try:
+        answers: list[tuple[object, object]] = []
+        with qtbot.waitSignal(host.status_message, timeout=10000) as status:
+            host.request_suggestions(1, frozenset(), lambda r, e: answers.append((r, e)))
+        qtbot.waitUntil(lambda: bool(answers))
+        assert answers[0][0] is None and "no idea" in str(answers[0][1])
+        assert "flaky" in status.args[0]
+        assert host.state("flaky") is PluginState.DEGRADED
+        host.track_started(TrackStarted(1, Origin.USER, 0.0))  # still served
+    finally:
+        host.shutdown()
+
+
+def _fake_distribution(root: Path, group: str) -> None:
+    dist = root / "segue_fake_plugins-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: segue-fake-plugins\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        f"[{group}]\ngood = segue_fake_good:Good\nbad = segue_fake_missing_module:Nope\n"
+    )
+    (root / "segue_fake_good.py").write_text(
+        "from player.plugin_api import Plugin\n\nclass Good(Plugin):\n    name = 'good'\n"
+    )
+
+
+def test_discovery_loads_entry_points_and_skips_one_that_fails_to_import(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_paths: AppPaths,
+    db: Database, history: History,
+) -> None:  # fmt: skip
+    group = "segue.test_plugins"
+    _fake_distribution(tmp_path / "site", group)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    host = PluginHost(make_context(app_paths, db, history), group=group)
+    messages: list[str] = []
+    host.status_message.connect(messages.append)
+    host.start()
+    qtbot.waitUntil(lambda: all(host.state(n) is not PluginState.LOADING for n in host.names()))
+    try:
+        assert sorted(host.names()) == ["bad", "good"]
+        assert host.state("good") is PluginState.READY
+        assert host.state("bad") is PluginState.FAILED
+        assert any("bad" in m and "skipped" in m for m in messages)
+    finally:
+        host.shutdown()
+
+
+def test_our_recommender_is_declared_as_a_plugin() -> None:
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="segue.plugins")}
+    assert names.get("recommender") == "recommender.plugin:RecommenderPlugin"
+
+
+class SlowTrainer(Plugin):
+    name = "trainer"
+
+    def __init__(self) -> None:
+        self.saved = False
+        self.sessions_seen: int | None = None
+
+    def train(self, sessions, *, full, progress=None, should_stop=None) -> None:  # type: ignore[no-untyped-def]
+        self.sessions_seen = len(sessions)
+        for step in range(10_000):
+            if should_stop is not None and should_stop():
+                return
+            if progress is not None and step % 50 == 0:
+                progress(TrainProgress(step, 10_000, "training"))
+            threading.Event().wait(0.001)
+
+    def save_state(self) -> None:
+        self.saved = True
+
+
+def test_training_reports_progress_can_be_cancelled_and_state_is_saved_on_shutdown(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History
+) -> None:
+    plugin = SlowTrainer()
+    context = PluginContext(app_paths.data_dir, lambda: [], lambda: [])
+    host = start_host(qtbot, context, [plugin])
+    with qtbot.waitSignal(host.train_progress, timeout=10000):
+        assert host.train(full=True)
+    with qtbot.waitSignal(host.train_finished, timeout=10000) as finished:
+        host.cancel_training()
+    assert finished.args == ["trainer", False, "cancelled"]
+    assert plugin.sessions_seen == 0  # history read on the worker
+    host.shutdown()
+    assert plugin.saved
