@@ -9,17 +9,9 @@ from player.paths import AppPaths
 
 
 def test_log_file_and_idempotent_setup(app_paths: AppPaths) -> None:
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        setup_logging(app_paths, debug=False)
-        setup_logging(app_paths, debug=True)
-        logging.getLogger("segue.test").debug("hello %s", "there")
-        for handler in root.handlers:
-            handler.flush()
-        text = (app_paths.log_dir / "segue.log").read_text()
-        assert text.count("hello there") == 1
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
+    setup_logging(app_paths, debug=False)
+    setup_logging(app_paths, debug=True)  # the conftest fixture removes these handlers after
+    logging.getLogger("segue.test").debug("hello %s", "there")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert (app_paths.log_dir / "segue.log").read_text().count("hello there") == 1
