@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
+from player.db import engine as engine_module
 from player.db.engine import Database, DatabaseError, head_revision, open_database
 from player.db.models import Base, Track
 
@@ -110,3 +112,55 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="not a Segue library"):
         open_database(path)
     assert path.read_bytes() == before
+
+
+MIGRATION_0002 = '''"""Test-only revision: add a column through batch mode."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tracks") as batch:
+        batch.add_column(sa.Column("rating", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tracks") as batch:
+        batch.drop_column("rating")
+'''
+
+
+def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "data" / "library.db"
+    db = open_database(path)
+    with db.session() as s, s.begin():
+        s.add(Track(path="/m/kept.mp3", title="kept", artist="x"))
+    db.close()
+    # A newer Segue: the shipped migrations plus one more revision.
+    scripts = tmp_path / "migrations"
+    shutil.copytree(
+        Path(engine_module.__file__).parent / "migrations",
+        scripts,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (scripts / "versions" / "0002_rating.py").write_text(MIGRATION_0002)
+    monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
+    db = open_database(path)
+    with db.engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        )
+        assert connection.execute(text("SELECT title, rating FROM tracks")).all() == [
+            ("kept", None)
+        ]
+    db.close()
+    (backup,) = (tmp_path / "data").glob("library.db.bak-*")
+    with sqlite3.connect(backup) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert raw.execute("SELECT title FROM tracks").fetchall() == [("kept",)]
