@@ -16,12 +16,17 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = "player.db:migrations"
 BUSY_TIMEOUT_MS = 10_000
+# Only these primary result codes mean the file itself is damaged; anything else (locked,
+# permission, disk I/O) must never make us move a user's database aside.
+SQLITE_CORRUPT = 11
+SQLITE_NOTADB = 26
 
 
 class DatabaseError(Exception):
@@ -78,9 +83,12 @@ def open_database(path: Path) -> Database:
             untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state, version = _inspect(path)
+    except (OSError, sqlite3.Error) as error:
+        raise DatabaseError(f"cannot open {path}: {error}") from error
     notice: str | None = None
-    state, version = _inspect(path)
     if state == "corrupt":
         moved = _move_aside(path, "corrupt")
         notice = (
@@ -113,6 +121,10 @@ def open_database(path: Path) -> Database:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+    except SQLAlchemyError as error:
+        engine.dispose()
+        reason = getattr(error, "orig", None) or error
+        raise DatabaseError(f"cannot open or upgrade {path}: {reason}") from error
     except Exception:
         engine.dispose()
         raise
@@ -146,10 +158,7 @@ def _inspect(path: Path) -> tuple[str, str | None]:
     if not path.exists() or path.stat().st_size == 0:
         return "new", None
     uri = "file:" + urllib.request.pathname2url(str(path)) + "?mode=ro"
-    try:
-        connection = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as error:
-        return "corrupt", str(error)
+    connection = sqlite3.connect(uri, uri=True)  # errors here are not corruption: let them rise
     try:
         check = connection.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
@@ -165,7 +174,9 @@ def _inspect(path: Path) -> tuple[str, str | None]:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         return "ours", (row[0] if row else None)
     except sqlite3.DatabaseError as error:
-        return "corrupt", str(error)
+        if (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            return "corrupt", str(error)
+        raise
     finally:
         connection.close()
 

@@ -164,3 +164,11 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
     with sqlite3.connect(backup) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
         assert raw.execute("SELECT title FROM tracks").fetchall() == [("kept",)]
+
+
+def test_unopenable_path_is_an_error_not_corruption(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    path.mkdir()  # e.g. a folder where the file should be: nothing may be moved or replaced
+    with pytest.raises(DatabaseError, match="cannot open"):
+        open_database(path)
+    assert path.is_dir() and not list(tmp_path.glob("library.db.corrupt-*"))
