@@ -16,7 +16,7 @@ import os
 import stat
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -204,9 +204,23 @@ def _read_one(
 
 
 def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
-    values = asdict(info)
-    values.update(size=item.size, mtime=item.mtime, cover_path=item.cover, available=True)
-    return values
+    return {
+        "title": info.title,
+        "artist": info.artist,
+        "album_artist": info.album_artist,
+        "album": info.album,
+        "track_number": info.track_number,
+        "disc_number": info.disc_number,
+        "genre": info.genre,
+        "year": info.year,
+        "duration_ms": info.duration_ms,
+        "codec": info.codec,
+        "has_embedded_cover": info.has_embedded_cover,
+        "size": item.size,
+        "mtime": item.mtime,
+        "cover_path": item.cover,
+        "available": True,
+    }
 
 
 def _under(path: str, prefixes: Sequence[str]) -> bool:

@@ -113,9 +113,8 @@ def read_tags(path: str) -> TagInfo:
         raw, cover = _from_id3(tags)
     elif isinstance(tags, MP4Tags):
         raw, cover = _from_mp4(tags)
-    elif tags is not None and hasattr(tags, "keys"):  # Vorbis comments (FLAC, Ogg)
-        raw = {key: _first(tags.get(name)) for key, name in _VORBIS_KEYS.items()}
-        cover = "metadata_block_picture" in tags or "coverart" in tags
+    elif isinstance(tags, list):  # Vorbis comments (FLAC, Ogg): a list of (key, value) pairs
+        raw, cover = _from_vorbis(tags)
     cover = cover or bool(getattr(audio, "pictures", None))
     length = getattr(audio.info, "length", 0) or 0
     return TagInfo(
@@ -171,6 +170,15 @@ def _from_id3(tags: ID3) -> tuple[dict[str, str], bool]:
         raw[key] = text
     cover = any(key.startswith("APIC") for key in tags)
     return raw, cover
+
+
+def _from_vorbis(tags: list[tuple[str, str]]) -> tuple[dict[str, str], bool]:
+    # One pass: VCommentDict.get() scans the whole list for every key it is asked.
+    first: dict[str, str] = {}
+    for key, value in tags:
+        first.setdefault(key.lower(), value)
+    raw = {key: clean(first[name]) for key, name in _VORBIS_KEYS.items() if name in first}
+    return raw, "metadata_block_picture" in first or "coverart" in first
 
 
 def _from_mp4(tags: MP4Tags) -> tuple[dict[str, str], bool]:
