@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from player.db.engine import Database
-from player.db.models import PlayEvent, Track
+from player.db.models import ListeningSession, Play, PlayEvent, Track
 from player.history import History
 from player.plugin_api import Origin, Outcome, SessionRecord
 
@@ -115,3 +115,30 @@ def test_a_play_ends_once_and_history_is_append_only(db: Database) -> None:
 
 def test_close_without_open_session_returns_none(db: Database) -> None:
     assert History(db).close_session() is None
+
+
+def test_a_long_history_loads_in_one_go(db: Database) -> None:
+    """More sessions than SQLite allows bound parameters (32766): no giant IN lists."""
+    (track,) = add_tracks(db, 1)
+    n = 33_000
+    with db.engine.begin() as c:
+        c.execute(
+            insert(ListeningSession),
+            [
+                {"id": i, "started_at": i, "last_activity_at": i, "closed_at": i}
+                for i in range(1, n + 1)
+            ],
+        )
+        c.execute(
+            insert(Play),
+            [{"id": i, "session_id": i, "track_id": track, "origin": "radio", "started_at": i}
+             for i in range(1, n + 1)],
+        )  # fmt: skip
+        c.execute(
+            insert(PlayEvent),
+            [{"play_id": i, "kind": "finished", "at": i, "position_ms": 9, "played_ms": 9,
+              "message": ""} for i in range(1, n + 1)],
+        )  # fmt: skip
+    sessions = History(db).closed_sessions_since(0)
+    assert len(sessions) == n and sessions[-1].plays[0].outcome is Outcome.FINISHED
+    assert len(History(db).closed_sessions_since(n - 5)) == 5
