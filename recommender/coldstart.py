@@ -1,0 +1,172 @@
+"""Day-one radio from the library's structure: a transition prior mixed with the model.
+
+With no listening history the model knows nothing, yet the library already says a lot: tracks
+of an album play in order, an artist's tracks belong together, and genre and year hint at what
+sits well next. :class:`ColdStartPrior` turns that into ``p_prior(next | previous)``; the plugin
+mixes it with the model's distribution as ``(1 - a) * p_model + a * p_prior`` where
+``a = prior_weight(n_sessions)`` fades as real sessions accumulate (half at ``half_life``
+sessions). :meth:`ColdStartPrior.weak_sessions` offers the same structure as weak training
+sequences (albums in track order) for callers that prefer to pretrain.
+
+numpy only (no torch, no Qt): the player's fallback and the benchmarks can use it cheaply.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from player.plugin_api import TrackInfo
+
+_FAR = 1e9
+
+
+@dataclass(frozen=True)
+class PriorWeights:
+    """Unnormalised weights of each kind of relation to the previous track."""
+
+    successor: float = 40.0  # the next track of the same album
+    album: float = 2.0  # any other track of the same album
+    artist: float = 3.0  # same artist (a different album)
+    genre: float = 0.6
+    year: float = 0.4  # scaled by exp(-|year difference| / year_scale)
+    year_scale: float = 4.0
+    base: float = 0.02  # everything allowed keeps a little mass
+    skip_penalty: float = 0.2  # multiplies tracks sharing artist/album with a skipped track
+
+
+def prior_weight(n_sessions: int, half_life: float = 25.0) -> float:
+    """Share of the prior in the mixed distribution after ``n_sessions`` real sessions."""
+    return half_life / (half_life + max(0, n_sessions))
+
+
+def _codes(values: Iterable[str]) -> np.ndarray:
+    table: dict[str, int] = {}
+    out = [table.setdefault(v, len(table)) if v else -1 for v in values]
+    return np.asarray(out, dtype=np.int64)
+
+
+class ColdStartPrior:
+    """Transition prior over the library built from album, artist, genre and year.
+
+    Args:
+        tracks: The library; unavailable tracks get no mass.
+        weights: Relation weights.
+    """
+
+    def __init__(self, tracks: Sequence[TrackInfo], weights: PriorWeights | None = None) -> None:
+        self.weights = weights or PriorWeights()
+        order = sorted(tracks, key=lambda t: t.track_id)
+        self.track_ids = np.asarray([t.track_id for t in order], dtype=np.int64)
+        self._row = {int(t): i for i, t in enumerate(self.track_ids)}
+        self._artist = _codes(t.artist.casefold() for t in order)
+        album_keys = (
+            f"{(t.album_artist or t.artist).casefold()}\x00{t.album.casefold()}" if t.album else ""
+            for t in order
+        )
+        self._album = _codes(album_keys)
+        self._genre = _codes(t.genre.casefold() for t in order)
+        self._year = np.asarray([t.year or np.nan for t in order], dtype=np.float64)
+        self.available = np.asarray([t.available for t in order], dtype=bool)
+        self._successor = np.full(len(order), -1, dtype=np.int64)
+        self._albums: dict[int, list[int]] = {}
+        for row, album in enumerate(self._album):
+            if album >= 0:
+                self._albums.setdefault(int(album), []).append(row)
+        for rows in self._albums.values():
+            rows.sort(
+                key=lambda r: (order[r].disc_number or 0, order[r].track_number or 0, order[r].path)
+            )
+            for a, b in itertools.pairwise(rows):
+                self._successor[a] = b
+        self._tracks = order
+
+    def __len__(self) -> int:
+        return len(self.track_ids)
+
+    def row(self, track_id: int) -> int | None:
+        """Row of ``track_id`` in :attr:`track_ids`, or None."""
+        return self._row.get(track_id)
+
+    def rows_of(self, track_ids: np.ndarray) -> np.ndarray:
+        """Rows of many ids at once (``-1`` for ids not in the library)."""
+        ids = np.asarray(track_ids, dtype=np.int64)
+        if len(self.track_ids) == 0:
+            return np.full(ids.shape, -1, dtype=np.int64)
+        pos = np.searchsorted(self.track_ids, ids)
+        pos = np.minimum(pos, len(self.track_ids) - 1)
+        return np.where(self.track_ids[pos] == ids, pos, -1)
+
+    def mask(self, exclude: Collection[int]) -> np.ndarray:
+        """Boolean mask of rows that may be picked: available and not excluded."""
+        allowed = self.available.copy()
+        if exclude:
+            rows = self.rows_of(np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+            allowed[rows[rows >= 0]] = False
+        return allowed
+
+    def scores(self, previous: int | None, *, avoid: Sequence[int] = ()) -> np.ndarray:
+        """Unnormalised prior weight of every row after ``previous``.
+
+        Args:
+            previous: The track just heard (None: no context, uniform).
+            avoid: Recently skipped tracks: rows sharing their artist or album are damped.
+        """
+        w = self.weights
+        out = np.full(len(self.track_ids), w.base, dtype=np.float64)
+        prev = self.row(previous) if previous is not None else None
+        if prev is not None:
+            album, artist, genre = self._album[prev], self._artist[prev], self._genre[prev]
+            if album >= 0:
+                out[self._album == album] += w.album
+            if artist >= 0:
+                out[(self._artist == artist) & (self._album != album)] += w.artist
+            if genre >= 0:
+                out[self._genre == genre] += w.genre
+            year = self._year[prev]
+            if not np.isnan(year):
+                diff = np.nan_to_num(np.abs(self._year - year), nan=_FAR)
+                out += w.year * np.exp(-diff / w.year_scale)
+            if self._successor[prev] >= 0:
+                out[self._successor[prev]] += w.successor
+            out[prev] = w.base * 0.01  # the same track again is nearly never right
+        for skipped in avoid:
+            row = self.row(skipped)
+            if row is None:
+                continue
+            near = self._artist == self._artist[row]
+            if self._album[row] >= 0:
+                near |= self._album == self._album[row]
+            out[near] *= w.skip_penalty
+        return out
+
+    def distribution(
+        self, previous: int | None, exclude: Collection[int] = (), *, avoid: Sequence[int] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(track_ids, probabilities)`` over allowed tracks; empty arrays when none is."""
+        allowed = self.mask(exclude)
+        scores = self.scores(previous, avoid=avoid)[allowed]
+        total = scores.sum()
+        if total <= 0:
+            return self.track_ids[:0], scores[:0]
+        return self.track_ids[allowed], scores / total
+
+    def weak_sessions(self) -> list[tuple[int, ...]]:
+        """Albums in track order, as sequences of track ids (weak training data)."""
+        out = []
+        for rows in self._albums.values():
+            if len(rows) > 1:
+                out.append(tuple(int(self.track_ids[r]) for r in rows))
+        return out
+
+    def related(self, a: int, b: int) -> bool:
+        """Whether two tracks share an artist or an album (used by the benchmarks)."""
+        ra, rb = self.row(a), self.row(b)
+        if ra is None or rb is None:
+            return False
+        same_album = self._album[ra] >= 0 and self._album[ra] == self._album[rb]
+        same_artist = self._artist[ra] >= 0 and self._artist[ra] == self._artist[rb]
+        return bool(same_album or same_artist)

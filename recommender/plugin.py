@@ -1,0 +1,444 @@
+"""The recommender as a Segue plugin: carries radio's hidden state, suggests, learns per session.
+
+How listening enters training (the feedback loop), decided in
+:func:`recommender.sessions.session_from_plays` and used unchanged here:
+
+* failed plays are dropped (a broken file says nothing about taste);
+* a skip before half of the track is dropped from the sequence (neither input nor target), the
+  same rule radio inference follows: an early skip never steps the hidden state, it only pushes
+  the next distribution away from the skipped track (:meth:`Recommender.advance`);
+* a late skip stays in the sequence with target weight 0.5 (and steps the state, as heard);
+* a finished track that *radio* chose is a target with weight 0.7, a user's own choice 1.0:
+  radio's picks are the model's own guesses, so confirming them at full weight would let the
+  model talk itself into a narrow loop; a user's pick is independent evidence.
+
+Day one (no history) radio follows :class:`recommender.coldstart.ColdStartPrior`; once a model
+exists its distribution is mixed with the prior, whose share ``prior_weight(n_sessions)`` fades
+as real sessions accumulate. When a session closes the plugin fine-tunes a *copy* of the model
+(with replay of older sessions), then swaps it in and writes a checkpoint: a failed or cancelled
+training leaves the live model untouched.
+
+torch is imported lazily (in :meth:`RecommenderPlugin.load`, on the plugin host's worker
+thread): importing this module must stay cheap and must not pull torch, Qt or SQLAlchemy into
+the player's GUI thread at start-up.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from player.plugin_api import (
+    LibraryChanged,
+    Outcome,
+    Plugin,
+    PluginContext,
+    ProgressCallback,
+    SessionClosed,
+    SessionRecord,
+    StopCheck,
+    Suggestion,
+    TrackEnded,
+    TrackStarted,
+    TrainProgress,
+)
+from recommender.coldstart import ColdStartPrior, prior_weight
+from recommender.plugin_state import RadioMemory, load_memory, save_memory
+from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
+
+if TYPE_CHECKING:
+    from recommender.radio import RadioState
+    from recommender.recommender import Recommender
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "radio_state.json"
+#: Real sessions (of two plays or more) needed before a first model is trained.
+MIN_SESSIONS_FOR_MODEL = 3
+#: Older sessions replayed with each incremental update (keeps old knowledge).
+REPLAY_SESSIONS = 32
+#: Below this share the prior is left out of the mix (saves its cost on big libraries).
+PRIOR_FLOOR = 0.02
+RECENT_WINDOW = 50
+
+
+class RecommenderPlugin(Plugin):
+    """Segue's recommender plugin (entry point ``recommender.plugin:RecommenderPlugin``).
+
+    Args:
+        config_overrides: ModelConfig fields forced on every training (tests use tiny models).
+        seed: Seed of the sampling generators (None: from the system's entropy).
+        auto_train: Train at load when history exists but no model does, and catch up on
+            sessions closed while the plugin was not running (the CLI turns it off).
+    """
+
+    name = "recommender"
+
+    def __init__(
+        self,
+        *,
+        config_overrides: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        auto_train: bool = True,
+    ) -> None:
+        self._overrides = dict(config_overrides or {})
+        self._auto_train = auto_train
+        self._seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        self._np_rng = np.random.default_rng(self._seed)
+        self._torch_gen: Any = None
+        self._context: PluginContext | None = None
+        self._rec: Recommender | None = None
+        self._prior = ColdStartPrior(())
+        self._state: RadioState | None = None
+        self._before: tuple[RadioState | None, int | None] = (None, None)
+        self._memory = RadioMemory()
+        self._history: list[TrainingSession] = []
+        self.temperature = 1.0
+        self.top_p: float | None = None
+
+    # ---- life cycle -------------------------------------------------------------------------
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the checkpoint lives."""
+        return self._ctx.data_dir / "models"
+
+    @property
+    def model(self) -> Recommender | None:
+        """The live model (None before the first training)."""
+        return self._rec
+
+    @property
+    def radio_state(self) -> RadioState | None:
+        """The carried hidden state (None without a model)."""
+        return self._state
+
+    @property
+    def memory(self) -> RadioMemory:
+        """Last track, recent window and skips (kept with or without a model)."""
+        return self._memory
+
+    def load(self, context: PluginContext) -> None:
+        """Load the checkpoint (or start cold), restore radio's state, catch up on history."""
+        import torch  # lazy: only here, on the host's worker thread (see module docstring)
+
+        self._context = context
+        self._torch_gen = torch.Generator().manual_seed(self._seed)
+        self._apply_settings(context.settings)
+        self._prior = ColdStartPrior(list(context.load_library()))
+        self._history = self._convert(context.load_sessions())
+        self._rec = self._load_checkpoint()
+        self._memory = load_memory(context.data_dir / STATE_FILE)
+        if self._rec is None:
+            if self._auto_train and self._trainable(self._history):
+                self._train_full(self._history, None, None)
+        else:
+            self._rec.add_tracks(int(t) for t in self._prior.track_ids)
+            seen = int(self._rec.cursor.get("sessions_seen", 0))
+            if self._auto_train and len(self._history) > seen:  # closed while we were away
+                self._update(self._history[seen:], None, None)
+        self._state = self._restore_state()
+        log.info(
+            "recommender plugin loaded: %s, %d tracks, %d sessions",
+            "model" if self._rec is not None else "cold start",
+            len(self._prior),
+            len(self._history),
+        )
+
+    def save_state(self) -> None:
+        """Write the hidden state and the recent window (JSON, atomic)."""
+        self._memory.state = self._state.to_dict() if self._state is not None else None
+        save_memory(self._ctx.data_dir / STATE_FILE, self._memory)
+
+    # ---- events -----------------------------------------------------------------------------
+
+    def on_track_started(self, event: TrackStarted) -> None:
+        """Every track that plays advances the state (user picks too, not only radio's)."""
+        self._before = (self._state, self._memory.last_track)
+        self._step(event.track_id)
+
+    def on_track_ended(self, event: TrackEnded) -> None:
+        """A failure undoes the step; an early skip replaces it with skip feedback at once."""
+        if event.track_id != self._memory.last_track or event.outcome is Outcome.FINISHED:
+            return
+        state, last = self._before
+        if event.outcome is Outcome.FAILED:
+            self._state, self._memory.last_track = state, last
+            self._memory.forget_last(event.track_id)
+            return
+        fraction = event.played_ms / event.duration_ms if event.duration_ms else 0.0
+        if fraction >= EARLY_SKIP_FRACTION:
+            return  # a late skip counts as heard, as in training
+        self._memory.forget_last(event.track_id)
+        self._memory.add_skip(event.track_id)
+        self._memory.last_track = last
+        if self._rec is not None and state is not None:
+            self._state = self._rec.advance(
+                state, event.track_id, skipped=True, played_fraction=fraction
+            )
+
+    def on_session_closed(self, event: SessionClosed) -> None:
+        """Learn from the session that just closed (in place of the live model when done)."""
+        new = self._convert([event.session])
+        if not new:
+            return
+        self._history.extend(new)
+        if self._rec is None:
+            if self._trainable(self._history):
+                self._train_full(self._history, None, None)
+        else:
+            self._update(new, None, None)
+
+    def on_library_changed(self, event: LibraryChanged) -> None:
+        """New tracks join the prior and the model's vocabulary (old knowledge kept)."""
+        self._prior = ColdStartPrior(list(event.tracks))
+        if self._rec is not None:
+            self._rec.add_tracks(int(t) for t in self._prior.track_ids)
+
+    def set_option(self, name: str, value: float) -> None:
+        """``temperature``, ``top_p`` (1 = off), or ``seed_track`` (radio starts from it)."""
+        if name == "temperature":
+            self.temperature = max(0.05, float(value))
+        elif name == "top_p":
+            self.top_p = float(value) if 0.0 < value < 1.0 else None
+        elif name == "seed_track" and int(value) != self._memory.last_track:
+            self._step(int(value))
+
+    # ---- suggestions ------------------------------------------------------------------------
+
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = ()
+    ) -> list[Suggestion]:
+        """Draw ``n`` tracks, each as if the previous ones (and ``after``) were heard to the end."""
+        state, last = self._state, self._memory.last_track
+        for track_id in after:
+            state, last = self._advanced(state, track_id), track_id
+        blocked = set(exclude)
+        out: list[Suggestion] = []
+        for _ in range(n):
+            pick = self._pick(state, last, blocked)
+            if pick is None:
+                break
+            out.append(pick)
+            blocked.add(pick.track_id)
+            state, last = self._advanced(state, pick.track_id), pick.track_id
+        return out
+
+    def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+        """The next-track distribution now: ``(track_ids, probabilities)`` (tests, preview)."""
+        ids, probs, _ = self._mixed(self._state, self._memory.last_track, set(exclude))
+        return ids, probs
+
+    def prior_share(self) -> float:
+        """Share of the cold-start prior in the current mix (1.0 without a model)."""
+        if self._rec is None:
+            return 1.0
+        return prior_weight(len(self._history))
+
+    def _pick(
+        self, state: RadioState | None, last: int | None, blocked: set[int]
+    ) -> Suggestion | None:
+        share = self.prior_share()
+        if self._rec is not None and state is not None and share < PRIOR_FLOOR:
+            try:
+                track_id, p = self._rec.sample(
+                    state,
+                    self._torch_gen,
+                    temperature=self.temperature,
+                    top_p=self.top_p,
+                    exclude=blocked | self._unavailable(),
+                )
+                return Suggestion(track_id, p, "model")
+            except ValueError:  # everything known to the model is excluded
+                pass
+        ids, probs, reason = self._mixed(state, last, blocked)
+        if len(ids) == 0:
+            return None
+        i = int(self._np_rng.choice(len(ids), p=probs))
+        return Suggestion(int(ids[i]), float(probs[i]), reason)
+
+    def _mixed(
+        self, state: RadioState | None, last: int | None, blocked: set[int]
+    ) -> tuple[np.ndarray, np.ndarray, str]:
+        share = self.prior_share()
+        mask = self._prior.mask(blocked)
+        mixed = self._prior.scores(last, avoid=self._memory.skips)
+        mixed = np.where(mask, mixed, 0.0) ** (1.0 / self.temperature)
+        total = mixed.sum()
+        if total <= 0:
+            return self._prior.track_ids[:0], mixed[:0], "cold start"
+        mixed *= share / total
+        if self._rec is not None and state is not None and share < 1.0:
+            try:
+                ids, probs = self._rec.distribution(
+                    state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
+                )
+            except ValueError:
+                ids, probs = np.zeros(0, dtype=np.int64), np.zeros(0)
+            rows = self._prior.rows_of(np.asarray(ids))
+            ok = rows >= 0
+            ok[ok] &= mask[rows[ok]]
+            model_mass = np.asarray(probs, dtype=np.float64)[ok]
+            if model_mass.sum() > 0:
+                mixed[rows[ok]] += (1.0 - share) * model_mass / model_mass.sum()
+        keep = mixed > 0
+        mixed = mixed[keep]
+        reason = "cold start" if share >= 0.5 else "model"
+        return self._prior.track_ids[keep], mixed / mixed.sum(), reason
+
+    def _unavailable(self) -> set[int]:
+        return {int(t) for t in self._prior.track_ids[~self._prior.available]}
+
+    # ---- training ---------------------------------------------------------------------------
+
+    def train(
+        self,
+        sessions: Sequence[SessionRecord],
+        *,
+        full: bool,
+        progress: ProgressCallback | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> None:
+        """Retrain from ``sessions`` (all history when ``full``; else only unseen sessions)."""
+        converted = self._convert(sessions)
+        self._history = converted if full else self._history
+        report = _progress_adapter(progress)
+        if full or self._rec is None:
+            if converted:
+                self._train_full(converted, report, should_stop)
+            return
+        seen = int(self._rec.cursor.get("sessions_seen", 0))
+        if len(converted) > seen:
+            self._history = converted
+            self._update(converted[seen:], report, should_stop)
+
+    def _train_full(
+        self,
+        sessions: Sequence[TrainingSession],
+        progress: Callable[[int, int, str], None] | None,
+        should_stop: StopCheck | None,
+    ) -> None:
+        from recommender.config import ModelConfig  # lazy: pulls torch with it
+        from recommender.recommender import Recommender
+
+        n_items = len({i for s in sessions for i in s.items})
+        config = ModelConfig.for_data(len(sessions), n_items, **self._overrides)
+        started = time.monotonic()
+        rec = Recommender.train_full(sessions, config, progress=progress, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            log.info("full training cancelled; the live model is kept")
+            return
+        rec.add_tracks(int(t) for t in self._prior.track_ids)
+        self._swap(rec)
+        log.info(
+            "full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started
+        )
+
+    def _update(
+        self,
+        new: Sequence[TrainingSession],
+        progress: Callable[[int, int, str], None] | None,
+        should_stop: StopCheck | None,
+    ) -> None:
+        assert self._rec is not None
+        older = self._history[: max(0, len(self._history) - len(new))]
+        picks = self._np_rng.permutation(len(older))[:REPLAY_SESSIONS]
+        replay = [older[int(i)] for i in picks]
+        candidate = copy.deepcopy(self._rec)  # train a copy: the live model stays usable
+        candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            log.info("incremental training cancelled; the live model is kept")
+            return
+        self._swap(candidate)
+
+    def _swap(self, rec: Recommender) -> None:
+        self._rec = rec  # one reference assignment: suggestions see old or new, never half
+        self._state = self._replayed_state()
+        try:
+            rec.save(self.models_dir)
+        except OSError:
+            log.exception("could not write the checkpoint to %s", self.models_dir)
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    @property
+    def _ctx(self) -> PluginContext:
+        if self._context is None:
+            raise RuntimeError("the plugin is not loaded")
+        return self._context
+
+    def _apply_settings(self, settings: Mapping[str, float]) -> None:
+        for key in ("temperature", "top_p"):
+            if key in settings:
+                self.set_option(key, settings[key])
+
+    def _convert(self, sessions: Sequence[SessionRecord]) -> list[TrainingSession]:
+        out = []
+        for session in sessions:
+            ts = session_from_plays(session.plays)
+            if len(ts.items) >= 2:
+                out.append(ts)
+        return out
+
+    def _trainable(self, sessions: Sequence[TrainingSession]) -> bool:
+        return len(sessions) >= MIN_SESSIONS_FOR_MODEL
+
+    def _step(self, track_id: int) -> None:
+        self._state = self._advanced(self._state, track_id)
+        self._memory.heard(track_id)
+
+    def _advanced(self, state: RadioState | None, track_id: int) -> RadioState | None:
+        if self._rec is None or state is None:
+            return state
+        return self._rec.advance(state, track_id)
+
+    def _replayed_state(self) -> RadioState | None:
+        """A fresh state for the live model, fed the recent window (after a retrain)."""
+        if self._rec is None:
+            return None
+        state = self._rec.initial_state()
+        for track_id in self._memory.recent[-20:]:
+            state = self._rec.advance(state, track_id)
+        return state
+
+    def _restore_state(self) -> RadioState | None:
+        if self._rec is None:
+            return None
+        from recommender.radio import RadioState  # lazy: pulls torch with it
+
+        saved = self._memory.state
+        if saved is not None:
+            try:
+                state = RadioState.from_dict(saved)
+                if len(state.hidden) == self._rec.model.state_size:
+                    return state
+                log.info("saved radio state does not fit the model; rebuilt from recent plays")
+            except ValueError as exc:
+                log.warning("saved radio state is unusable (%s); rebuilt from recent plays", exc)
+        return self._replayed_state()
+
+    def _load_checkpoint(self) -> Recommender | None:
+        from recommender.recommender import load_or_none  # lazy: pulls torch with it
+
+        if not self.models_dir.is_dir() or not any(self.models_dir.iterdir()):
+            return None  # no checkpoint yet (the player creates the empty folder up front)
+        return load_or_none(self.models_dir)
+
+
+def _progress_adapter(
+    progress: ProgressCallback | None,
+) -> Callable[[int, int, str], None] | None:
+    if progress is None:
+        return None
+
+    def report(done: int, total: int, message: str) -> None:
+        progress(TrainProgress(done, total, message))
+
+    return report

@@ -1,0 +1,72 @@
+"""``segue-recommender train`` and ``radio --preview`` on a real scanned library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from audio import make_library
+
+from player.db.engine import Database
+from player.history import History
+from player.paths import AppPaths
+from player.plugin_api import Origin, Outcome
+from player.scanner import scan
+from recommender.radio_cli import add_commands
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="segue-recommender")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+def _scanned(tmp_path: Path, db: Database) -> None:
+    make_library(tmp_path / "music", 6, 4, seconds=0.5)
+    scan(db, [tmp_path / "music"])
+
+
+def test_preview_on_a_fresh_library_prints_json_picks(
+    tmp_path: Path, app_paths: AppPaths, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scanned(tmp_path, db)
+    seed = sorted((tmp_path / "music").rglob("01 *"))[0]
+    assert run("radio", "--preview", "4", "--seed", str(seed), "--json",
+               "--data-dir", str(app_paths.data_dir)) == 0  # fmt: skip
+    picks = json.loads(capsys.readouterr().out)
+    assert len(picks) == 4
+    assert {"track_id", "path", "artist", "title", "probability"} <= set(picks[0])
+    assert len({p["track_id"] for p in picks}) == 4
+    assert all(0 < p["probability"] <= 1 for p in picks)
+    assert not list(app_paths.data_dir.glob("models.corrupt-*"))  # an empty folder is no checkpoint
+
+
+def test_train_builds_a_checkpoint_from_history(
+    tmp_path: Path, app_paths: AppPaths, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scanned(tmp_path, db)
+    clock = [1_000_000.0]
+    history = History(db, clock=lambda: clock[0])
+    for _ in range(4):
+        for track_id in (1, 5, 9, 13, 2):
+            play = history.play_started(track_id, Origin.USER)
+            history.play_ended(play, Outcome.FINISHED, position_ms=500, played_ms=500)
+            clock[0] += 1
+        clock[0] += 4000  # a gap closes the session
+    history.close_session()
+    assert run("train", "--full", "--data-dir", str(app_paths.data_dir)) == 0
+    captured = capsys.readouterr()
+    assert "Full training done: 4 sessions" in captured.out
+    assert "100.0%" in captured.err  # the progress bar reached the end
+    assert (app_paths.models_dir / "meta.json").exists()
+    assert run("radio", "--preview", "2", "--data-dir", str(app_paths.data_dir)) == 0

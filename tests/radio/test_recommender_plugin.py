@@ -1,0 +1,214 @@
+"""The recommender plugin: cold start, carried state, skips, persistence, incremental learning."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from player.plugin_api import (
+    LibraryChanged,
+    Origin,
+    Outcome,
+    PlayRecord,
+    PluginContext,
+    SessionClosed,
+    SessionRecord,
+    TrackEnded,
+    TrackInfo,
+    TrackStarted,
+)
+from recommender.plugin import RecommenderPlugin
+
+TINY = {"embedding_dim": 16, "hidden_dim": 16, "epochs": 4, "batch_size": 16, "negatives": 32}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def make_tracks(n_albums: int = 10, per_album: int = 6) -> list[TrackInfo]:
+    return [
+        TrackInfo(
+            track_id=a * per_album + t + 1,
+            path=f"/music/{a}/{t}.ogg",
+            title=f"Song {a}.{t}",
+            artist=f"Artist {a}",
+            album=f"Album {a}",
+            track_number=t + 1,
+            genre="Rock" if a % 2 else "Jazz",
+            year=1990 + a,
+            duration_ms=200_000,
+        )
+        for a in range(n_albums)
+        for t in range(per_album)
+    ]
+
+
+def session(sid: int, items: list[int], outcome: Outcome = Outcome.FINISHED) -> SessionRecord:
+    plays = tuple(
+        PlayRecord(t, outcome, 200_000, Origin.USER, float(sid * 1000 + i), 200_000)
+        for i, t in enumerate(items)
+    )
+    return SessionRecord(sid, float(sid * 1000), float(sid * 1000 + 999), plays)
+
+
+def planted_sessions(n: int) -> list[SessionRecord]:
+    """The listener always goes 1 -> 13 -> 25 -> 37 -> 49 (first tracks of even albums)."""
+    return [session(i + 1, [1, 13, 25, 37, 49]) for i in range(n)]
+
+
+def make_plugin(
+    tmp_path: Path,
+    sessions: list[SessionRecord],
+    tracks: list[TrackInfo] | None = None,
+    **overrides: int,
+) -> RecommenderPlugin:
+    plugin = RecommenderPlugin(config_overrides={**TINY, **overrides}, seed=3)
+    library = tracks or make_tracks()
+    plugin.load(PluginContext(tmp_path, lambda: library, lambda: list(sessions)))
+    return plugin
+
+
+def _start(plugin: RecommenderPlugin, track_id: int) -> None:
+    plugin.on_track_started(TrackStarted(track_id, Origin.USER, 0.0))
+
+
+def _prob(plugin: RecommenderPlugin, track_id: int, exclude: frozenset[int] = frozenset()) -> float:
+    ids, probs = plugin.distribution(exclude)
+    hit = np.nonzero(ids == track_id)[0]
+    return float(probs[hit[0]]) if len(hit) else 0.0
+
+
+def test_importing_the_plugin_pulls_neither_qt_sqlalchemy_nor_torch() -> None:
+    code = (
+        "import sys, recommender.plugin, recommender.radio_cli\n"
+        "bad = [m for m in ('PySide6', 'sqlalchemy', 'torch') if m in sys.modules]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_cold_start_follows_the_album_and_says_so(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path, [])
+    assert plugin.model is None
+    _start(plugin, 8)  # album 1, track 2
+    ids, probs = plugin.distribution()
+    assert int(ids[np.argmax(probs)]) == 9  # the next track of the album
+    same_artist = sum(p for t, p in zip(ids, probs, strict=True) if 7 <= t <= 12)
+    assert same_artist > 0.5
+    picks = plugin.suggest(3, frozenset())
+    assert [s.reason for s in picks] == ["cold start"] * 3
+    assert picks[0].track_id not in {p.track_id for p in picks[1:]}
+
+
+def test_an_early_skip_moves_the_next_distribution_away_at_once(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path, planted_sessions(12))
+    assert plugin.model is not None
+    _start(plugin, 1)
+    plugin.on_track_ended(TrackEnded(1, Outcome.FINISHED, 200_000, 200_000, Origin.USER, 1.0))
+    _start(plugin, 13)
+    before = _prob(plugin, 14)
+    state_before = list(plugin.radio_state.hidden)  # type: ignore[union-attr]
+    plugin.on_track_ended(TrackEnded(13, Outcome.SKIPPED, 3_000, 200_000, Origin.RADIO, 2.0))
+    after = _prob(plugin, 14)
+    assert after < before * 0.7  # tracks like the skipped one lose mass
+    assert plugin.radio_state.hidden != state_before  # type: ignore[union-attr]
+    assert plugin.memory.last_track == 1  # the skipped track does not steer what comes next
+
+
+def test_the_model_learns_the_listener_and_the_prior_fades(tmp_path: Path) -> None:
+    plugin = make_plugin(
+        tmp_path, planted_sessions(40), epochs=20, dropout_embedding=0, dropout_hidden=0
+    )
+    assert plugin.model is not None
+    _start(plugin, 1)
+    _start(plugin, 13)
+    ids, probs = plugin.model.distribution(plugin.radio_state, exclude={1, 13})  # type: ignore[arg-type]
+    assert int(ids[np.argmax(probs)]) == 25
+    share = plugin.prior_share()
+    plugin.on_session_closed(SessionClosed(session(99, [1, 13, 25, 37])))
+    assert plugin.prior_share() < share < 0.5
+
+
+def test_state_survives_save_and_reload(tmp_path: Path) -> None:
+    sessions = planted_sessions(6)
+    plugin = make_plugin(tmp_path, sessions)
+    for t in (1, 13, 25):
+        _start(plugin, t)
+    plugin.save_state()
+    hidden = list(plugin.radio_state.hidden)  # type: ignore[union-attr]
+    again = make_plugin(tmp_path, sessions)
+    assert again.radio_state is not None and again.radio_state.hidden == pytest.approx(hidden)
+    assert again.memory.recent[-3:] == [1, 13, 25]
+    np.testing.assert_allclose(again.distribution()[1], plugin.distribution()[1], rtol=1e-5)
+
+
+def test_a_corrupt_state_file_is_set_aside(tmp_path: Path) -> None:
+    (tmp_path / "radio_state.json").write_text("{not json")
+    plugin = make_plugin(tmp_path, [])
+    assert plugin.memory.recent == []
+    assert list(tmp_path.glob("radio_state.json.corrupt-*"))
+
+
+def test_a_closed_session_trains_incrementally_and_keeps_a_loadable_checkpoint(
+    tmp_path: Path,
+) -> None:
+    from recommender.recommender import Recommender
+
+    sessions = planted_sessions(5)
+    plugin = make_plugin(tmp_path, sessions)
+    assert plugin.model is not None
+    weights = {k: v.clone() for k, v in plugin.model.model.state_dict().items()}
+    plugin.on_session_closed(SessionClosed(session(99, [2, 3, 4, 5, 6, 8])))
+    changed = any(
+        not torch.equal(weights[k], v) for k, v in plugin.model.model.state_dict().items()
+    )
+    assert changed
+    loaded = Recommender.load(tmp_path / "models")
+    assert loaded.cursor["sessions_seen"] == plugin.model.cursor["sessions_seen"]
+
+
+def test_a_corrupt_checkpoint_is_set_aside_and_the_model_retrains(tmp_path: Path) -> None:
+    sessions = planted_sessions(5)
+    make_plugin(tmp_path, sessions).save_state()
+    meta = tmp_path / "models" / "meta.json"
+    meta.write_text(json.dumps({"format_version": 1, "weights_sha256": "nope"}))
+    plugin = make_plugin(tmp_path, sessions)
+    assert plugin.model is not None
+    assert list(tmp_path.glob("models.corrupt-*"))
+
+
+def test_new_tracks_join_the_vocabulary_and_radio_can_pick_them(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path, planted_sessions(5))
+    assert plugin.model is not None
+    tracks = [*make_tracks(), *make_tracks(12, 6)[60:]]
+    plugin.on_library_changed(LibraryChanged(tuple(tracks)))
+    assert 70 in plugin.model.vocab
+    ids, _ = plugin.distribution()
+    assert 70 in set(ids.tolist())
+
+
+def test_temperature_flattens_the_distribution(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path, [])
+    _start(plugin, 8)
+    cold = plugin.distribution()[1].max()
+    plugin.set_option("temperature", 3.0)
+    assert plugin.distribution()[1].max() < cold
+
+
+def test_full_training_can_be_cancelled_and_keeps_the_old_model(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path, planted_sessions(5))
+    old = plugin.model
+    plugin.train(planted_sessions(30), full=True, should_stop=lambda: True)
+    assert plugin.model is old
+    seen = []
+    plugin.train(planted_sessions(30), full=True, progress=seen.append)
+    assert plugin.model is not old and seen
