@@ -106,15 +106,18 @@ def scan(
         progress: Called a few times per second: once with ``total == 0`` while listing, then
             with ``done``/``total`` files handled (always once at ``done == unchanged files``
             before any file is read, and at the end).
-        should_stop: Checked before each file is read; returning True cancels the scan (what was
-            read so far is kept; nothing is marked missing).
+        should_stop: Checked before each folder is listed and each file is read; returning True
+            cancels the scan (what was read so far is kept; nothing is marked missing).
         batch_size: Files written per transaction.
     """
     report = ScanReport()
     notify = _Progress(progress)
     stop = should_stop or (lambda: False)
     roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
-    found, blind = _walk(roots, report, notify)
+    found, blind = _walk(roots, report, notify, stop)
+    if report.cancelled:
+        log.info("Scan cancelled while listing folders; nothing was changed")
+        return report
     known = _load_known(db)
     writer = _Writer(db, batch_size)
     to_read: list[tuple[_Found, _Known | None]] = []
@@ -309,7 +312,7 @@ class _Writer:
 
 
 def _walk(
-    roots: Sequence[str], report: ScanReport, notify: _Progress
+    roots: Sequence[str], report: ScanReport, notify: _Progress, stop: Callable[[], bool]
 ) -> tuple[list[_Found], list[str]]:
     """List audio files under ``roots``; returns them and the folders that could not be read."""
     found: list[_Found] = []
@@ -317,6 +320,9 @@ def _walk(
     visited: dict[tuple[int, int], str] = {}
     stack = list(reversed(roots))
     while stack:
+        if stop():
+            report.cancelled = True
+            break
         folder = stack.pop()
         try:
             st = os.stat(folder)

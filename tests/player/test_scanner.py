@@ -123,15 +123,16 @@ def test_moved_file_keeps_its_row_and_history(db: Database, tmp_path: Path) -> N
 def test_progress_cancel_and_batches(db: Database, tmp_path: Path) -> None:
     make_library(tmp_path / "music", n_albums=2, tracks_per_album=10)
     seen: list[ScanProgress] = []
-    checks = 0
+    files_checked = 0
 
-    def stop_after_twelve() -> bool:
-        nonlocal checks
-        checks += 1
-        return checks > 12
+    def stop_after_twelve_files() -> bool:
+        nonlocal files_checked
+        if any(p.total for p in seen):  # the listing is over: each check is now one file
+            files_checked += 1
+        return files_checked > 12
 
     report = scan(
-        db, [tmp_path / "music"], progress=seen.append, should_stop=stop_after_twelve,
+        db, [tmp_path / "music"], progress=seen.append, should_stop=stop_after_twelve_files,
         batch_size=5,
     )  # fmt: skip
     assert report.cancelled and report.added == 12 and report.missing == 0
@@ -145,13 +146,19 @@ def test_progress_cancel_and_batches(db: Database, tmp_path: Path) -> None:
 
 def test_rows_appear_while_the_scan_runs(db: Database, tmp_path: Path) -> None:
     make_library(tmp_path / "music", n_albums=1, tracks_per_album=12)
+    listed: list[bool] = []
     visible: list[int] = []
 
     def look() -> bool:
-        visible.append(len(load_track_rows(db)))
+        if listed:
+            visible.append(len(load_track_rows(db)))
         return False
 
-    scan(db, [tmp_path / "music"], should_stop=look, batch_size=4)
+    def on_progress(progress: ScanProgress) -> None:
+        if progress.total:
+            listed.append(True)
+
+    scan(db, [tmp_path / "music"], progress=on_progress, should_stop=look, batch_size=4)
     assert visible[0] == 0 and 0 < visible[6] < 12
 
 
@@ -162,3 +169,10 @@ def test_folder_not_found_leaves_its_tracks_alone(db: Database, tmp_path: Path) 
     report = scan(db, [tmp_path / "music"])
     assert report.missing == 0 and "folder not found" in report.failed[0][1]
     assert all(r.available for r in load_track_rows(db))
+
+
+def test_cancel_while_listing_changes_nothing(db: Database, tmp_path: Path) -> None:
+    make_library(tmp_path / "music", n_albums=2, tracks_per_album=1)
+    report = scan(db, [tmp_path / "music"], should_stop=lambda: True)
+    assert report.cancelled and report.added == 0
+    assert load_track_rows(db) == []
