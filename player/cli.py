@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         db = open_database(paths.db_path)
     except DatabaseError as error:
+        log.warning("Cannot open the database: %s", error)  # to the log file; stderr gets it below
         print(f"segue: {error}", file=sys.stderr)
         return 2
     try:
