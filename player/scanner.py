@@ -146,14 +146,14 @@ def scan(
     total = len(found)
     done = total - len(to_read)
     notify(done, total, "", force=True)
-    movable = _MoveMatcher(db, gone) if any(row is None for _, row in to_read) else None
+    movable = _MoveMatcher(db, gone, seen) if any(r is None for _, r in to_read) else None
     for item, row in to_read:
         if stop():
             report.cancelled = True
             break
         done += 1
         notify(done, total, item.path)
-        _read_one(item, row, writer, movable, gone, report)
+        _read_one(item, row, writer, movable, report)
         writer.tick()
     if not report.cancelled:
         for track_id in gone:
@@ -177,7 +177,6 @@ def _read_one(
     row: _Known | None,
     writer: _Writer,
     movable: _MoveMatcher | None,
-    gone: dict[int, str],
     report: ScanReport,
 ) -> None:
     try:
@@ -196,10 +195,10 @@ def _read_one(
         else:
             report.restored += 1
         return
-    moved_id = movable.take(info, item.size) if movable else None
-    if moved_id is not None:
-        log.info("%r moved to %r", gone.pop(moved_id, "?"), item.path)
-        writer.update(moved_id, path=item.path, **values)
+    moved = movable.take(info, item.size) if movable else None
+    if moved is not None:
+        log.info("%r moved to %r", moved[1], item.path)
+        writer.update(moved[0], path=item.path, **values)
         report.moved += 1
     else:
         writer.insert({"path": item.path, "added_at": time.time(), **values})
@@ -244,22 +243,36 @@ def _load_known(db: Database) -> dict[str, _Known]:
 
 
 class _MoveMatcher:
-    """Finds, for a new file, a vanished or unavailable track with the same tags and size."""
+    """Finds, for a new file, the track it used to be: same title, artist, album, duration, size.
 
-    def __init__(self, db: Database, gone: dict[int, str]) -> None:
+    Candidates are tracks whose file is gone: vanished in this scan, already unavailable, or
+    outside the scanned folders and no longer on disk (checked only when the tags match), so a
+    move is recognised even when only the new folder is scanned.
+    """
+
+    def __init__(self, db: Database, gone: dict[int, str], seen: set[int]) -> None:
         query = select(
-            TRACKS.c.id, TRACKS.c.title, TRACKS.c.artist, TRACKS.c.album, TRACKS.c.duration_ms,
-            TRACKS.c.size, TRACKS.c.available,
+            TRACKS.c.id, TRACKS.c.path, TRACKS.c.available, TRACKS.c.title, TRACKS.c.artist,
+            TRACKS.c.album, TRACKS.c.duration_ms, TRACKS.c.size,
         ).order_by(TRACKS.c.id)  # fmt: skip
-        self._by_key: dict[tuple[Any, ...], list[int]] = {}
+        self._gone = gone
+        self._by_key: dict[tuple[Any, ...], list[tuple[int, str, bool]]] = {}
         with db.engine.connect() as connection:
-            for track_id, *key, available in connection.execute(query):
-                if track_id in gone or not available:
-                    self._by_key.setdefault(tuple(key), []).append(track_id)
+            for track_id, path, available, *key in connection.execute(query):
+                if track_id not in seen:
+                    sure = track_id in gone or not available
+                    self._by_key.setdefault(tuple(key), []).append((track_id, path, sure))
 
-    def take(self, info: TagInfo, size: int) -> int | None:
-        ids = self._by_key.get((info.title, info.artist, info.album, info.duration_ms, size))
-        return ids.pop(0) if ids else None
+    def take(self, info: TagInfo, size: int) -> tuple[int, str] | None:
+        """Return (track id, old path) of the track this file used to be, and forget it."""
+        key = (info.title, info.artist, info.album, info.duration_ms, size)
+        candidates = self._by_key.get(key, [])
+        for index, (track_id, path, sure) in enumerate(candidates):
+            if sure or not os.path.lexists(path):
+                del candidates[index]
+                self._gone.pop(track_id, None)
+                return track_id, path
+        return None
 
 
 class _Writer:

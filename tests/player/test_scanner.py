@@ -176,3 +176,26 @@ def test_cancel_while_listing_changes_nothing(db: Database, tmp_path: Path) -> N
     report = scan(db, [tmp_path / "music"], should_stop=lambda: True)
     assert report.cancelled and report.added == 0
     assert load_track_rows(db) == []
+
+
+def test_move_to_a_new_folder_scanned_alone(db: Database, tmp_path: Path) -> None:
+    paths = make_library(tmp_path / "old", n_albums=1, tracks_per_album=2)
+    scan(db, [tmp_path / "old"])
+    ids = {r.title: r.id for r in load_track_rows(db)}
+    shutil.move(tmp_path / "old", tmp_path / "new")
+    report = scan(db, [tmp_path / "new"])  # the old folder is not scanned any more
+    assert (report.moved, report.added) == (2, 0)
+    rows = {r.title: r for r in load_track_rows(db)}
+    assert {t: r.id for t, r in rows.items()} == ids
+    assert rows["Song 1.1"].path == str(tmp_path / "new" / paths[0].relative_to(tmp_path / "old"))
+
+
+def test_a_copy_is_a_new_track_not_a_move(db: Database, tmp_path: Path) -> None:
+    paths = make_library(tmp_path / "a", n_albums=1, tracks_per_album=1)
+    scan(db, [tmp_path / "a"])
+    copy = tmp_path / "b" / "copy.mp3"
+    copy.parent.mkdir()
+    shutil.copy(paths[0], copy)
+    report = scan(db, [tmp_path / "b"])
+    assert (report.moved, report.added) == (0, 1)
+    assert all(r.available for r in load_track_rows(db))
