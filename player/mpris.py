@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
+from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Signal, Slot
 from PySide6.QtDBus import (
     QDBusAbstractAdaptor,
+    QDBusArgument,
     QDBusConnection,
     QDBusMessage,
     QDBusObjectPath,
@@ -160,6 +161,11 @@ class Mpris(QObject):
         self.raise_window = raise_window
         self.quit_app = quit_app
         self._bus = connection if connection is not None else QDBusConnection.sessionBus()
+        # PropertiesChanged is (sa{sv}as); a bare [] would marshal as "av", which GDBus
+        # clients (GNOME Shell, playerctl) reject.
+        self._no_invalidated = QDBusArgument()
+        self._no_invalidated.beginArray(QMetaType(QMetaType.Type.QString))
+        self._no_invalidated.endArray()
         self._root = _RootAdaptor(self)
         self._player = _PlayerAdaptor(self)
         playback = controller.playback
@@ -220,5 +226,5 @@ class Mpris(QObject):
         message = QDBusMessage.createSignal(
             OBJECT_PATH, "org.freedesktop.DBus.Properties", "PropertiesChanged"
         )
-        message.setArguments([PLAYER_IFACE, values, []])
+        message.setArguments([PLAYER_IFACE, values, self._no_invalidated])
         self._bus.send(message)

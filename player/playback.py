@@ -161,7 +161,11 @@ class Playback(QObject):
             return
         self._switching = True
         try:
-            self._player.setSource(QUrl.fromLocalFile(playable.path))
+            url = QUrl.fromLocalFile(playable.path)
+            if self._player.source() == url:
+                # Same file again (queued twice, replayed): setSource would be a no-op.
+                self._player.setSource(QUrl())
+            self._player.setSource(url)
         finally:
             self._switching = False
         if paused:

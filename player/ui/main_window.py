@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._rows_loaded_once = False
         self._progress_cancel = None
         self.setWindowTitle("Segue")
-        self.setMinimumSize(900, 560)
+        self.setMinimumSize(640, 420)
         self.actions_by_name = build_actions(self)
         self.radio_action = self.actions_by_name["radio"]
         self.model = LibraryModel(self)

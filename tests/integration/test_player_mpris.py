@@ -1,0 +1,119 @@
+"""MPRIS2 answered over a private session bus (``dbus-run-session``); skipped without one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Runs inside dbus-run-session: serves MPRIS from the Qt thread while a helper thread plays the
+# desktop's part with dbus-send / dbus-monitor, then prints what it saw as JSON.
+SCRIPT = r"""
+import json, subprocess, sys, threading, time
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from player.controller import PlayerController
+from player.mpris import BUS_NAME, Mpris
+from player.playback import Playback
+from player.queue import QueueModel
+from tests.audio import make_audio
+
+class Track:
+    def __init__(self, path):
+        self.id, self.path, self.title, self.artist = 7, str(path), "Blue in Green", "Miles"
+        self.album, self.duration_ms, self.available = "Kind of Blue", 2000, True
+
+app = QApplication([])
+audio = make_audio(Path(sys.argv[1]) / "a.ogg", seconds=2.0)
+playback = Playback()
+queue = QueueModel()
+queue.add([Track(audio)])
+queue.set_current(0)
+controller = PlayerController(playback, queue)
+raised = []
+mpris = Mpris(controller, raise_window=lambda: raised.append(True))
+out = {"registered": mpris.register()}
+DEST = ["--dest=" + BUS_NAME, "/org/mpris/MediaPlayer2"]
+
+def send(*args):
+    cmd = ["dbus-send", "--session", "--print-reply", *DEST, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
+
+def prop(name, iface="org.mpris.MediaPlayer2.Player"):
+    return send("org.freedesktop.DBus.Properties.Get", "string:" + iface, "string:" + name)
+
+def client():
+    try:
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session",
+             "type='signal',interface='org.freedesktop.DBus.Properties'"],
+            stdout=subprocess.PIPE, text=True)
+        monitor.stdout.readline()  # ready once it reports its own connection
+        out["identity"] = prop("Identity", "org.mpris.MediaPlayer2")
+        out["status_before"] = prop("PlaybackStatus")
+        send("org.mpris.MediaPlayer2.Player.PlayPause")
+        deadline = time.monotonic() + 15
+        while "Playing" not in prop("PlaybackStatus") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        out["status_after"] = prop("PlaybackStatus")
+        out["metadata"] = prop("Metadata")
+        send("org.mpris.MediaPlayer2.Raise")
+        send("org.mpris.MediaPlayer2.Player.Pause")
+        time.sleep(0.3)  # let the signal reach the monitor
+        monitor.terminate()
+        out["signals"] = monitor.communicate(timeout=10)[0]
+    except Exception as exc:
+        out["error"] = repr(exc)
+
+thread = threading.Thread(target=client)
+thread.start()
+timer = QTimer()
+timer.timeout.connect(lambda: thread.is_alive() or app.quit())
+timer.start(50)
+app.exec()
+out["raised"] = bool(raised)
+playback.stop()
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_mpris_over_private_bus(tmp_path: Path) -> None:
+    runner = shutil.which("dbus-run-session")
+    if runner is None or shutil.which("dbus-send") is None:
+        pytest.skip("dbus-run-session / dbus-send not installed")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        result = subprocess.run(
+            [runner, "--", sys.executable, "-c", SCRIPT, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("MPRIS check timed out")
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")]
+    if not lines:
+        if "Failed to" in result.stderr and "dbus" in result.stderr.lower():
+            pytest.skip(f"no private session bus: {result.stderr[-300:]}")
+        pytest.fail(f"no result; stderr: {result.stderr[-2000:]}")
+    out = json.loads(lines[-1][len("RESULT ") :])
+    if not out["registered"]:
+        pytest.skip("session bus refused the MPRIS name")
+    assert "error" not in out, out.get("error")
+    assert '"Segue"' in out["identity"]
+    assert '"Stopped"' in out["status_before"]
+    assert '"Playing"' in out["status_after"]
+    assert "Blue in Green" in out["metadata"]
+    assert "/org/segue/track/7" in out["metadata"]
+    assert "mpris:length" in out["metadata"]
+    assert "PropertiesChanged" in out["signals"]
+    assert "PlaybackStatus" in out["signals"]
+    assert out["raised"]

@@ -1,0 +1,131 @@
+"""Playback, queue controller and tracker on real audio and a real history database."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from player.controller import PlayerController
+from player.db.engine import Database
+from player.history import History
+from player.library import load_track_rows
+from player.playback import Playback, PlayState
+from player.plugin_api import Origin, Outcome
+from player.queue import QueueModel
+from player.scanner import scan
+from player.tracker import ListeningTracker, SessionRelay
+from tests.audio import make_audio
+
+TIMEOUT_MS = 15_000
+
+# QtMultimedia logs warnings from its FFmpeg threads; pytest-qt's Python message handler can be
+# gone by then (a crash after the test), so these tests keep Qt's own handler.
+pytestmark = pytest.mark.no_qt_log
+
+
+@dataclass
+class Rig:
+    playback: Playback
+    queue: QueueModel
+    controller: PlayerController
+    tracker: ListeningTracker
+    history: History
+    relay: SessionRelay
+
+    def plays(self):
+        self.tracker.shutdown()
+        return [p for s in self.history.closed_sessions_since(0) for p in s.plays]
+
+
+@pytest.fixture
+def rig(qtbot, tmp_path: Path, db: Database) -> Iterator[tuple[Rig, list]]:
+    music = tmp_path / "music"
+    for i, fmt in enumerate(("ogg", "mp3", "flac")):
+        make_audio(music / f"{i} t.{fmt}", seconds=2.0, tags={"title": f"T{i}", "artist": "A"})
+    make_audio(music / "3 broken.mp3", seconds=2.0, tags={"title": "broken"})
+    scan(db, [music])
+    # Damaged after the scan: the library believes in it, the decoder will not.
+    (music / "3 broken.mp3").write_bytes(b"this is not audio at all" * 100)
+    rows = sorted(load_track_rows(db), key=lambda r: r.path)
+    relay = SessionRelay()
+    history = History(db, on_session_closed=relay.relay)
+    history.start_app_session()
+    playback = Playback()
+    queue = QueueModel()
+    controller = PlayerController(playback, queue, restart_after_ms=500)
+    tracker = ListeningTracker(playback, history)
+    yield Rig(playback, queue, controller, tracker, history, relay), rows
+    playback.stop()
+
+
+def test_previous_restarts_past_threshold_then_goes_back(qtbot, rig) -> None:
+    r, rows = rig
+    r.queue.add(rows[:2])
+    r.controller.play_row(1)
+    qtbot.waitUntil(lambda: r.playback.position_ms >= 700, timeout=TIMEOUT_MS)
+    ended: list[object] = []
+    r.playback.track_ended.connect(ended.append)
+    r.controller.previous()  # past 0.5 s: restart, same play
+    qtbot.waitUntil(lambda: r.playback.position_ms < 500, timeout=TIMEOUT_MS)
+    assert ended == [] and r.playback.current.track_id == rows[1].id
+    with qtbot.waitSignal(r.tracker.track_started, timeout=TIMEOUT_MS) as started:
+        r.controller.previous()  # early in the track: previous entry
+    assert started.args[0].track_id == rows[0].id
+    assert started.args[0].origin == Origin.USER
+    assert [e.outcome for e in ended] == [Outcome.SKIPPED]
+
+
+def test_broken_file_fails_and_end_of_queue_stops(qtbot, rig) -> None:
+    r, rows = rig
+    broken = next(row for row in rows if row.title == "broken")
+    r.queue.add([broken, rows[0]])
+    with qtbot.waitSignal(r.controller.queue_ended, timeout=TIMEOUT_MS * 2):
+        r.controller.play_row(0)
+    assert r.playback.state == PlayState.STOPPED and r.playback.current is None
+    failed, finished = r.plays()
+    assert (failed.track_id, failed.outcome) == (broken.id, Outcome.FAILED)
+    assert (finished.track_id, finished.outcome) == (rows[0].id, Outcome.FINISHED)
+    assert r.queue.current_row == 1
+    # Play again after the end: the last entry replays from the start.
+    with qtbot.waitSignal(r.tracker.track_started, timeout=TIMEOUT_MS):
+        r.controller.play_pause()
+
+
+def test_same_track_twice_plays_twice(qtbot, rig) -> None:
+    r, rows = rig
+    r.queue.add([rows[0], rows[0]])
+    with qtbot.waitSignal(r.controller.queue_ended, timeout=TIMEOUT_MS * 2):
+        r.controller.play_row(0)
+    assert [(p.outcome, p.played_ms >= 1900) for p in r.plays()] == [
+        (Outcome.FINISHED, True),
+        (Outcome.FINISHED, True),
+    ]
+
+
+def test_seek_is_not_counted_as_listening(qtbot, rig) -> None:
+    r, rows = rig
+    r.queue.add(rows[:1])
+    r.controller.play_row(0)
+    qtbot.waitUntil(lambda: r.playback.played_ms >= 200, timeout=TIMEOUT_MS)
+    r.playback.seek(1700)
+    with qtbot.waitSignal(r.tracker.track_ended, timeout=TIMEOUT_MS) as ended:
+        pass
+    assert ended.args[0].outcome == Outcome.FINISHED
+    assert ended.args[0].played_ms < 1500
+
+
+def test_session_closed_signal_on_shutdown(qtbot, rig) -> None:
+    r, rows = rig
+    r.queue.add(rows[:1])
+    with qtbot.waitSignal(r.tracker.track_started, timeout=TIMEOUT_MS):
+        r.controller.play_row(0)
+    with qtbot.waitSignal(r.relay.session_closed) as closed:
+        r.tracker.shutdown()
+    assert closed.args[0].session.plays[0].track_id == rows[0].id

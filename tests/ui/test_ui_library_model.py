@@ -1,0 +1,159 @@
+"""The library table model and its search proxy, tested without a view."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from PySide6.QtCore import QModelIndex, Qt
+
+from player.library import TrackRow
+from player.queue import TRACKS_MIME
+from player.ui.library_model import (
+    ALBUM,
+    ARTIST,
+    PLAYS,
+    TIME,
+    TITLE,
+    TRACKNO,
+    YEAR,
+    LibraryFilterProxy,
+    LibraryModel,
+    TrackIdRole,
+    format_ms,
+)
+
+
+def row(i: int, title: str, artist: str, album: str, **kw: object) -> TrackRow:
+    base = TrackRow(
+        id=i,
+        path=f"/music/{i}.mp3",
+        title=title,
+        artist=artist,
+        album_artist=artist,
+        album=album,
+        track_number=i,
+        disc_number=1,
+        genre="Rock",
+        year=2000 + i,
+        duration_ms=60_000 * i + 5_000,
+        codec="mp3",
+        available=True,
+        play_count=0,
+        has_embedded_cover=False,
+        cover_path=None,
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+ROWS = [
+    row(1, "Blue in Green", "Miles Davis", "Kind of Blue"),
+    row(2, "So What", "Miles Davis", "Kind of Blue", play_count=3),
+    row(3, "Teen Town", "Weather Report", "Heavy Weather", available=False),
+    row(4, "Naima", "John Coltrane", "Giant Steps", year=None, track_number=None),
+]
+
+
+def titles(model) -> list[str]:
+    return [model.index(r, TITLE).data() for r in range(model.rowCount())]
+
+
+def make(qapp) -> tuple[LibraryModel, LibraryFilterProxy]:
+    model = LibraryModel()
+    model.set_rows(ROWS)
+    return model, LibraryFilterProxy(model)
+
+
+def test_rows_columns_and_display(qapp) -> None:
+    model, _ = make(qapp)
+    assert model.rowCount() == 4
+    assert model.columnCount() == 8
+    assert model.rowCount(model.index(0, 0)) == 0  # a table, not a tree
+    second = model.index(1, 0).row()
+    assert model.index(second, ARTIST).data() == "Miles Davis"
+    assert model.index(second, TIME).data() == "2:05"
+    assert model.index(second, PLAYS).data() == "3"
+    assert model.index(3, YEAR).data() == ""
+    assert model.index(3, TRACKNO).data() == ""
+    assert model.index(0, TITLE).data(TrackIdRole) == 1
+    assert model.headerData(ALBUM, Qt.Orientation.Horizontal) == "Album"
+
+
+def test_missing_tracks_are_greyed_not_dropped(qapp) -> None:
+    model, proxy = make(qapp)
+    i = model.source_row(3)
+    assert model.index(i, TITLE).data() == "Teen Town"
+    assert model.index(i, TITLE).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.index(0, TITLE).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert model.flags(model.index(i, TITLE)) & Qt.ItemFlag.ItemIsEnabled
+    assert proxy.rowCount() == 4
+    model.mark_unavailable(1)
+    assert model.index(model.source_row(1), 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+
+
+def test_sort_by_columns_through_the_proxy(qapp) -> None:
+    model, proxy = make(qapp)
+    proxy.sort(ARTIST, Qt.SortOrder.AscendingOrder)
+    assert titles(proxy) == ["Naima", "Blue in Green", "So What", "Teen Town"]
+    proxy.sort(TIME, Qt.SortOrder.DescendingOrder)
+    assert titles(proxy) == ["Naima", "Teen Town", "So What", "Blue in Green"]
+    proxy.sort(YEAR, Qt.SortOrder.AscendingOrder)
+    assert titles(proxy)[-1] == "Naima"  # unknown year last
+    proxy.sort(PLAYS, Qt.SortOrder.AscendingOrder)
+    assert titles(proxy)[0] == "So What"  # most played first
+
+
+def test_search_is_case_insensitive_and_needs_every_word(qapp) -> None:
+    _, proxy = make(qapp)
+    proxy.set_search("MILES")
+    assert sorted(titles(proxy)) == ["Blue in Green", "So What"]
+    proxy.set_search("miles what")
+    assert titles(proxy) == ["So What"]
+    proxy.set_search("weather")  # album and artist both match, once
+    assert titles(proxy) == ["Teen Town"]
+    proxy.set_search("nothing like this")
+    assert proxy.rowCount() == 0
+    proxy.set_search("  ")
+    assert proxy.rowCount() == 4
+
+
+def test_search_survives_sort_and_rows_arriving_during_a_scan(qapp) -> None:
+    model, proxy = make(qapp)
+    proxy.set_search("blue")
+    proxy.sort(TITLE, Qt.SortOrder.DescendingOrder)
+    assert titles(proxy) == ["So What", "Blue in Green"]
+    model.set_rows([*ROWS, row(5, "Blue Train", "John Coltrane", "Blue Train")])
+    assert sorted(titles(proxy)) == ["Blue Train", "Blue in Green", "So What"]
+    renamed = [replace(ROWS[0], title="Flamenco Sketches", album="Other"), *ROWS[1:]]
+    model.set_rows(renamed)
+    assert "Flamenco Sketches" not in titles(proxy)
+
+
+def test_rows_extend_in_place_and_keep_persistent_indexes(qapp) -> None:
+    model, _ = make(qapp)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    keep = model.index(model.source_row(4), 0)
+    from PySide6.QtCore import QPersistentModelIndex
+
+    pin = QPersistentModelIndex(keep)
+    model.set_rows([*ROWS, row(9, "Late", "Someone", "Else")])
+    assert inserted == [(4, 4)]
+    model.sort(TITLE, Qt.SortOrder.AscendingOrder)
+    assert model.row(pin.row()).id == 4
+
+
+def test_drag_carries_track_ids(qapp) -> None:
+    model, _ = make(qapp)
+    mime = model.mimeData([model.index(0, 0), model.index(0, 1), model.index(2, 0)])
+    ids = json.loads(bytes(mime.data(TRACKS_MIME).data()))
+    assert ids == [model.row(0).id, model.row(2).id]
+    assert model.data(QModelIndex(), Qt.ItemDataRole.DisplayRole) is None
+
+
+def test_play_count_and_format(qapp) -> None:
+    model, _ = make(qapp)
+    model.count_finished_play(1)
+    assert model.track(1).play_count == 1
+    assert format_ms(None) == ""
+    assert format_ms(3_725_000) == "1:02:05"

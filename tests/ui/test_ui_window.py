@@ -1,0 +1,142 @@
+"""The whole window on real files: scan, play to the end, skip, a missing file, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from player.app import PlayerParts, build_player
+from player.library import get_track
+from player.playback import PlayState
+from player.plugin_api import Origin, Outcome
+from player.ui.library_model import ALBUM
+
+SCAN_TIMEOUT_MS = 30_000
+PLAY_TIMEOUT_MS = 15_000
+
+
+def scanned(qtbot, parts: PlayerParts, music_dir: Path) -> None:
+    with qtbot.waitSignal(parts.window.library_scanned, timeout=SCAN_TIMEOUT_MS):
+        parts.window.start([music_dir])
+
+
+def plays(parts: PlayerParts):
+    """Every play of the finished session, after closing it."""
+    parts.tracker.shutdown()
+    return [p for s in parts.history.closed_sessions_since(0) for p in s.plays]
+
+
+def double_click_row(qtbot, parts: PlayerParts, row: int) -> None:
+    table = parts.window.table
+    rect = table.visualRect(parts.window.proxy.index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_scan_then_double_click_plays_to_the_end(qtbot, player_parts, music_dir) -> None:
+    parts = player_parts
+    window = parts.window
+    window.show()
+    qtbot.waitExposed(window)
+    scanned(qtbot, parts, music_dir)
+    assert window.model.rowCount() == 6
+    assert window.windowTitle().startswith("Segue")
+    with qtbot.waitSignal(parts.tracker.track_ended, timeout=PLAY_TIMEOUT_MS) as ended:
+        double_click_row(qtbot, parts, 0)
+    assert ended.args[0].outcome == Outcome.FINISHED
+    assert ended.args[0].origin == Origin.USER
+    # End of queue: stopped cleanly, the entry stays current.
+    qtbot.waitUntil(lambda: parts.playback.state == PlayState.STOPPED)
+    assert parts.playback.current is None
+    assert parts.queue.current_row == 0
+    assert parts.history.stats().finished == 1
+    track_id = ended.args[0].track_id
+    assert window.model.track(track_id).play_count == 1
+    [play] = plays(parts)
+    assert (play.track_id, play.outcome) == (track_id, Outcome.FINISHED)
+    assert play.played_ms >= 900
+
+
+def test_skip_records_played_ms_and_queue_advances(qtbot, player_parts, music_dir) -> None:
+    parts = player_parts
+    scanned(qtbot, parts, music_dir)
+    first, second = parts.window.model.rows()[:2]
+    parts.controller.play_tracks([first, second])
+    qtbot.waitUntil(lambda: parts.playback.played_ms >= 300, timeout=PLAY_TIMEOUT_MS)
+    with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as started:
+        parts.window.actions_by_name["next"].trigger()
+    assert started.args[0].track_id == second.id
+    assert started.args[0].origin == Origin.QUEUE
+    qtbot.waitUntil(lambda: parts.playback.current is None, timeout=PLAY_TIMEOUT_MS)
+    skipped, finished = plays(parts)
+    assert (skipped.track_id, skipped.outcome) == (first.id, Outcome.SKIPPED)
+    assert 300 <= skipped.played_ms < 1000
+    assert (finished.track_id, finished.outcome) == (second.id, Outcome.FINISHED)
+
+
+def test_missing_file_fails_and_playback_moves_on(qtbot, player_parts, music_dir, db) -> None:
+    parts = player_parts
+    scanned(qtbot, parts, music_dir)
+    a, gone, c = parts.window.model.rows()[:3]
+    Path(gone.path).unlink()
+    parts.controller.queue.add([gone, c])
+    with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as started:
+        parts.controller.play_row(0)  # the missing one
+    assert started.args[0].track_id == c.id
+    assert "Could not play" in parts.window.statusBar().currentMessage()
+    assert not parts.window.model.track(gone.id).available
+    assert not parts.queue.entry(0).available
+    qtbot.waitUntil(lambda: not get_track(db, gone.id).available)
+    parts.controller.stop()
+    failed = plays(parts)[0]
+    assert (failed.track_id, failed.outcome) == (gone.id, Outcome.FAILED)
+    assert parts.history.stats().skipped == 1 and parts.history.stats().failed == 1
+    assert a.available
+
+
+def test_search_box_filters_the_table(qtbot, player_parts, music_dir) -> None:
+    parts = player_parts
+    scanned(qtbot, parts, music_dir)
+    window = parts.window
+    qtbot.keyClicks(window.search, "song 2.")
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3)
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 6)
+
+
+def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> None:
+    parts = build_player(app_paths, db)
+    window = parts.window
+    window.show()
+    scanned(qtbot, parts, music_dir)
+    window.resize(731, 517)
+    window.table.sortByColumn(ALBUM, Qt.SortOrder.DescendingOrder)
+    window.transport.volume.setValue(30)
+    rows = window.model.rows()
+    parts.queue.add(rows[:3])
+    parts.controller.play_row(1)
+    qtbot.waitUntil(lambda: parts.playback.position_ms >= 400, timeout=PLAY_TIMEOUT_MS)
+    parts.playback.pause()
+    saved_position = parts.playback.position_ms
+    window.close()
+    parts.shutdown()
+
+    again = build_player(app_paths, db)
+    qtbot.addWidget(again.window)
+    try:
+        with qtbot.waitSignal(again.window.library_loaded, timeout=SCAN_TIMEOUT_MS):
+            again.window.start()
+        assert (again.window.width(), again.window.height()) == (731, 517)
+        header = again.window.table.horizontalHeader()
+        assert header.sortIndicatorSection() == ALBUM
+        assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        assert abs(again.playback.volume - 0.3) < 0.01
+        assert [e.track_id for e in again.queue.entries()] == [r.id for r in rows[:3]]
+        assert again.queue.current_row == 1
+        assert again.playback.current.track_id == rows[1].id
+        qtbot.waitUntil(lambda: abs(again.playback.position_ms - saved_position) < 250)
+        assert again.playback.state != PlayState.PLAYING
+        assert not again.playback.has_started  # restored paused: not a new play yet
+    finally:
+        again.shutdown()
