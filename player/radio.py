@@ -219,6 +219,17 @@ class RadioController(QObject):
         """The user edited the queue."""
         self._schedule_refill()
 
+    @Slot()
+    def on_queue_ended(self) -> None:
+        """Playback ran off the end of the queue (every pick failed): refill and play on."""
+        if not self._enabled:
+            return
+        if self._queue.upcoming_track_ids():
+            self._queue.start_if_idle()
+            return
+        self._start_when_filled = True
+        self._schedule_refill()
+
     # ---- refill -----------------------------------------------------------------------------
 
     def _schedule_refill(self) -> None:

@@ -356,11 +356,18 @@ class RecommenderPlugin(Plugin):
         if should_stop is not None and should_stop():
             log.info("incremental training cancelled; the live model is kept")
             return
-        self._swap(candidate)
+        self._swap(candidate, keep_state=True)
 
-    def _swap(self, rec: Recommender) -> None:
+    def _swap(self, rec: Recommender, *, keep_state: bool = False) -> None:
+        """Make ``rec`` the live model and checkpoint it.
+
+        A fine-tuned model keeps the carried hidden state (same shape, nearby weights), so radio
+        goes on where it was; a retrained one gets a state rebuilt from the recent window.
+        """
         self._rec = rec  # one reference assignment: suggestions see old or new, never half
-        self._state = self._replayed_state()
+        state = self._state
+        if not (keep_state and state is not None and len(state.hidden) == rec.model.state_size):
+            self._state = self._replayed_state()
         try:
             rec.save(self.models_dir)
         except OSError:

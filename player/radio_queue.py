@@ -1,0 +1,65 @@
+"""The radio's view of the real queue and playback (``RadioQueue`` over QueueModel + controller)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from player.controller import PlayerController
+from player.plugin_api import Origin
+from player.queue import TrackLike
+
+log = logging.getLogger(__name__)
+
+
+class PlayerQueue:
+    """Implements :class:`player.radio.RadioQueue` for the window's queue and controller.
+
+    Args:
+        controller: The queue controller (its queue and playback are used).
+        lookup: Library row of a track id (``player.library.get_track`` bound to the db).
+    """
+
+    def __init__(
+        self, controller: PlayerController, lookup: Callable[[int], TrackLike | None]
+    ) -> None:
+        self._controller = controller
+        self._queue = controller.queue
+        self._lookup = lookup
+
+    def current_track_id(self) -> int | None:
+        """The playing track, else the queue's current entry."""
+        playing = self._controller.playback.current
+        if playing is not None:
+            return playing.track_id
+        entry = self._queue.current_entry()
+        return entry.track_id if entry is not None else None
+
+    def upcoming_track_ids(self) -> list[int]:
+        """Entries after the current one."""
+        return [e.track_id for e in self._queue.upcoming()]
+
+    def append_radio_track(self, track_id: int, probability: float) -> None:
+        """Append a radio pick (shown as such in the queue)."""
+        track = self._lookup(track_id)
+        if track is None:
+            log.warning("radio picked track %d, which is not in the library", track_id)
+            return
+        self._queue.add([track], Origin.RADIO)
+
+    def drop_radio_tail(self) -> list[int]:
+        """Remove the radio picks at the end of the queue that have not played yet."""
+        entries = self._queue.entries()
+        rows: list[int] = []
+        row = len(entries) - 1
+        while row > self._queue.current_row and entries[row].origin == Origin.RADIO:
+            rows.append(row)
+            row -= 1
+        if rows:
+            self._queue.remove_rows(rows)
+        return [entries[r].track_id for r in reversed(rows)]
+
+    def start_if_idle(self) -> None:
+        """Start the queue when nothing is playing."""
+        if self._controller.playback.current is None:
+            self._controller.play_pause()

@@ -1,0 +1,194 @@
+"""Radio in the real player: QtMultimedia playback, queue, tracker, history, host and plugin."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from sqlalchemy import select
+
+from player.app import PlayerParts, build_player
+from player.db.engine import Database
+from player.db.models import Play, PlayEvent
+from player.history import History
+from player.library import load_track_rows
+from player.paths import AppPaths
+from player.plugin_api import Origin, Outcome, Plugin, TrackStarted
+from player.plugin_host import PluginState
+from player.scanner import scan
+from player.ui.radio_controls import RadioWiring, attach_radio
+from recommender.plugin import RecommenderPlugin
+from tests.audio import make_library
+
+TIMEOUT_MS = 20_000
+TINY = {"embedding_dim": 16, "hidden_dim": 16, "epochs": 3, "batch_size": 16, "negatives": 32}
+
+
+class Broken(Plugin):
+    """Raises in every method it has."""
+
+    name = "broken"
+
+    def load(self, context: object) -> None:
+        raise RuntimeError("broken: load")
+
+
+class BrokenAfterLoad(Plugin):
+    """Loads, then raises in every event and in suggest."""
+
+    name = "broken-later"
+
+    def on_track_started(self, event: object) -> None:
+        raise RuntimeError("broken: on_track_started")
+
+    def on_track_ended(self, event: object) -> None:
+        raise RuntimeError("broken: on_track_ended")
+
+    def suggest(self, n: int, exclude: frozenset[int]) -> list:  # type: ignore[type-arg]
+        raise RuntimeError("broken: suggest")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def music(tmp_path: Path, db: Database) -> Path:
+    root = tmp_path / "music"
+    make_library(root, 12, 4, seconds=0.4)
+    scan(db, [root])
+    return root
+
+
+class Player:
+    """Builds, runs and tears down a wired player (one 'launch' of the app)."""
+
+    def __init__(self, qtbot, paths: AppPaths, db: Database) -> None:
+        self.qtbot, self.paths, self.db = qtbot, paths, db
+        self.launched: list[tuple[PlayerParts, RadioWiring]] = []
+
+    def launch(self, plugins: list[Plugin]) -> tuple[PlayerParts, RadioWiring]:
+        parts = build_player(self.paths, self.db)
+        self.qtbot.addWidget(parts.window)
+        wiring = attach_radio(parts, self.paths.data_dir, plugins=plugins, discover=False)
+        with self.qtbot.waitSignal(parts.window.library_loaded, timeout=TIMEOUT_MS):
+            parts.window.start([])
+        host = wiring.host
+        self.qtbot.waitUntil(
+            lambda: all(host.state(n) is not PluginState.LOADING for n in host.names()),
+            timeout=60_000,
+        )
+        self.launched.append((parts, wiring))
+        return parts, wiring
+
+    def quit(self, parts: PlayerParts, wiring: RadioWiring) -> None:
+        """What quitting does: the player's shutdown first, then the plugins save and stop."""
+        parts.playback.stop()
+        parts.shutdown()
+        wiring.shutdown()
+        self.launched.remove((parts, wiring))
+
+
+@pytest.fixture
+def player(qtbot, app_paths: AppPaths, db: Database, music: Path) -> Iterator[Player]:
+    p = Player(qtbot, app_paths, db)
+    yield p
+    for parts, wiring in list(p.launched):
+        p.quit(parts, wiring)
+
+
+def _listen(qtbot, parts: PlayerParts, n: int) -> list[TrackStarted]:
+    started: list[TrackStarted] = []
+    parts.tracker.track_started.connect(started.append)
+    rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
+    parts.controller.play_tracks([rows[0]])
+    parts.window.radio_action.setChecked(True)
+    qtbot.waitUntil(lambda: len(started) >= n, timeout=TIMEOUT_MS * 4)
+    return started
+
+
+def _no_repeat_within(ids: list[int], window: int) -> bool:
+    return all(ids[i] not in ids[max(0, i - window) : i] for i in range(len(ids)))
+
+
+def test_radio_plays_thirty_tracks_in_a_row_without_repeats(qtbot, player: Player) -> None:
+    parts, wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=1)])
+    started = _listen(qtbot, parts, 32)
+    ids = [e.track_id for e in started]
+    assert all(e.origin == Origin.RADIO for e in started[1:])
+    assert _no_repeat_within(ids, wiring.radio.window_size())
+    assert wiring.radio.window_size() == 12  # a quarter of 48 tracks
+    assert all(e.origin == Origin.RADIO for e in parts.queue.upcoming())  # marked in the queue
+    plays = [p for p in History(parts.db).recent_track_ids(40)]
+    assert len(plays) >= 32
+
+
+@pytest.mark.parametrize("plugin", [Broken(), BrokenAfterLoad()], ids=["load", "every-call"])
+def test_a_plugin_that_raises_leaves_playback_and_radio_working(
+    qtbot, player: Player, plugin: Plugin
+) -> None:
+    messages: list[str] = []
+    parts, _wiring = player.launch([plugin])
+    parts.window.statusBar().messageChanged.connect(messages.append)
+    started = _listen(qtbot, parts, 6)
+    assert len({e.track_id for e in started}) == 6
+    assert any("picking by" in m for m in messages)
+
+
+def test_a_missing_file_is_logged_as_failed_and_radio_plays_on(qtbot, player: Player) -> None:
+    parts, _wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=2)])
+    started: list[TrackStarted] = []
+    parts.tracker.track_started.connect(started.append)
+    rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
+    parts.controller.play_tracks([rows[0]])
+    parts.window.radio_action.setChecked(True)
+    qtbot.waitUntil(lambda: len(parts.queue.upcoming()) >= 2, timeout=TIMEOUT_MS)
+    doomed = parts.queue.upcoming()[0]
+    os.remove(doomed.path)  # vanishes after radio queued it
+    qtbot.waitUntil(lambda: len(started) >= 4, timeout=TIMEOUT_MS * 2)
+    assert doomed.track_id not in [e.track_id for e in started]
+    with parts.db.session() as s:
+        failed = s.scalars(
+            select(Play.track_id)
+            .join(PlayEvent, PlayEvent.play_id == Play.id)
+            .where(PlayEvent.kind == Outcome.FAILED.value)
+        ).all()
+    assert doomed.track_id in failed
+
+
+def test_radio_resumes_after_reopening_with_the_same_hidden_state(
+    qtbot, player: Player, db: Database
+) -> None:
+    clock = [1_000_000.0]
+    history = History(db, clock=lambda: clock[0])
+    for _ in range(4):  # some history, so the plugin trains a model at load
+        for track_id in (1, 5, 9, 13):
+            play = history.play_started(track_id, Origin.USER)
+            history.play_ended(play, Outcome.FINISHED, position_ms=400, played_ms=400)
+            clock[0] += 1
+        clock[0] += 4000
+    history.close_session()
+
+    first = RecommenderPlugin(config_overrides=TINY, seed=3)
+    parts, wiring = player.launch([first])
+    assert first.model is not None
+    _listen(qtbot, parts, 4)
+    sessions_seen = first.model.cursor["sessions_seen"]
+    player.quit(parts, wiring)  # closes the session: the plugin learns it, then saves state
+    assert first.model.cursor["sessions_seen"] == sessions_seen + 1  # incremental update ran
+    saved = list(first.radio_state.hidden)  # type: ignore[union-attr]
+
+    second = RecommenderPlugin(config_overrides=TINY, seed=3)
+    player.launch([second])
+    assert second.model is not None
+    assert second.model.cursor["sessions_seen"] == sessions_seen + 1  # from the checkpoint
+    assert second.radio_state is not None
+    assert second.radio_state.hidden == pytest.approx(saved)
+    assert second.memory.recent == first.memory.recent
