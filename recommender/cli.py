@@ -1,0 +1,157 @@
+"""The ``segue-recommender`` command line: ``evaluate`` (and ``train`` / ``radio`` when present)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
+from recommender.config import CELLS, ModelConfig
+from recommender.evaluation import evaluate
+from recommender.incremental import train_incremental
+from recommender.recommender import Recommender
+from recommender.scoring import SessionScorer
+from recommender.sessions import SessionFormatError, TrainingSession, item_ids, read_sessions
+
+log = logging.getLogger(__name__)
+
+BASELINES = ("pop", "markov", "sknn")
+MODELS = (*CELLS, *BASELINES)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="segue-recommender", description="Segue's next-track recommender."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_evaluate(subparsers)
+    try:
+        from recommender.radio_cli import add_commands
+    except ImportError:
+        log.debug("recommender.radio_cli not available: no train / radio commands")
+    else:
+        add_commands(subparsers)
+    return parser
+
+
+def _add_evaluate(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="next-track evaluation (PROTOCOL.md)",
+        description="Train on --train, then rank every training item after every prefix of "
+        "every --test session (ties count against the model).",
+    )
+    p.add_argument("--train", type=Path, required=True, help=".txt or .tsv sessions")
+    p.add_argument("--test", type=Path, required=True, help=".txt or .tsv sessions")
+    p.add_argument("--model", choices=MODELS, default="gru", help="default: gru (the RNN)")
+    p.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="OUT",
+        help="write the top 20 ids per evaluated position, one line each",
+    )
+    p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="train_full on the first 80%% of --train, update() with the rest in "
+        "chunks of 50 sessions, then evaluate",
+    )
+    p.add_argument("--epochs", type=int, help="override the adapted number of epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    p.set_defaults(func=run_evaluate)
+
+
+def _scorer(
+    args: argparse.Namespace, train: Sequence[TrainingSession], figures: dict[str, Any]
+) -> SessionScorer:
+    if args.model == "pop":
+        return PopularityScorer(train)
+    if args.model == "markov":
+        return MarkovScorer(train)
+    if args.model == "sknn":
+        return SessionKNNScorer(train, k=50, sample_size=500)
+    overrides: dict[str, Any] = {"cell": args.model, "seed": args.seed}
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    config = ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
+    if args.incremental:
+        run = train_incremental(train, config, progress=_progress(args.verbose))
+        updates = sorted(run.update_seconds)
+        figures["full_train_seconds"] = round(run.full_seconds, 1)
+        figures["updates"] = len(updates)
+        if updates:
+            figures["update_seconds_mean"] = round(sum(updates) / len(updates), 3)
+            figures["update_seconds_max"] = round(updates[-1], 3)
+        return run.recommender
+    return Recommender.train_full(train, config, progress=_progress(args.verbose))
+
+
+def _progress(verbose: bool) -> Any:
+    if not verbose:
+        return None
+
+    def report(done: int, total: int, message: str) -> None:
+        log.info("%s: %d/%d", message, done, total)
+
+    return report
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """The ``evaluate`` subcommand; returns the exit status."""
+    if args.incremental and args.model in BASELINES:
+        print("--incremental applies to the RNN models only", file=sys.stderr)
+        return 2
+    torch.set_num_threads(args.threads)
+    try:
+        train = read_sessions(args.train)
+        test = [s.items for s in read_sessions(args.test)]
+    except (OSError, SessionFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    figures: dict[str, Any] = {"model": args.model, "incremental": bool(args.incremental)}
+    start = time.perf_counter()
+    scorer = _scorer(args, train, figures)
+    figures["train_seconds"] = round(time.perf_counter() - start, 1)
+    start = time.perf_counter()
+    if args.predictions is not None:
+        with args.predictions.open("w", encoding="utf-8") as out:
+            metrics = evaluate(scorer, test, predictions=out)
+    else:
+        metrics = evaluate(scorer, test)
+    figures["eval_seconds"] = round(time.perf_counter() - start, 1)
+    figures.update(metrics.to_dict())
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key in ("HR@20", "MRR@20", "HR@10", "MRR@10"):
+            print(f"{key:<8} {figures[key]:.4f}")
+        for key, value in figures.items():
+            if not key.startswith(("HR@", "MRR@")):
+                print(f"{key:<8} {value}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``segue-recommender``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    result: int = args.func(args)
+    return result

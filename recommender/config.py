@@ -1,0 +1,114 @@
+"""Model and training hyperparameters (a frozen dataclass) and their size-adaptive defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+CELLS = ("gru", "rnn", "lstm")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters of :class:`recommender.model.SessionRNN` and its training.
+
+    Attributes:
+        cell: Recurrent cell: ``"gru"`` (default), ``"rnn"`` (the seed's ReLU RNN) or ``"lstm"``.
+        embedding_dim: Size k of the item embedding W (and of V when tied).
+        hidden_dim: Size of the recurrent state.
+        tied: Output matrix V is the input embedding W (through a linear projection of the state).
+        repeat: Add the learned repeat (copy) head: a gated attention over the session so far.
+        dropout_embedding: Dropout on the input embeddings.
+        dropout_hidden: Dropout on the recurrent output before scoring.
+        epochs: Passes over the data in :meth:`Recommender.train_full`.
+        batch_size: Sessions per mini-batch (each row carries one session from a zero state).
+        negatives: Popularity-sampled negatives shared by a batch (sampled softmax).
+        negative_alpha: Negatives are drawn with probability proportional to count**alpha.
+        lr: Adam learning rate for full training (decays linearly to ``lr * lr_final``).
+        lr_final: Final learning rate as a share of ``lr``.
+        grad_clip: Gradient norm clip.
+        max_length: Longer sessions are cut into pieces of this length for training.
+        update_epochs: Passes over new + replayed sessions in :meth:`Recommender.update`.
+        update_lr: Adam learning rate for updates.
+        seed: Seed used when no generator is given.
+        device: Torch device name (CPU by default).
+    """
+
+    cell: str = "gru"
+    embedding_dim: int = 128
+    hidden_dim: int = 256
+    tied: bool = True
+    repeat: bool = True
+    dropout_embedding: float = 0.25
+    dropout_hidden: float = 0.1
+    epochs: int = 6
+    batch_size: int = 256
+    negatives: int = 2048
+    negative_alpha: float = 0.75
+    lr: float = 0.002
+    lr_final: float = 0.1
+    grad_clip: float = 5.0
+    max_length: int = 50
+    update_epochs: int = 2
+    update_lr: float = 0.0005
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.embedding_dim <= 0 or self.hidden_dim <= 0:
+            raise ValueError("embedding_dim and hidden_dim must be positive")
+
+    @classmethod
+    def for_data(cls, n_sessions: int, n_items: int, **overrides: Any) -> ModelConfig:
+        """Defaults adapted to the data's size (capacity, regularisation, epochs).
+
+        Small histories (a user's few thousand sessions, most tracks heard once or twice) get a
+        smaller model, more dropout and more epochs; large ones a wider model and fewer epochs.
+        The thresholds were chosen on validation tails cut from the end of the nowplaying train
+        file (see ``bench/quality.py``).
+
+        Args:
+            n_sessions: Number of training sessions.
+            n_items: Number of distinct items.
+            **overrides: Any field to set explicitly (wins over the adapted value).
+
+        Returns:
+            The configuration.
+        """
+        values: dict[str, Any]
+        if n_sessions >= 50_000:
+            values = {"embedding_dim": 128, "hidden_dim": 256, "epochs": 6}
+        elif n_sessions >= 10_000:
+            values = {
+                "embedding_dim": 96,
+                "hidden_dim": 160,
+                "epochs": 10,
+                "batch_size": 128,
+                "dropout_embedding": 0.3,
+                "dropout_hidden": 0.2,
+            }
+        else:
+            values = {
+                "embedding_dim": 64,
+                "hidden_dim": 96,
+                "epochs": 20,
+                "batch_size": 64,
+                "dropout_embedding": 0.4,
+                "dropout_hidden": 0.3,
+            }
+        values["negatives"] = max(64, min(2048, n_items // 2))
+        values.update(overrides)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored (newer checkpoints)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

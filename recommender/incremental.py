@@ -1,0 +1,75 @@
+"""Incremental training as the app does it: a full train, then closed sessions in small updates."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from recommender.config import ModelConfig
+from recommender.recommender import Recommender
+from recommender.sessions import TrainingSession, item_ids
+from recommender.training import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IncrementalRun:
+    """The result of :func:`train_incremental`."""
+
+    recommender: Recommender
+    full_seconds: float
+    update_seconds: list[float] = field(default_factory=list)
+
+
+def pick_replay(
+    history: Sequence[TrainingSession], count: int, generator: torch.Generator
+) -> list[TrainingSession]:
+    """``count`` sessions drawn uniformly (without replacement) from ``history``."""
+    if count <= 0 or not history:
+        return []
+    picks = torch.randperm(len(history), generator=generator)[:count].tolist()
+    return [history[i] for i in picks]
+
+
+def train_incremental(
+    sessions: Sequence[TrainingSession],
+    config: ModelConfig | None = None,
+    *,
+    first_share: float = 0.8,
+    chunk: int = 50,
+    replay_factor: int = 3,
+    generator: torch.Generator | None = None,
+    progress: Progress | None = None,
+) -> IncrementalRun:
+    """``train_full`` on the first ``first_share`` of ``sessions``, then ``update`` per chunk.
+
+    Each update gets the ``chunk`` next sessions plus ``replay_factor * chunk`` sessions drawn
+    from everything seen before. The configuration is chosen for the whole data (as the app would
+    after a while), unless given.
+    """
+    if config is None:
+        config = ModelConfig.for_data(len(sessions), len(item_ids(sessions)))
+    generator = generator or torch.Generator().manual_seed(config.seed)
+    cut = int(len(sessions) * first_share)
+    start = time.perf_counter()
+    rec = Recommender.train_full(sessions[:cut], config, generator=generator, progress=progress)
+    run = IncrementalRun(rec, time.perf_counter() - start)
+    for begin in range(cut, len(sessions), chunk):
+        new = sessions[begin : begin + chunk]
+        replay = pick_replay(sessions[:begin], replay_factor * len(new), generator)
+        start = time.perf_counter()
+        rec.update(new, replay=replay)
+        run.update_seconds.append(time.perf_counter() - start)
+        if progress is not None:
+            progress(begin + len(new) - cut, len(sessions) - cut, "update")
+    log.info(
+        "incremental: %d updates, mean %.2f s",
+        len(run.update_seconds),
+        sum(run.update_seconds) / max(1, len(run.update_seconds)),
+    )
+    return run

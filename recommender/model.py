@@ -1,0 +1,214 @@
+"""The session RNN: item embedding W, recurrent cell U, tied output V, and a learned repeat head."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from recommender.config import ModelConfig
+
+#: Longest distance (in tracks) the repeat head's recency bias distinguishes.
+MAX_DISTANCE = 32
+#: Stands in for log(0) where a true -inf would give NaN gradients.
+LOG_ZERO = -1e9
+
+
+class SessionRNN(nn.Module):
+    """h_t = cell(W x_t, h_(t-1)); p(next | h_t) mixes softmax(V h_t) with a copy of the session.
+
+    The explore part is the seed's design: ``softmax(V q_t + b)`` over every item, with
+    ``q_t = P h_t`` and V tied to W (``tied=True``). The repeat part (``repeat=True``, as in
+    RepeatNet / NARM) attends over the items heard so far in this session and a learned gate mixes
+    the two distributions:  p = (1 - g_t) p_explore + g_t p_repeat. Both are trained jointly by
+    cross-entropy; row 0 is padding / start and is never predicted.
+    """
+
+    def __init__(self, n_items: int, config: ModelConfig) -> None:
+        """Build a model for ``n_items`` rows (row 0 included)."""
+        super().__init__()
+        self.config = config
+        d, h = config.embedding_dim, config.hidden_dim
+        # Sparse gradients: a batch touches a few thousand rows of 60k+, and a lazy (sparse) Adam
+        # update of those rows is far cheaper than a dense update of the whole matrix.
+        self.embedding = nn.Embedding(n_items, d, padding_idx=0, sparse=True)
+        self.output_embedding = (
+            None if config.tied else nn.Embedding(n_items, d, padding_idx=0, sparse=True)
+        )
+        self.item_bias = nn.Parameter(torch.zeros(n_items))
+        self.cell: nn.Module
+        if config.cell == "gru":
+            self.cell = nn.GRU(d, h, batch_first=True)
+        elif config.cell == "lstm":
+            self.cell = nn.LSTM(d, h, batch_first=True)
+        else:
+            self.cell = nn.RNN(d, h, nonlinearity="relu", batch_first=True)
+        self.projection = nn.Linear(h, d)
+        self.drop_embedding = nn.Dropout(config.dropout_embedding)
+        self.drop_hidden = nn.Dropout(config.dropout_hidden)
+        self.repeat_query = nn.Linear(d, d, bias=False)
+        self.repeat_key = nn.Linear(d, d, bias=False)
+        self.repeat_distance = nn.Parameter(torch.zeros(MAX_DISTANCE))
+        self.repeat_gate = nn.Linear(h, 1)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        d = self.config.embedding_dim
+        std = 1.0 / math.sqrt(d)
+        with torch.no_grad():
+            self.embedding.weight.normal_(0.0, std)
+            self.embedding.weight[0].zero_()
+            if self.output_embedding is not None:
+                self.output_embedding.weight.normal_(0.0, std)
+                self.output_embedding.weight[0].zero_()
+            self.repeat_gate.bias.fill_(-2.0)
+
+    @property
+    def n_items(self) -> int:
+        """Number of rows, counting row 0."""
+        return int(self.embedding.num_embeddings)
+
+    @property
+    def state_size(self) -> int:
+        """Length of the flat state vector (LSTM carries h and c)."""
+        factor = 2 if self.config.cell == "lstm" else 1
+        return factor * self.config.hidden_dim
+
+    def output_weight(self) -> Tensor:
+        """The output matrix V (rows x k)."""
+        if self.output_embedding is not None:
+            return self.output_embedding.weight
+        return self.embedding.weight
+
+    # --- recurrence -------------------------------------------------------------------------
+    def run(self, inputs: Tensor, state: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Run the cell over ``inputs`` (B, T) rows from ``state`` (B, state_size) or zeros.
+
+        Returns:
+            The outputs (B, T, hidden) and the final flat state (B, state_size). Padding at the
+            end of a row does not affect the outputs before it (the cell is causal).
+        """
+        x = self.drop_embedding(self.embedding(inputs))
+        h = self.config.hidden_dim
+        packed_state: Tensor | tuple[Tensor, Tensor] | None = None
+        if state is not None:
+            if self.config.cell == "lstm":
+                packed_state = (
+                    state[:, :h].unsqueeze(0).contiguous(),
+                    state[:, h:].unsqueeze(0).contiguous(),
+                )
+            else:
+                packed_state = state.unsqueeze(0).contiguous()
+        out, final = self.cell(x, packed_state)
+        if isinstance(final, tuple):
+            flat = torch.cat([final[0][0], final[1][0]], dim=1)
+        else:
+            flat = final[0]
+        return out, flat
+
+    def query(self, outputs: Tensor) -> Tensor:
+        """Project cell outputs (..., hidden) to the item space (..., k)."""
+        projected: Tensor = self.projection(self.drop_hidden(outputs))
+        return projected
+
+    def explore_logits(self, query: Tensor, rows: Tensor | None = None) -> Tensor:
+        """Logits V q + b over ``rows`` (all rows if ``None``); (N, k) -> (N, len(rows))."""
+        weight = self.output_weight()
+        if rows is None:
+            return torch.addmm(self.item_bias, query, weight.t())
+        return torch.addmm(self.item_bias[rows], query, self.output_rows(rows).t())
+
+    def output_rows(self, rows: Tensor) -> Tensor:
+        """Rows of V (gathered with a sparse gradient)."""
+        return F.embedding(rows, self.output_weight(), sparse=True)
+
+    def gate(self, outputs: Tensor) -> tuple[Tensor, Tensor]:
+        """(log g, log(1 - g)) of the repeat gate for cell outputs (..., hidden)."""
+        if not self.config.repeat:
+            zeros = outputs.new_zeros(outputs.shape[:-1])
+            return zeros + LOG_ZERO, zeros
+        z = self.repeat_gate(outputs).squeeze(-1)
+        return F.logsigmoid(z), F.logsigmoid(-z)
+
+    def repeat_attention(self, query: Tensor, items: Tensor, causal: bool) -> Tensor:
+        """Log attention of each query over the session's items.
+
+        Args:
+            query: (B, T, k) queries, one per position.
+            items: (B, S) row indices heard so far (0 = padding).
+            causal: Position t attends to items[:, : t + 1] only (requires S == T).
+
+        Returns:
+            (B, T, S) log-probabilities over positions s (LOG_ZERO where masked).
+        """
+        keys = self.repeat_key(self.embedding(items))
+        q = self.repeat_query(query)
+        scores = torch.bmm(q, keys.transpose(1, 2)) / math.sqrt(self.config.embedding_dim)
+        t_len, s_len = q.shape[1], keys.shape[1]
+        if causal:
+            t_pos = torch.arange(t_len, device=q.device).unsqueeze(1)
+        else:
+            t_pos = torch.full((t_len, 1), s_len - 1, device=q.device)
+        s_pos = torch.arange(s_len, device=q.device).unsqueeze(0)
+        distance = (t_pos - s_pos).clamp(0, MAX_DISTANCE - 1)
+        scores = scores + self.repeat_distance[distance]
+        mask = (s_pos > t_pos).unsqueeze(0) | (items == 0).unsqueeze(1)
+        scores = scores.masked_fill(mask, LOG_ZERO)
+        return torch.log_softmax(scores, dim=-1)
+
+    # --- full scores --------------------------------------------------------------------------
+    def full_log_scores(
+        self, outputs: Tensor, query: Tensor, log_attention: Tensor | None, history: Tensor | None
+    ) -> Tensor:
+        """log p(item) over all rows for N positions.
+
+        Args:
+            outputs: (N, hidden) cell outputs.
+            query: (N, k) projected queries.
+            log_attention: (N, S) repeat log-attention over ``history`` (or ``None``).
+            history: (N, S) row indices the attention refers to (or ``None``).
+
+        Returns:
+            (N, rows) log-probabilities; row 0 is -inf.
+        """
+        log_g, log_not_g = self.gate(outputs)
+        scores = torch.log_softmax(self.explore_logits(query), dim=-1) + log_not_g.unsqueeze(1)
+        if self.config.repeat and log_attention is not None and history is not None:
+            repeat = torch.zeros_like(scores).scatter_add_(1, history, log_attention.exp())
+            repeat[:, 0] = 0.0
+            scores = torch.logaddexp(scores, log_g.unsqueeze(1) + repeat.log())
+        scores[:, 0] = -math.inf
+        return scores
+
+    # --- growth -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def grow(self, new_size: int) -> None:
+        """Grow to ``new_size`` rows, keeping the old rows exactly.
+
+        New embedding rows are small random vectors (a tenth of the old rows' spread) so they
+        start neutral; new biases start at the 25th percentile of the old ones, i.e. like a rarely
+        heard track. The relative order of old items' scores is unchanged.
+        """
+        old = self.n_items
+        if new_size <= old:
+            return
+        extra = new_size - old
+        spread = float(self.embedding.weight[1:].std()) if old > 2 else 0.1
+        spread = spread if math.isfinite(spread) and spread > 0 else 0.1
+        self.embedding = _grown(self.embedding, extra, spread * 0.1)
+        if self.output_embedding is not None:
+            self.output_embedding = _grown(self.output_embedding, extra, spread * 0.1)
+        base = self.item_bias[1:]
+        fill = float(torch.quantile(base, 0.25)) if base.numel() else 0.0
+        new_bias = torch.cat([self.item_bias.detach(), self.item_bias.new_full((extra,), fill)])
+        self.item_bias = nn.Parameter(new_bias)
+
+
+def _grown(embedding: nn.Embedding, extra: int, std: float) -> nn.Embedding:
+    old = embedding.weight.detach()
+    rows = old.new_empty((extra, old.shape[1])).normal_(0.0, std)
+    grown = nn.Embedding(old.shape[0] + extra, old.shape[1], padding_idx=0, sparse=True)
+    grown.weight.data = torch.cat([old, rows])
+    return grown

@@ -1,0 +1,347 @@
+"""The Recommender: the object the plugin holds (training, incremental updates, scoring, radio)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from recommender import radio
+from recommender.checkpoint import (
+    CheckpointError,
+    counts_tensor,
+    read_checkpoint,
+    set_aside,
+    write_checkpoint,
+)
+from recommender.config import ModelConfig
+from recommender.model import SessionRNN
+from recommender.radio import RadioState
+from recommender.sessions import TrainingSession, item_ids
+from recommender.training import (
+    EncodedSession,
+    Progress,
+    ShouldStop,
+    split_long,
+    train_epochs,
+)
+from recommender.vocab import Vocabulary
+
+log = logging.getLogger(__name__)
+
+#: Sessions scored together in evaluation (bounds the (positions x items) score matrix).
+EVAL_CHUNK = 48
+
+
+class Recommender:
+    """A session RNN with its vocabulary, item counts and training cursor.
+
+    Attributes:
+        config: Hyperparameters.
+        vocab: External track id <-> row index.
+        model: The torch module (eval mode between calls).
+        counts: Per-row occurrence counts in the training data (float64, row 0 unused).
+        cursor: Training bookkeeping saved in checkpoints (``sessions_seen``, ``updates``).
+    """
+
+    def __init__(
+        self,
+        model: SessionRNN,
+        vocab: Vocabulary,
+        config: ModelConfig,
+        counts: np.ndarray,
+        cursor: dict[str, Any] | None = None,
+    ) -> None:
+        """Wrap an existing model (use :meth:`train_full` or :meth:`load` to make one)."""
+        self.model = model
+        self.vocab = vocab
+        self.config = config
+        self.counts = counts
+        self.cursor: dict[str, Any] = dict(cursor or {"sessions_seen": 0, "updates": 0})
+        self._generator = torch.Generator().manual_seed(config.seed + 7919)
+
+    # --- construction / training -------------------------------------------------------------
+    @classmethod
+    def untrained(cls, track_ids: Iterable[int], config: ModelConfig) -> Recommender:
+        """A model with random weights over ``track_ids`` (a starting point for :meth:`update`)."""
+        vocab = Vocabulary()
+        vocab.add(track_ids)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = SessionRNN(len(vocab), config)
+        model.eval()
+        return cls(model, vocab, config, np.zeros(len(vocab)))
+
+    @classmethod
+    def train_full(
+        cls,
+        sessions: Sequence[TrainingSession],
+        config: ModelConfig | None = None,
+        *,
+        generator: torch.Generator | None = None,
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> Recommender:
+        """Train from scratch on ``sessions`` (vocabulary = every id they contain).
+
+        Args:
+            sessions: Training sessions, oldest first.
+            config: Hyperparameters; ``None`` means ``ModelConfig.for_data`` for this data.
+            generator: Source of randomness (default: seeded from ``config.seed``).
+            progress: ``progress(done, total, message)`` callback.
+            should_stop: Polled every step; when true, training stops and the partly trained
+                model is returned.
+
+        Returns:
+            The trained recommender.
+        """
+        ids = item_ids(sessions)
+        if config is None:
+            config = ModelConfig.for_data(len(sessions), len(ids))
+        generator = generator or torch.Generator().manual_seed(config.seed)
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        rec = cls.untrained(ids, config)
+        rec.counts = rec._count(sessions, np.zeros(len(rec.vocab)))
+        data = split_long(rec.encode(sessions), config.max_length)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            train_epochs(
+                rec.model,
+                data,
+                rec.counts,
+                epochs=config.epochs,
+                lr=config.lr,
+                generator=generator,
+                progress=progress,
+                should_stop=should_stop,
+                label="train_full",
+            )
+        rec.cursor = {"sessions_seen": len(sessions), "updates": 0}
+        return rec
+
+    def update(
+        self,
+        new_sessions: Sequence[TrainingSession],
+        *,
+        replay: Sequence[TrainingSession] = (),
+        progress: Progress | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> None:
+        """Fine-tune on sessions that just closed, mixed with replayed older sessions.
+
+        New ids grow the vocabulary first (old rows kept). ``config.update_epochs`` passes are
+        made over ``new_sessions + replay`` at ``config.update_lr``; the replayed sessions keep
+        old knowledge from being forgotten (pass a few times as many as there are new ones).
+        """
+        self.add_tracks(item_ids(new_sessions))
+        self.add_tracks(item_ids(replay))
+        self.counts = self._count(new_sessions, self.counts)
+        data = split_long(self.encode([*new_sessions, *replay]), self.config.max_length)
+        if data:
+            seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self._generator))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                train_epochs(
+                    self.model,
+                    data,
+                    self.counts,
+                    epochs=self.config.update_epochs,
+                    lr=self.config.update_lr,
+                    generator=self._generator,
+                    progress=progress,
+                    should_stop=should_stop,
+                    label="update",
+                )
+        self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
+        self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1
+
+    def add_tracks(self, track_ids: Iterable[int]) -> None:
+        """Grow the vocabulary (and the model's matrices) for unknown ids, without training."""
+        new = self.vocab.add(track_ids)
+        if new:
+            self.model.grow(len(self.vocab))
+            self.counts = np.concatenate([self.counts, np.zeros(len(new))])
+            log.info("vocabulary grew by %d to %d tracks", len(new), len(self.vocab) - 1)
+
+    def encode(self, sessions: Sequence[TrainingSession]) -> list[EncodedSession]:
+        """Sessions as row indices (unknown ids left out) with their target weights."""
+        out: list[EncodedSession] = []
+        index = self.vocab.index
+        for s in sessions:
+            weights = s.weights if s.weights is not None else (1.0,) * len(s.items)
+            pairs = [(index(i), w) for i, w in zip(s.items, weights, strict=True)]
+            kept = [(r, w) for r, w in pairs if r is not None]
+            if len(kept) >= 2:
+                out.append(
+                    EncodedSession(
+                        np.array([r for r, _ in kept], dtype=np.int64),
+                        np.array([w for _, w in kept], dtype=np.float32),
+                    )
+                )
+        return out
+
+    def _count(self, sessions: Sequence[TrainingSession], counts: np.ndarray) -> np.ndarray:
+        counts = counts.copy()
+        rows = [r for s in sessions for r in self.vocab.indices(s.items)]
+        np.add.at(counts, np.asarray(rows, dtype=np.int64), 1.0)
+        return counts
+
+    # --- scoring (evaluation) ------------------------------------------------------------------
+    @torch.no_grad()
+    def session_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
+        """Log-probabilities over all rows after every prefix of each session (protocol order).
+
+        Each session runs once from a zero state; the cell is causal, so the output at position t
+        depends on i1..it only. Unknown ids enter as the padding row (a zero input).
+        """
+        self.model.eval()
+        parts: list[Tensor] = []
+        for start in range(0, len(sessions), EVAL_CHUNK):
+            parts.append(self._chunk_scores(sessions[start : start + EVAL_CHUNK]))
+        if not parts:
+            return torch.empty((0, len(self.vocab)))
+        return torch.cat(parts)
+
+    def _chunk_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
+        width = max((len(s) - 1 for s in sessions), default=0)
+        if width <= 0:
+            return torch.empty((0, len(self.vocab)))
+        inputs = torch.zeros((len(sessions), width), dtype=torch.long)
+        valid = torch.zeros((len(sessions), width), dtype=torch.bool)
+        index = self.vocab.index
+        for i, s in enumerate(sessions):
+            rows = [index(t) or 0 for t in s[:-1]]
+            inputs[i, : len(rows)] = torch.tensor(rows, dtype=torch.long)
+            valid[i, : len(rows)] = True
+        outputs, _ = self.model.run(inputs)
+        query = self.model.query(outputs)
+        attention = self.model.repeat_attention(query, inputs, causal=True)
+        history = inputs.unsqueeze(1).expand(-1, width, -1)
+        return self.model.full_log_scores(
+            outputs[valid], query[valid], attention[valid], history[valid]
+        )
+
+    def scores(self, prefix: Sequence[int]) -> np.ndarray:
+        """Log-probability of every row (index = row, row 0 = -inf) after ``prefix``."""
+        if not prefix:
+            state = self.initial_state()
+            return self._state_scores(state).numpy()
+        return self.session_scores([[*prefix, 0]])[-1].numpy()
+
+    # --- radio ---------------------------------------------------------------------------------
+    def initial_state(self) -> RadioState:
+        """A fresh radio state (zero hidden vector, nothing heard)."""
+        return RadioState(hidden=[0.0] * self.model.state_size)
+
+    def advance(
+        self,
+        state: RadioState,
+        track_id: int,
+        *,
+        skipped: bool = False,
+        played_fraction: float = 1.0,
+    ) -> RadioState:
+        """Advance the radio by one play; see :func:`recommender.radio.advance` for skips."""
+        return radio.advance(
+            self.model,
+            self.vocab,
+            state,
+            track_id,
+            skipped=skipped,
+            played_fraction=played_fraction,
+        )
+
+    def _state_scores(self, state: RadioState) -> Tensor:
+        return radio.state_log_scores(self.model, self.vocab, state)
+
+    def distribution(
+        self,
+        state: RadioState,
+        *,
+        temperature: float = 1.0,
+        top_p: float | None = None,
+        exclude: Collection[int] = (),
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(track_ids, probabilities) of the next track (see :func:`radio.distribution`)."""
+        ids, probs = radio.distribution(
+            self.model, self.vocab, state, temperature=temperature, top_p=top_p, exclude=exclude
+        )
+        return ids.numpy(), probs.numpy()
+
+    def sample(
+        self,
+        state: RadioState,
+        generator: torch.Generator,
+        *,
+        temperature: float = 1.0,
+        top_p: float | None = None,
+        exclude: Collection[int] = (),
+    ) -> tuple[int, float]:
+        """Draw the next track with ``generator``: (track_id, its probability)."""
+        return radio.sample(
+            self.model,
+            self.vocab,
+            state,
+            generator,
+            temperature=temperature,
+            top_p=top_p,
+            exclude=exclude,
+        )
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write safetensors weights + JSON metadata (version, config, vocabulary, cursor).
+
+        The write is atomic per file (temporary file + ``os.replace``), see
+        :func:`recommender.checkpoint.write_checkpoint`.
+        """
+        tensors = dict(self.model.state_dict())
+        tensors["_counts"] = counts_tensor(self.counts)
+        metadata = {
+            "config": self.config.to_dict(),
+            "vocabulary": self.vocab.to_list(),
+            "cursor": self.cursor,
+        }
+        write_checkpoint(directory, tensors, metadata)
+
+    @classmethod
+    def load(cls, directory: Path) -> Recommender:
+        """Load a checkpoint written by :meth:`save` (no pickle is ever involved).
+
+        Raises:
+            CheckpointError: The checkpoint is missing, corrupt or incompatible.
+        """
+        tensors, meta = read_checkpoint(directory)
+        try:
+            config = ModelConfig.from_dict(meta["config"])
+            vocab = Vocabulary.from_list(int(i) for i in meta["vocabulary"])
+            counts = tensors.pop("_counts").numpy().astype(np.float64)
+            model = SessionRNN(len(vocab), config)
+            model.load_state_dict(tensors, strict=True)
+            cursor = dict(meta.get("cursor") or {})
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{directory}: incompatible checkpoint ({exc})") from exc
+        if counts.shape[0] != len(vocab):
+            raise CheckpointError(f"{directory}: item counts do not match the vocabulary")
+        model.eval()
+        return cls(model, vocab, config, counts, cursor)
+
+
+def load_or_none(directory: Path) -> Recommender | None:
+    """Load the checkpoint in ``directory``; a bad one is moved aside and ``None`` returned.
+
+    A missing checkpoint returns ``None`` quietly; a corrupt or incompatible one is renamed
+    ``<name>.corrupt-<timestamp>`` with a logged warning saying why, so the caller retrains.
+    """
+    if not directory.exists():
+        return None
+    try:
+        return Recommender.load(directory)
+    except CheckpointError as exc:
+        set_aside(directory, str(exc))
+        return None

@@ -1,0 +1,235 @@
+"""Training: length-bucketed session batches and the sampled softmax with log-Q correction."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from recommender.model import LOG_ZERO, SessionRNN
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+ShouldStop = Callable[[], bool]
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN / infinite loss or gradient; the step was not applied."""
+
+
+@dataclass(frozen=True)
+class EncodedSession:
+    """A session as row indices, with per-position target weights."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass
+class Batch:
+    """Padded inputs / targets (B, T); target 0 marks padding."""
+
+    inputs: Tensor
+    targets: Tensor
+    weights: Tensor
+
+
+def split_long(sessions: Sequence[EncodedSession], max_length: int) -> list[EncodedSession]:
+    """Cut sessions longer than ``max_length + 1`` into pieces; drop those with < 2 items."""
+    pieces: list[EncodedSession] = []
+    step = max_length + 1
+    for s in sessions:
+        for start in range(0, len(s.rows), step):
+            rows = s.rows[start : start + step]
+            if len(rows) >= 2:
+                pieces.append(EncodedSession(rows, s.weights[start : start + step]))
+    return pieces
+
+
+def make_batches(
+    sessions: Sequence[EncodedSession], batch_size: int, generator: torch.Generator
+) -> list[Batch]:
+    """Shuffle, bucket by length (little padding) and pad into batches, one session per row.
+
+    Every row starts from a zero hidden state, so the state "resets where a session ends" exactly
+    as in GRU4Rec's session-parallel batches, but a whole batch runs in one fused cell call.
+    """
+    order = torch.randperm(len(sessions), generator=generator).tolist()
+    mega = batch_size * 32
+    chunks: list[list[int]] = []
+    for start in range(0, len(order), mega):
+        block = sorted(order[start : start + mega], key=lambda i: len(sessions[i].rows))
+        chunks.extend(block[i : i + batch_size] for i in range(0, len(block), batch_size))
+    shuffle = torch.randperm(len(chunks), generator=generator).tolist()
+    return [_pad([sessions[i] for i in chunks[j]]) for j in shuffle]
+
+
+def _pad(sessions: Sequence[EncodedSession]) -> Batch:
+    width = max(len(s.rows) for s in sessions) - 1
+    inputs = np.zeros((len(sessions), width), dtype=np.int64)
+    targets = np.zeros((len(sessions), width), dtype=np.int64)
+    weights = np.zeros((len(sessions), width), dtype=np.float32)
+    for i, s in enumerate(sessions):
+        n = len(s.rows) - 1
+        inputs[i, :n] = s.rows[:-1]
+        targets[i, :n] = s.rows[1:]
+        weights[i, :n] = s.weights[1:]
+    return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(weights))
+
+
+def sampling_distribution(counts: np.ndarray, alpha: float) -> Tensor:
+    """Negative-sampling probabilities proportional to count**alpha (row 0 and unseen rows: 0)."""
+    probs = np.power(np.maximum(counts.astype(np.float64), 0.0), alpha)
+    probs[0] = 0.0
+    if probs.sum() <= 0:
+        probs[1:] = 1.0
+    return torch.from_numpy(probs / probs.sum()).float()
+
+
+def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tensor) -> Tensor:
+    """Weighted mean of -log p(target) over a batch's real positions.
+
+    p_explore(target) is estimated with a sampled softmax: the target logit against K shared
+    negatives drawn with probability q, whose logits are corrected by -log(K q) (the log-Q
+    correction), so the log-sum-exp estimates the full partition function. p_repeat(target) is
+    exact: the attention mass on earlier occurrences of the target in the session.
+    """
+    outputs, _ = model.run(batch.inputs)
+    query = model.query(outputs)
+    valid = batch.targets > 0
+    targets = batch.targets[valid]
+    q = query[valid]
+    pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
+    neg = model.explore_logits(q, negatives) - log_kq
+    log_explore = pos - torch.logsumexp(torch.cat([pos.unsqueeze(1), neg], dim=1), dim=1)
+    if model.config.repeat:
+        log_g, log_not_g = model.gate(outputs)
+        attention = model.repeat_attention(query, batch.inputs, causal=True)
+        match = batch.inputs.unsqueeze(1) == batch.targets.unsqueeze(2)
+        log_repeat = torch.logsumexp(attention.masked_fill(~match, LOG_ZERO), dim=-1)
+        log_p = torch.logaddexp(log_not_g[valid] + log_explore, log_g[valid] + log_repeat[valid])
+    else:
+        log_p = log_explore
+    w = batch.weights[valid]
+    return -(log_p * w).sum() / w.sum().clamp_min(1e-6)
+
+
+class Optimizer:
+    """Adam for dense parameters + lazy (sparse) Adam for the embedding matrices."""
+
+    def __init__(self, model: SessionRNN, lr: float) -> None:
+        """Split ``model``'s parameters by gradient kind."""
+        sparse_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+        self.sparse = [p for p in model.parameters() if id(p) in sparse_ids]
+        self.dense = [p for p in model.parameters() if id(p) not in sparse_ids]
+        self.optimizers = [
+            torch.optim.Adam(self.dense, lr=lr),
+            torch.optim.SparseAdam(self.sparse, lr=lr),
+        ]
+
+    def set_lr(self, lr: float) -> None:
+        """Set the learning rate of every group."""
+        for optimizer in self.optimizers:
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+    def zero_grad(self) -> None:
+        """Drop all gradients."""
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
+
+    def clip_and_check(self, max_norm: float) -> bool:
+        """Clip the dense gradients' norm; False if any gradient holds NaN / infinity."""
+        norm = torch.nn.utils.clip_grad_norm_(
+            [p for p in self.dense if p.grad is not None], max_norm
+        )
+        if not torch.isfinite(norm):
+            return False
+        for p in self.sparse:
+            if p.grad is not None and not torch.isfinite(p.grad.coalesce().values()).all():
+                return False
+        return True
+
+    def step(self) -> None:
+        """Apply one update."""
+        for optimizer in self.optimizers:
+            optimizer.step()
+
+
+def train_epochs(
+    model: SessionRNN,
+    sessions: Sequence[EncodedSession],
+    counts: np.ndarray,
+    *,
+    epochs: int,
+    lr: float,
+    generator: torch.Generator,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+    label: str = "train",
+) -> list[float]:
+    """Train ``model`` in place with Adam (linear LR decay to ``lr * lr_final``).
+
+    Args:
+        model: The model (put in training mode here, eval mode on return).
+        sessions: Encoded sessions (already split to ``max_length``).
+        counts: Per-row target counts (for the negative sampling distribution).
+        epochs: Passes over ``sessions``.
+        lr: Initial learning rate.
+        generator: Source of all randomness (shuffling, negatives).
+        progress: Called as ``progress(done_steps, total_steps, message)``.
+        should_stop: Polled every step; training stops early (keeping the weights) when true.
+        label: Prefix of progress messages.
+
+    Returns:
+        The mean loss of each finished epoch.
+
+    Raises:
+        NonFiniteLossError: A loss or gradient was not finite; that step was not applied.
+    """
+    cfg = model.config
+    k = min(cfg.negatives, max(1, int((counts > 0).sum())))
+    probs = sampling_distribution(counts, cfg.negative_alpha)
+    optimizer = Optimizer(model, lr)
+    steps_per_epoch = math.ceil(len(sessions) / cfg.batch_size)
+    total = max(1, steps_per_epoch * epochs)
+    done = 0
+    losses: list[float] = []
+    model.train()
+    try:
+        for epoch in range(epochs):
+            batches = make_batches(sessions, cfg.batch_size, generator)
+            epoch_loss, n = 0.0, 0
+            for batch in batches:
+                if should_stop is not None and should_stop():
+                    log.info("%s: stopped at step %d of %d", label, done, total)
+                    return losses
+                optimizer.set_lr(lr * (1.0 - (1.0 - cfg.lr_final) * done / total))
+                negatives = torch.multinomial(probs, k, replacement=True, generator=generator)
+                log_kq = torch.log(k * probs[negatives])
+                loss = batch_loss(model, batch, negatives, log_kq)
+                if not torch.isfinite(loss):
+                    raise NonFiniteLossError(
+                        f"{label}: loss is {float(loss.detach())} at step {done}"
+                    )
+                optimizer.zero_grad()
+                loss.backward()  # type: ignore[no-untyped-call]
+                if not optimizer.clip_and_check(cfg.grad_clip):
+                    raise NonFiniteLossError(f"{label}: a gradient is not finite at step {done}")
+                optimizer.step()
+                epoch_loss += float(loss.detach())
+                n += 1
+                done += 1
+                if progress is not None and (done % 50 == 0 or done == total):
+                    progress(done, total, f"{label}: epoch {epoch + 1}/{epochs}")
+            losses.append(epoch_loss / max(1, n))
+            log.info("%s: epoch %d/%d loss %.4f", label, epoch + 1, epochs, losses[-1])
+    finally:
+        model.eval()
+    return losses

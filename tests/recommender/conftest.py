@@ -1,0 +1,52 @@
+"""Shared fixtures for the recommender tests: one thread, small planted data, a trained model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from recommender.config import ModelConfig
+from recommender.recommender import Recommender
+from recommender.sessions import TrainingSession
+
+torch.set_num_threads(1)
+
+#: Items 1..N_ITEMS; every session walks the cycle i -> i+1 -> ... (planted order).
+N_ITEMS = 24
+
+
+def planted_sessions(n: int = 200, seed: int = 0) -> list[TrainingSession]:
+    """Sessions that follow the cycle 1 -> 2 -> ... -> N_ITEMS -> 1 from a random start."""
+    rng = random.Random(seed)
+    sessions = []
+    for _ in range(n):
+        start, length = rng.randrange(N_ITEMS), rng.randrange(3, 9)
+        sessions.append(TrainingSession(tuple((start + i) % N_ITEMS + 1 for i in range(length))))
+    return sessions
+
+
+def small_config(**overrides: object) -> ModelConfig:
+    """A tiny, fast configuration."""
+    values: dict[str, object] = {
+        "embedding_dim": 16,
+        "hidden_dim": 32,
+        "epochs": 10,
+        "batch_size": 16,
+        "negatives": 16,
+        "lr": 0.02,
+        "dropout_embedding": 0.0,
+        "dropout_hidden": 0.0,
+    }
+    values.update(overrides)
+    return ModelConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def trained() -> Recommender:
+    """A small GRU trained on the planted cycle (shared: treat as read-only)."""
+    torch.set_num_threads(1)
+    return Recommender.train_full(
+        planted_sessions(), small_config(), generator=torch.Generator().manual_seed(1)
+    )

@@ -1,0 +1,102 @@
+"""Radio inference: carried state, skips, exclusion, temperature, top-p, seeded sampling."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from recommender.radio import RadioState
+from recommender.recommender import Recommender
+
+
+def _state(rec: Recommender, tracks: list[int]) -> RadioState:
+    state = rec.initial_state()
+    for track in tracks:
+        state = rec.advance(state, track)
+    return state
+
+
+def _as_dict(ids: np.ndarray, probs: np.ndarray) -> dict[int, float]:
+    return dict(zip(ids.tolist(), probs.tolist(), strict=True))
+
+
+def test_distribution_follows_the_carried_state(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    ids, probs = trained.distribution(state)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-5)
+    assert int(ids[np.argmax(probs)]) == 9
+    assert state.last_track == 8
+
+
+def test_state_is_json_serialisable(trained: Recommender) -> None:
+    state = trained.advance(_state(trained, [3, 4]), 5, skipped=True, played_fraction=0.1)
+    restored = RadioState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert restored == state
+    a = _as_dict(*trained.distribution(state))
+    b = _as_dict(*trained.distribution(restored))
+    assert a == pytest.approx(b)
+    with pytest.raises(ValueError, match="malformed"):
+        RadioState.from_dict({"hidden": "x"})
+
+
+def test_skip_changes_the_next_distribution(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    before = _as_dict(*trained.distribution(state))
+    skipped = trained.advance(state, 9, skipped=True, played_fraction=0.05)
+    after = _as_dict(*trained.distribution(skipped))
+    assert skipped.hidden == state.hidden  # the skipped track did not steer the state
+    assert after[9] < before[9] * 0.5  # probability moves away from the skipped track
+
+
+def test_unknown_track_is_ignored(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    assert trained.advance(state, 123456) == state
+
+
+def test_exclusion_mask_is_respected(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    excluded = {9, 10, 11}
+    ids, probs = trained.distribution(state, exclude=excluded)
+    assert not excluded & set(ids.tolist())
+    assert probs.sum() == pytest.approx(1.0, abs=1e-5)
+    generator = torch.Generator().manual_seed(0)
+    picks = {trained.sample(state, generator, exclude=excluded)[0] for _ in range(50)}
+    assert not excluded & picks
+    with pytest.raises(ValueError, match="excluded"):
+        trained.distribution(state, exclude=set(trained.vocab.to_list()))
+
+
+def test_temperature_sharpens_and_flattens(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    cold = _as_dict(*trained.distribution(state, temperature=0.5))
+    base = _as_dict(*trained.distribution(state))
+    hot = _as_dict(*trained.distribution(state, temperature=3.0))
+    assert cold[9] > base[9] > hot[9]
+    entropy = [-sum(p * np.log(p) for p in d.values() if p > 0) for d in (cold, base, hot)]
+    assert entropy[0] < entropy[1] < entropy[2]
+
+
+def test_top_p_keeps_the_smallest_nucleus(trained: Recommender) -> None:
+    state = _state(trained, [7, 8])
+    ids, probs = trained.distribution(state, temperature=4.0)
+    ids_p, probs_p = trained.distribution(state, temperature=4.0, top_p=0.5)
+    assert 1 <= len(ids_p) < len(ids)
+    assert probs_p.sum() == pytest.approx(1.0, abs=1e-5)
+    order = np.argsort(-probs)
+    kept_mass = probs[order[: len(ids_p)]].sum()
+    assert kept_mass >= 0.5 and probs[order[: len(ids_p) - 1]].sum() < 0.5
+    assert set(ids_p.tolist()) == set(ids[order[: len(ids_p)]].tolist())
+
+
+def test_sampling_is_seeded(trained: Recommender) -> None:
+    state = _state(trained, [2, 3])
+    draws = [
+        [trained.sample(state, g, temperature=2.0)[0] for _ in range(20)]
+        for g in (torch.Generator().manual_seed(4), torch.Generator().manual_seed(4))
+    ]
+    assert draws[0] == draws[1]
+    track, prob = trained.sample(state, torch.Generator().manual_seed(1))
+    assert 0.0 < prob <= 1.0 and track in trained.vocab

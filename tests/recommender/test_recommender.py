@@ -1,0 +1,112 @@
+"""The RNN learns a planted order, grows its vocabulary without forgetting, and guards NaNs."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from recommender.config import ModelConfig
+from recommender.recommender import Recommender
+from recommender.sessions import TrainingSession
+from recommender.training import NonFiniteLossError
+from recommender.vocab import Vocabulary
+from tests.recommender.conftest import N_ITEMS, planted_sessions, small_config
+
+
+def _top(rec: Recommender, prefix: list[int]) -> int:
+    scores = rec.scores(prefix)
+    return rec.vocab.track_id(int(np.argmax(scores)))
+
+
+@pytest.mark.parametrize("start", [1, 5, 13, 20])
+def test_learns_the_planted_sequence(trained: Recommender, start: int) -> None:
+    prefix = [start, start % N_ITEMS + 1]
+    assert _top(trained, prefix) == (start + 1) % N_ITEMS + 1
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_other_cells_learn_too(cell: str) -> None:
+    rec = Recommender.train_full(
+        planted_sessions(150),
+        small_config(cell=cell, epochs=10),
+        generator=torch.Generator().manual_seed(2),
+    )
+    hits = sum(_top(rec, [s, s % N_ITEMS + 1]) == (s + 1) % N_ITEMS + 1 for s in range(1, 25))
+    assert hits >= 16
+
+
+def test_session_scores_match_single_prefix(trained: Recommender) -> None:
+    batch = trained.session_scores([(3, 4, 5, 6)])
+    assert batch.shape == (3, len(trained.vocab))
+    np.testing.assert_allclose(
+        batch[1].numpy()[1:], trained.scores([3, 4])[1:], rtol=1e-4, atol=1e-5
+    )
+
+
+def test_vocabulary_growth_keeps_old_predictions(trained: Recommender) -> None:
+    before = {p: np.argsort(-trained.scores([p, p % N_ITEMS + 1])[1:])[:10] for p in (1, 9)}
+    grown = _copy(trained)
+    grown.add_tracks([1000, 1001, 1002])
+    assert len(grown.vocab) == len(trained.vocab) + 3
+    assert grown.vocab.index(1000) == len(trained.vocab)
+    for p, order in before.items():
+        scores = grown.scores([p, p % N_ITEMS + 1])[1 : len(trained.vocab)]
+        assert np.array_equal(np.argsort(-scores)[:10], order)
+
+
+def test_update_learns_new_tracks_and_keeps_old(trained: Recommender) -> None:
+    rec = _copy(trained)
+    rec.config = dataclasses.replace(rec.config, update_lr=0.01, update_epochs=3)
+    new = [TrainingSession((100, 101, 102, 103)) for _ in range(30)]
+    replay = planted_sessions(60, seed=5)
+    for _ in range(4):
+        rec.update(new, replay=replay)
+    assert rec.vocab.index(103) is not None
+    assert _top(rec, [100, 101]) == 102
+    assert _top(rec, [4, 5]) == 6
+    assert rec.cursor["updates"] == 4
+
+
+def test_nan_guard_stops_without_corrupting_weights() -> None:
+    sessions = [TrainingSession((1, 2, 3), (1.0, float("nan"), 1.0)) for _ in range(8)]
+    with pytest.raises(NonFiniteLossError):
+        Recommender.train_full(sessions, small_config(epochs=1))
+
+
+def test_should_stop_and_progress_are_honoured() -> None:
+    calls: list[tuple[int, int, str]] = []
+    polls: list[int] = []
+
+    def stop() -> bool:
+        polls.append(1)
+        return len(polls) > 60
+
+    rec = Recommender.train_full(
+        planted_sessions(200),
+        small_config(epochs=50),
+        progress=lambda d, t, m: calls.append((d, t, m)),
+        should_stop=stop,
+    )
+    assert len(polls) == 61
+    assert calls == [(50, calls[0][1], "train_full: epoch 4/50")]
+    assert all(torch.isfinite(p).all() for p in rec.model.parameters())
+
+
+def test_config_adapts_to_data_size() -> None:
+    small = ModelConfig.for_data(2_000, 5_000)
+    large = ModelConfig.for_data(120_000, 60_000)
+    assert small.hidden_dim < large.hidden_dim
+    assert small.epochs > large.epochs
+    assert small.dropout_embedding >= large.dropout_embedding
+    assert ModelConfig.for_data(2_000, 5_000, epochs=3).epochs == 3
+
+
+def _copy(rec: Recommender) -> Recommender:
+    vocab = Vocabulary.from_list(rec.vocab.to_list())
+    return Recommender(
+        copy.deepcopy(rec.model), vocab, rec.config, rec.counts.copy(), dict(rec.cursor)
+    )
