@@ -1,4 +1,9 @@
-"""Builds the Qt application and wires the player's objects together; holds no behaviour."""
+"""Builds the Qt application and wires the player's objects together; holds no behaviour.
+
+Start-up runs in two steps so the window is on screen before anything heavy loads: first Qt,
+playback, queue and the window; then (next event-loop turn) the database layer, history,
+tracker, library and MPRIS.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,13 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from player.controller import PlayerController
-from player.db.engine import Database, DatabaseError, open_database
-from player.history import History
 from player.paths import AppPaths
 from player.playback import Playback
 from player.queue import QueueModel
@@ -24,30 +28,36 @@ from player.ui.main_window import MainWindow
 from player.ui.settings_store import SettingsStore
 from player.ui.tasks import TaskRunner
 
+if TYPE_CHECKING:
+    from player.db.engine import Database
+    from player.history import History
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class PlayerParts:
-    """Everything one window needs, built by :func:`build_player` (tests use it too)."""
+    """Everything one window needs. ``db``, ``history`` and ``tracker`` are set by
+    :func:`attach_database` (right after the window is shown)."""
 
-    db: Database
-    history: History
-    sessions: SessionRelay
     playback: Playback
     queue: QueueModel
     controller: PlayerController
-    tracker: ListeningTracker
     store: SettingsStore
     runner: TaskRunner
     window: MainWindow
+    sessions: SessionRelay
+    db: Database | None = None
+    history: History | None = None
+    tracker: ListeningTracker | None = None
     mpris: object | None = None
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the position, close the session."""
         self.window.scan_job.cancel()
         self.window.save_state()
-        self.tracker.shutdown()
+        if self.tracker is not None:
+            self.tracker.shutdown()
         self.playback.unload_without_ending()
         self.runner.wait(10000)
 
@@ -58,24 +68,40 @@ def app_icon() -> QIcon:
         return QIcon(str(p))
 
 
-def build_player(paths: AppPaths, db: Database) -> PlayerParts:
-    """Create and connect playback, queue, tracker, history and the main window."""
-    sessions = SessionRelay()
-    history = History(db, on_session_closed=sessions.relay)
-    history.start_app_session()
+def build_window(paths: AppPaths) -> PlayerParts:
+    """Create playback, queue, controller and the main window (no database yet)."""
     runner = TaskRunner()
     playback = Playback()
-    queue = QueueModel(lambda ids: window.model.tracks(ids))
+    queue = QueueModel()
     controller = PlayerController(playback, queue)
-    tracker = ListeningTracker(playback, history)
     store = SettingsStore(paths.state_dir / "segue.ini")
     covers = CoverCache(paths.covers_dir)
-    window = MainWindow(db=db, controller=controller, store=store, covers=covers, runner=runner)
-    tracker.track_ended.connect(window.on_track_ended)
-    tracker.history_failed.connect(window.show_message)
-    return PlayerParts(
-        db, history, sessions, playback, queue, controller, tracker, store, runner, window
-    )
+    window = MainWindow(controller=controller, store=store, covers=covers, runner=runner)
+    queue.set_resolver(window.model.tracks)
+    return PlayerParts(playback, queue, controller, store, runner, window, SessionRelay())
+
+
+def attach_database(parts: PlayerParts, db: Database) -> None:
+    """Add history, the listening tracker and the library to a built window."""
+    # Imported here, not at the top: SQLAlchemy, Alembic and mutagen take most of a second to
+    # import, and the window should be on screen before that (issue "The player", start-up).
+    from player.history import History
+    from player.ui.library_access import DatabaseLibrary
+
+    history = History(db, on_session_closed=parts.sessions.relay)
+    history.start_app_session()
+    tracker = ListeningTracker(parts.playback, history)
+    tracker.track_ended.connect(parts.window.on_track_ended)
+    tracker.history_failed.connect(parts.window.show_message)
+    parts.window.attach_library(DatabaseLibrary(db))
+    parts.db, parts.history, parts.tracker = db, history, tracker
+
+
+def build_player(paths: AppPaths, db: Database) -> PlayerParts:
+    """Both steps at once (tests, benchmarks)."""
+    parts = build_window(paths)
+    attach_database(parts, db)
+    return parts
 
 
 def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool) -> int:
@@ -87,30 +113,39 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
     app.setDesktopFileName("segue")
     app.setWindowIcon(app_icon())
     paths.ensure()
-    try:
-        db = open_database(paths.db_path)
-    except DatabaseError as exc:
-        QMessageBox.critical(None, "Segue", str(exc))
-        return 1
-    parts = build_player(paths, db)
-    window = parts.window
-    window.show()
-    if db.notice:
-        window.show_message(db.notice, 0)
-    # The window is on screen first; the library, scans and D-Bus come right after.
-    QTimer.singleShot(0, lambda: window.start(music_dirs))
-    QTimer.singleShot(0, lambda: _start_mpris(parts, app))
-    if radio and not window.radio_action.isEnabled():
-        window.show_message("Radio mode is not available yet.")
+    parts = build_window(paths)
+    parts.window.show()
+    status = {"code": 0}
+
+    def open_library() -> None:
+        from player.db.engine import DatabaseError, open_database  # see attach_database
+
+        try:
+            db = open_database(paths.db_path)
+        except DatabaseError as exc:
+            QMessageBox.critical(parts.window, "Segue", str(exc))
+            status["code"] = 1
+            app.quit()
+            return
+        attach_database(parts, db)
+        if db.notice:
+            parts.window.show_message(db.notice, 0)
+        parts.window.start(music_dirs)
+        _start_mpris(parts, app)
+        if radio and not parts.window.radio_action.isEnabled():
+            parts.window.show_message("Radio mode is not available yet.")
+
+    QTimer.singleShot(0, open_library)
     app.aboutToQuit.connect(parts.shutdown)
-    status = app.exec()
-    db.close()
-    log.debug("debug=%s exit status %s", debug, status)
-    return int(status)
+    code = app.exec()
+    if parts.db is not None:
+        parts.db.close()
+    log.debug("debug=%s exit status %s", debug, code)
+    return status["code"] or int(code)
 
 
 def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
-    from player.mpris import Mpris
+    from player.mpris import Mpris  # QtDBus: only once the window is up
 
     mpris = Mpris(parts.controller, raise_window=parts.window.raise_, quit_app=app.quit)
     if not mpris.register():

@@ -120,6 +120,10 @@ class QueueModel(QAbstractListModel):
         self._keep_played = keep_played
         self._resolve = resolve_tracks
 
+    def set_resolver(self, resolve_tracks: TrackResolver) -> None:
+        """Set how dropped library track ids become tracks."""
+        self._resolve = resolve_tracks
+
     # -- Qt model --------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._entries)

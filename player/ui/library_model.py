@@ -1,8 +1,8 @@
-"""The library table: a QAbstractTableModel over TrackRow records and its search/sort proxy.
+"""The library table: a QAbstractTableModel over TrackRow records and the view's proxy.
 
-The model keeps a precomputed lowercase "haystack" (title, artist, album) per row so search-as-
-you-type stays fast with 100,000 rows; sorting is done by the source model with Python keys
-(one pass, not one Python call per comparison), the proxy only filters.
+The model keeps a precomputed lowercase "haystack" (title, artist, album) per track so search-
+as-you-type stays fast with 100,000 rows; searching and sorting are single Python passes in the
+model (not one Python call per row or comparison from the proxy).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -19,12 +21,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import QBrush, QFont, QPalette
 
-from player.library import TrackRow
 from player.queue import TRACKS_MIME
+
+if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
+    from player.library import TrackRow
 
 log = logging.getLogger(__name__)
 
@@ -56,46 +59,54 @@ def _num(v: int | None) -> tuple[bool, int]:
     return (v is None, v or 0)
 
 
+# Fields of a row's precomputed sort base, and which of them each column sorts by.
+_F_TITLE, _F_ARTIST, _F_ALBUM, _F_DISC, _F_TRACK, _F_GENRE, _F_YEAR, _F_TIME, _F_PLAYS = range(9)
+_ALBUM_ORDER = (_F_ALBUM, _F_DISC, _F_TRACK)
+_SORT_FIELDS = {
+    TITLE: (_F_TITLE, _F_ARTIST, *_ALBUM_ORDER),
+    ARTIST: (_F_ARTIST, *_ALBUM_ORDER, _F_TITLE),
+    ALBUM: (*_ALBUM_ORDER, _F_ARTIST),
+    TRACKNO: (_F_TRACK, _F_ARTIST, *_ALBUM_ORDER),
+    TIME: (_F_TIME, _F_ARTIST, *_ALBUM_ORDER),
+    GENRE: (_F_GENRE, _F_ARTIST, *_ALBUM_ORDER),
+    YEAR: (_F_YEAR, _F_ARTIST, *_ALBUM_ORDER),
+    PLAYS: (_F_PLAYS, _F_ARTIST, *_ALBUM_ORDER),
+}
+
+
+def sort_base(row: TrackRow) -> tuple[object, ...]:
+    """Everything a row sorts by, casefolded once (unknown numbers sort last)."""
+    return (
+        row.title.casefold() or row.path.casefold(),
+        row.artist.casefold(),
+        row.album.casefold(),
+        _num(row.disc_number),
+        _num(row.track_number),
+        row.genre.casefold(),
+        _num(row.year),
+        _num(row.duration_ms),
+        -row.play_count,  # most played first
+    )
+
+
 def sort_key(row: TrackRow, column: int) -> tuple[object, ...]:
     """Key for sorting by ``column``; ties fall back to artist, album, disc, track."""
-    album_order = (row.album.casefold(), _num(row.disc_number), _num(row.track_number))
-    tail = (row.artist.casefold(), *album_order, row.title.casefold())
-    value: object
-    if column == TITLE:
-        value = row.title.casefold() or row.path.casefold()
-    elif column == ARTIST:
-        return tail
-    elif column == ALBUM:
-        return (*album_order, row.artist.casefold())
-    elif column == TRACKNO:
-        value = _num(row.track_number)
-    elif column == TIME:
-        value = _num(row.duration_ms)
-    elif column == GENRE:
-        value = row.genre.casefold()
-    elif column == YEAR:
-        value = _num(row.year)
-    else:
-        value = -row.play_count
-    return (value, *tail)
+    return itemgetter(*_SORT_FIELDS[column])(sort_base(row))  # type: ignore[no-any-return]
 
 
 class LibraryModel(QAbstractTableModel):
-    """Every track of the library, unavailable ones greyed.
-
-    Signals:
-        rows_about_to_change(): emitted before rows are replaced (caches keyed on rows drop).
-    """
-
-    rows_about_to_change = Signal()
+    """Every track of the library (unavailable ones greyed), sorted and searched in place."""
 
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[TrackRow] = []
-        # Parallel lists, mutated in place so the proxy can hold references to them.
-        self.track_ids: list[int] = []
-        self.haystacks: list[str] = []
-        self._by_id: dict[int, int] = {}
+        self._all: list[TrackRow] = []  # every track, in sort order
+        self._hay: list[str] = []  # lowercase search text, parallel to _all
+        self._base: list[tuple[object, ...]] = []  # sort fields, parallel to _all
+        self._sorted = True
+        self._pos: dict[int, int] = {}  # track id -> index in _all
+        self._terms: list[str] = []
+        self._rows: list[TrackRow] = []  # what the model shows: _all filtered by _terms
+        self._by_id_cache: dict[int, int] | None = {}  # track id -> row in _rows, lazy
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._grey = QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self._italic = QFont()
@@ -176,165 +187,203 @@ class LibraryModel(QAbstractTableModel):
         return mime
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort rows by ``column`` (keeps selections through persistent indexes)."""
+        """Sort by ``column`` in one pass of C-level comparisons (keeps selections)."""
         if not 0 <= column < len(COLUMNS):
+            return
+        if self._sort == (column, order) and self._sorted:
             return
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
-        old_ids = list(self.track_ids)
-        self._rows.sort(
-            key=lambda r: sort_key(r, column),
+        persistent = self.persistentIndexList()  # selection, current row: follow their tracks
+        old_ids = [self._rows[p.row()].id for p in persistent]
+        self._reorder()
+        self._rows = self._matching()
+        self._by_id_cache = None
+        if persistent:
+            rows = self._by_id()
+            moved = []
+            for p, track_id in zip(persistent, old_ids, strict=True):
+                i = rows.get(track_id, -1)
+                moved.append(self.index(i, p.column()) if i >= 0 else QModelIndex())
+            self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _by_id(self) -> dict[int, int]:
+        # Built on demand: a keystroke should not pay for a 100,000-entry dict it may not need.
+        if self._by_id_cache is None:
+            self._by_id_cache = {r.id: i for i, r in enumerate(self._rows)}
+        return self._by_id_cache
+
+    def _reorder(self) -> None:
+        """Put ``_all`` (and its parallel lists) in the current sort order."""
+        self._sorted = True
+        if self._sort is None:
+            return
+        column, order = self._sort
+        keys = list(map(itemgetter(*_SORT_FIELDS[column]), self._base))
+        new = sorted(
+            range(len(keys)),
+            key=keys.__getitem__,
             reverse=order == Qt.SortOrder.DescendingOrder,
         )
-        self._reindex()
-        persistent = self.persistentIndexList()
-        self.changePersistentIndexList(
-            persistent,
-            [self.index(self._by_id[old_ids[p.row()]], p.column()) for p in persistent],
-        )
-        self.layoutChanged.emit()
+        self._all = [self._all[j] for j in new]
+        self._hay = [self._hay[j] for j in new]
+        self._base = [self._base[j] for j in new]
+        self._pos = {r.id: j for j, r in enumerate(self._all)}
 
     # -- content ---------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[TrackRow]) -> None:
-        """Show ``rows``; when they extend the current rows (a scan in progress), only the new
-        ones are inserted and changed ones refreshed, so the view keeps its place."""
+        """Hold ``rows``; when they extend the current ones (a scan in progress) and no search
+        is active, only new rows are inserted and changed ones refreshed, so the view keeps its
+        place."""
         rows = list(rows)
-        if self._sort is not None:
-            column, order = self._sort
-            rows.sort(
-                key=lambda r: sort_key(r, column),
-                reverse=order == Qt.SortOrder.DescendingOrder,
-            )
-        self.rows_about_to_change.emit()
-        old = {r.id for r in self._rows}
-        if self._rows and old <= {r.id for r in rows}:
+        if self._all and not self._terms and {r.id for r in self._all} <= {r.id for r in rows}:
             self._extend(rows)
             return
         self.beginResetModel()
-        self._rows = rows
-        self._reindex()
+        self._all = rows
+        self._refresh_all()
+        self._reorder()
+        self._rows = self._matching()
+        self._by_id_cache = None
         self.endResetModel()
 
+    def set_search(self, text: str) -> bool:
+        """Show only tracks whose title, artist or album contain every word of ``text``.
+
+        One Python pass over the precomputed lowercase haystacks; returns False when the words
+        did not change (nothing done).
+        """
+        terms = text.casefold().split()
+        if terms == self._terms:
+            return False
+        narrower = bool(self._terms) and all(
+            any(old in new for new in terms) for old in self._terms
+        )
+        self.beginResetModel()
+        self._terms = terms
+        # Typing another letter only narrows: test just the rows shown now.
+        self._rows = self._matching(self._rows if narrower else None)
+        self._by_id_cache = None
+        self.endResetModel()
+        return True
+
+    @property
+    def search_terms(self) -> list[str]:
+        """The words searched for."""
+        return list(self._terms)
+
+    def _matching(self, among: list[TrackRow] | None = None) -> list[TrackRow]:
+        if not self._terms:
+            return list(self._all)
+        hay = self._hay
+        # Longest word first: it usually leaves the fewest rows for the next one.
+        first, *rest = sorted(self._terms, key=len, reverse=True)
+        if among is None:
+            candidates = [j for j, h in enumerate(hay) if first in h]
+        else:
+            pos = self._pos
+            candidates = [j for j in (pos[r.id] for r in among) if first in hay[j]]
+        for term in rest:
+            candidates = [j for j in candidates if term in hay[j]]
+        everything = self._all
+        return [everything[j] for j in candidates]
+
     def _extend(self, rows: list[TrackRow]) -> None:
-        known = self._by_id
         for r in rows:
-            i = known.get(r.id)
+            i = self._by_id().get(r.id)
             if i is not None and self._rows[i] != r:
-                self._replace(i, r)
-        new = [r for r in rows if r.id not in known]
+                self._replace(r)
+        new = [r for r in rows if r.id not in self._pos]
         if new:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            self._all.extend(new)
             self._rows.extend(new)
-            self._reindex()
+            self._hay.extend(haystack(r) for r in new)
+            self._base.extend(sort_base(r) for r in new)
+            self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))
+            self._sorted = self._sort is None
+            self._by_id_cache = None
             self.endInsertRows()
 
-    def _replace(self, i: int, row: TrackRow) -> None:
-        self._rows[i] = row
-        self.haystacks[i] = haystack(row)
-        self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+    def _replace(self, row: TrackRow) -> None:
+        j = self._pos.get(row.id)
+        if j is not None:
+            self._all[j] = row
+            self._hay[j] = haystack(row)
+            self._base[j] = sort_base(row)
+        i = self._by_id().get(row.id)
+        if i is not None:
+            self._rows[i] = row
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
-    def _reindex(self) -> None:
-        self.track_ids[:] = [r.id for r in self._rows]
-        self.haystacks[:] = [haystack(r) for r in self._rows]
-        self._by_id = {tid: i for i, tid in enumerate(self.track_ids)}
+    def _refresh_all(self) -> None:
+        self._hay = [haystack(r) for r in self._all]
+        self._base = [sort_base(r) for r in self._all]
+        self._pos = {r.id: j for j, r in enumerate(self._all)}
 
     def resort(self) -> None:
         """Sort again by the last sort column (after a scan appended rows)."""
-        if self._sort is not None:
+        if self._sort is not None and not self._sorted:
             self.sort(*self._sort)
 
     def row(self, i: int) -> TrackRow:
-        """The track at source row ``i``."""
+        """The track shown at row ``i``."""
         return self._rows[i]
 
     def rows(self) -> list[TrackRow]:
-        """Every track, in the model's order."""
-        return list(self._rows)
+        """Every track of the library (shown or not), in sort order."""
+        return list(self._all)
 
     def track(self, track_id: int) -> TrackRow | None:
-        """The track with ``track_id``."""
-        i = self._by_id.get(track_id)
-        return None if i is None else self._rows[i]
+        """The track with ``track_id`` (shown or not)."""
+        j = self._pos.get(track_id)
+        return None if j is None else self._all[j]
 
     def tracks(self, track_ids: Sequence[int]) -> list[TrackRow]:
         """Tracks for ``track_ids`` in that order (unknown ids left out)."""
         return [t for t in (self.track(i) for i in track_ids) if t is not None]
 
     def source_row(self, track_id: int) -> int:
-        """Source row of ``track_id``, -1 when unknown."""
-        return self._by_id.get(track_id, -1)
+        """Row of ``track_id`` in this model, -1 when not shown."""
+        return self._by_id().get(track_id, -1)
 
     def mark_unavailable(self, track_id: int) -> None:
         """Grey a track whose file is gone."""
-        i = self._by_id.get(track_id)
-        if i is not None and self._rows[i].available:
-            self._replace(i, replace(self._rows[i], available=False))
+        t = self.track(track_id)
+        if t is not None and t.available:
+            self._replace(replace(t, available=False))
 
     def count_finished_play(self, track_id: int) -> None:
         """Add one finished play to a track's count."""
-        i = self._by_id.get(track_id)
-        if i is not None:
-            self._replace(i, replace(self._rows[i], play_count=self._rows[i].play_count + 1))
+        t = self.track(track_id)
+        if t is not None:
+            self._replace(replace(t, play_count=t.play_count + 1))
 
 
 class LibraryFilterProxy(QSortFilterProxyModel):
-    """Filters the library by search words (all must occur in title/artist/album).
+    """The view's side of the library: search and sort requests, source order kept.
 
-    Sorting is forwarded to the source model (one Python sort instead of a Python call per
-    comparison); the proxy keeps the source's order.
+    Both are carried out by :class:`LibraryModel` in one Python pass each: a Python
+    ``filterAcceptsRow`` or ``lessThan`` costs one interpreter call per row or comparison,
+    150+ ms per keystroke at 100,000 rows, against ~10 ms for a list comprehension over the
+    precomputed haystacks. The proxy itself runs only Qt's C++ paths.
     """
 
     def __init__(self, source: LibraryModel, parent: object | None = None) -> None:
         super().__init__(parent)
         self._source = source
-        self._terms: list[str] = []
-        self._hits: dict[int, bool] = {}
         self.setSourceModel(source)
-        source.rows_about_to_change.connect(self._forget_hits)
 
     @property
     def search_text(self) -> str:
         """The words searched for, space separated."""
-        return " ".join(self._terms)
+        return " ".join(self._source.search_terms)
 
     def set_search(self, text: str) -> None:
         """Show only rows whose title, artist or album contain every word of ``text``."""
-        terms = text.casefold().split()
-        if terms == self._terms:
-            return
-        self.beginFilterChange()
-        self._terms = terms
-        self._compute_hits()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def _forget_hits(self) -> None:
-        # Rows are about to be replaced: recompute lazily in filterAcceptsRow.
-        self._hits = {}
-
-    def _compute_hits(self) -> None:
-        terms = self._terms
-        if not terms:
-            self._hits = {}
-            return
-        hay = self._source.haystacks
-        if len(terms) == 1:
-            t = terms[0]
-            hits = [t in h for h in hay]
-        else:
-            hits = [all(t in h for t in terms) for h in hay]
-        self._hits = dict(zip(self._source.track_ids, hits, strict=True))
-
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
-        if not self._terms:
-            return True
-        tid = self._source.track_ids[source_row]
-        hit = self._hits.get(tid)
-        if hit is None:  # a row added since the search was computed
-            h = self._source.haystacks[source_row]
-            hit = all(t in h for t in self._terms)
-            self._hits[tid] = hit
-        return hit
+        self._source.set_search(text)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._source.sort(column, order)

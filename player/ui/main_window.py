@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from player.controller import PlayerController
-from player.db.engine import Database
-from player.library import TrackRow, load_track_rows, mark_unavailable
 from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
-from player.scanner import ScanProgress, ScanReport
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import COLUMNS, LibraryFilterProxy, LibraryModel
@@ -42,6 +40,11 @@ from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
 from player.ui.tasks import ScanJob, TaskRunner
 from player.ui.transport import TransportBar
+
+if TYPE_CHECKING:  # types only: the database layer loads after the window is shown
+    from player.library import TrackRow
+    from player.scanner import ScanProgress, ScanReport
+    from player.ui.library_access import LibraryAccess
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +69,13 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         *,
-        db: Database,
         controller: PlayerController,
         store: SettingsStore,
         covers: CoverCache,
         runner: TaskRunner,
     ) -> None:
         super().__init__()
-        self._db = db
+        self._library: LibraryAccess | None = None
         self._controller = controller
         self._playback = controller.playback
         self._store = store
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self.radio_action = self.actions_by_name["radio"]
         self.model = LibraryModel(self)
         self.proxy = LibraryFilterProxy(self.model, self)
-        self.scan_job = ScanJob(runner, db, parent=self)
+        self.scan_job = ScanJob(runner, parent=self)
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -247,8 +249,16 @@ class MainWindow(QMainWindow):
         self.scan_job.failed.connect(self._on_scan_failed)
 
     # -- start-up, layout ------------------------------------------------------------------
+    def attach_library(self, library: LibraryAccess) -> None:
+        """Connect the window to the library (after start-up, once the database is open)."""
+        self._library = library
+        self.scan_job.attach(library)
+
     def start(self, music_dirs: list[Path] | None = None) -> None:
         """Load the library in the background; scan ``music_dirs`` (added to the folders)."""
+        library = self._library
+        if library is None:
+            raise RuntimeError("attach_library() first")
         if music_dirs:
             self._store.set_music_folders([*self._store.music_folders(), *music_dirs])
         self.show_message("Loading library…")
@@ -264,7 +274,7 @@ class MainWindow(QMainWindow):
             else:
                 self.show_message(f"{len(rows):,} tracks", 3000)
 
-        self._runner.run(lambda: load_track_rows(self._db), loaded, self._on_load_failed)
+        self._runner.run(library.load_rows, loaded, self._on_load_failed)
 
     def _restore_layout(self) -> None:
         store = self._store
@@ -392,7 +402,9 @@ class MainWindow(QMainWindow):
 
     def _on_track_missing(self, track_id: int) -> None:
         self.model.mark_unavailable(track_id)
-        self._runner.run(lambda: mark_unavailable(self._db, track_id), lambda _r: None)
+        if self._library is not None:
+            library = self._library
+            self._runner.run(lambda: library.mark_unavailable(track_id), lambda _r: None)
 
     def on_track_ended(self, event: TrackEnded) -> None:
         """Count finished plays in the table (wired to the tracker)."""

@@ -12,13 +12,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from player.db.engine import Database
-from player.library import load_track_rows
-from player.scanner import ScanProgress, ScanReport, scan
+if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
+    from player.scanner import ScanProgress, ScanReport
+    from player.ui.library_access import LibraryAccess
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +95,20 @@ class ScanJob(QObject):
     def __init__(
         self,
         runner: TaskRunner,
-        db: Database,
         *,
         refresh_s: float = 1.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._db = db
+        self._library: LibraryAccess | None = None
         self._refresh_s = refresh_s
         self._stop = threading.Event()
         self._running = False
+
+    def attach(self, library: LibraryAccess) -> None:
+        """Give the job its library (once the database is open)."""
+        self._library = library
 
     @property
     def running(self) -> bool:
@@ -114,7 +117,8 @@ class ScanJob(QObject):
 
     def start(self, folders: Sequence[Path]) -> bool:
         """Start scanning ``folders``; False when a scan is already running."""
-        if self._running:
+        library = self._library
+        if self._running or library is None:
             return False
         self._running = True
         self._stop.clear()
@@ -126,11 +130,11 @@ class ScanJob(QObject):
             now = time.monotonic()
             if now - last[0] >= self._refresh_s:
                 last[0] = now
-                self.rows_loaded.emit(load_track_rows(self._db))
+                self.rows_loaded.emit(library.load_rows())
 
         def work() -> tuple[ScanReport, list[Any]]:
-            report = scan(self._db, folders, progress=progress, should_stop=self._stop.is_set)
-            return report, load_track_rows(self._db)
+            report = library.scan(folders, progress=progress, should_stop=self._stop.is_set)
+            return report, library.load_rows()
 
         self._runner.run(work, self._done, self._error)
         return True

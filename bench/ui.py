@@ -1,0 +1,182 @@
+"""Window benchmark at 100,000 tracks: start-up to window shown, library load, per-keystroke
+search time, and RSS; prints figures (run: ``.venv/bin/python bench/ui.py``).
+
+A temporary database gets N tracks by bulk insert (no audio files needed). A fresh interpreter
+(offscreen Qt) then measures, from its own process start, when the window is shown and when the
+table holds the library, types a search one key at a time, and reports its memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = (
+    "blue green night city river fire love dream shadow light summer winter golden silver "
+    "electric velvet broken heart ocean desert midnight morning thunder rain stone glass "
+    "echo wild quiet paper neon crystal hollow northern southern lonely secret"
+).split()
+FIRST = "Miles John Nina Aretha Thom Bjork Kate Leonard Joni Marvin Ella Frank Patti".split()
+LAST = "Davis Coltrane Simone Franklin Yorke Bush Cohen Mitchell Gaye Fitzgerald Ocean".split()
+GENRES = ("Jazz", "Rock", "Electronic", "Soul", "Folk", "Hip-Hop", "Classical", "Ambient")
+
+
+def build_db(data_dir: Path, n: int, seed: int = 7) -> None:
+    """Create a migrated database with ``n`` tracks (albums of 10, artists of 5 albums)."""
+    from sqlalchemy import insert
+
+    from player.db.engine import open_database
+    from player.db.models import Track
+
+    rng = random.Random(seed)
+    db = open_database(data_dir / "library.db")
+    rows = []
+    for i in range(n):
+        album_no, track_no = divmod(i, 10)
+        artist_no = album_no // 5
+        artist = f"{FIRST[artist_no % len(FIRST)]} {LAST[artist_no // len(FIRST) % len(LAST)]}"
+        if artist_no >= len(FIRST) * len(LAST):
+            artist += f" {artist_no}"
+        rng_title = " ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4)))
+        album = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {album_no}"
+        rows.append(
+            {
+                "path": f"/bench/music/{artist}/{album}/{track_no + 1:02d}.flac",
+                "size": 1,
+                "mtime": 0.0,
+                "title": rng_title,
+                "artist": artist,
+                "album_artist": artist,
+                "album": album,
+                "track_number": track_no + 1,
+                "disc_number": 1,
+                "genre": GENRES[album_no % len(GENRES)],
+                "year": 1960 + album_no % 60,
+                "duration_ms": rng.randint(90_000, 420_000),
+                "codec": "flac",
+                "has_embedded_cover": False,
+                "cover_path": None,
+                "available": rng.random() > 0.01,
+                "added_at": 0.0,
+            }
+        )
+    with db.session() as s, s.begin():
+        s.execute(insert(Track), rows)
+    db.close()
+
+
+CHILD = r"""
+import json, os, statistics, sys, time
+T0 = float(sys.argv[2])
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from player.app import attach_database, build_window
+from player.paths import AppPaths
+
+app = QApplication([])
+paths = AppPaths.resolve(sys.argv[1])
+paths.ensure()
+parts = build_window(paths)  # the same two steps as player.app.run_app
+window = parts.window
+window.show()
+app.processEvents()
+shown = time.time() - T0
+torch_at_show = "torch" in sys.modules
+from player.db.engine import open_database
+attach_database(parts, open_database(paths.db_path))
+loaded = []
+window.library_loaded.connect(lambda rows: loaded.append(time.time() - T0))
+window.start()
+while not loaded:
+    app.processEvents()
+app.processEvents()
+rows = window.model.rowCount()
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+rss = rss_mb()
+per_key = {}
+for query in ("miles davis", "blue night", "zzz"):
+    times = []
+    for i in range(1, len(query) + 1):
+        t = time.perf_counter()
+        window.proxy.set_search(query[:i])
+        window.proxy.rowCount()
+        app.processEvents()  # the view repaints its visible rows
+        times.append((time.perf_counter() - t) * 1000)
+    per_key[query] = times
+    window.proxy.set_search("")
+sort_t = time.perf_counter()
+window.table.sortByColumn(1, window.table.horizontalHeader().sortIndicatorOrder())
+app.processEvents()
+sort_ms = (time.perf_counter() - sort_t) * 1000
+parts.shutdown()
+print("RESULT " + json.dumps({
+    "shown_s": shown, "loaded_s": loaded[0], "rows": rows, "rss_mb": rss,
+    "per_key_ms": per_key, "sort_ms": sort_ms, "torch_at_show": torch_at_show,
+    "torch_at_end": "torch" in sys.modules,
+}))
+"""
+
+
+def run_child(data_dir: Path) -> dict[str, object]:
+    """Start the window in a fresh interpreter and collect its figures."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    start = time.time()
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data_dir), repr(start)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[len("RESULT ") :]))
+    raise SystemExit(f"child failed:\n{result.stderr[-3000:]}")
+
+
+def main() -> None:
+    """Build the database, run the measured child, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tracks", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="segue-bench-") as tmp:
+        data = Path(tmp)
+        t = time.perf_counter()
+        build_db(data, args.tracks)
+        print(f"bulk insert of {args.tracks:,} tracks: {time.perf_counter() - t:.1f} s")
+        r = run_child(data)
+    keys: dict[str, list[float]] = r["per_key_ms"]  # type: ignore[assignment]
+    every = [ms for times in keys.values() for ms in times]
+    print(f"process start -> window shown:      {r['shown_s'] * 1000:7.0f} ms  (target < 1000)")
+    print(
+        f"process start -> library in table:  {r['loaded_s'] * 1000:7.0f} ms  ({r['rows']:,} rows)"
+    )
+    print(
+        f"search per keystroke: median {statistics.median(every):.0f} ms, "
+        f"p90 {sorted(every)[int(len(every) * 0.9)]:.0f} ms, max {max(every):.0f} ms "
+        "(target < 50; the window also debounces typing by 120 ms)"
+    )
+    for query, times in keys.items():
+        print(f"  {query!r:14} " + " ".join(f"{ms:.0f}" for ms in times))
+    print(f"sort by artist: {r['sort_ms']:.0f} ms")
+    print(f"RSS after load: {r['rss_mb']:.0f} MB")
+    print(f"torch imported: at show {r['torch_at_show']}, at end {r['torch_at_end']}")
+
+
+if __name__ == "__main__":
+    main()
