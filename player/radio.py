@@ -13,9 +13,11 @@ plugin's one FIFO worker).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -130,6 +132,13 @@ class RadioController(QObject):
         self._rng = rng or random.Random()
         self._fallback = FallbackPicker((), self._rng)
         self._missing: set[int] = set()
+        # Tracks started in this run: history's recent plays also count failed attempts.
+        # Recently started tracks, oldest first: read from history once, then kept here, so a
+        # refill never waits for the database (history also counts failed attempts).
+        self._played: deque[int] = deque(
+            reversed(recent_tracks(max(1, window))), maxlen=max(1, window)
+        )
+        self._unreported: list[tuple[int, str]] = []
         self._enabled = False
         self._generation = 0
         self._pending: _Request | None = None
@@ -198,6 +207,7 @@ class RadioController(QObject):
     @Slot(int)
     def on_track_started(self, track_id: int) -> None:
         """A track began: the queue shrank by one."""
+        self._played.append(track_id)
         self._schedule_refill()
 
     @Slot(int, str)
@@ -249,7 +259,7 @@ class RadioController(QObject):
             blocked.add(current)
         window = self.window_size()
         if window and not relax:
-            blocked.update(self._recent_tracks(window))
+            blocked.update(itertools.islice(reversed(self._played), window))
         return blocked
 
     def _refill(self) -> None:
@@ -259,6 +269,7 @@ class RadioController(QObject):
         need = self._need()
         if need <= 0:
             self._attempts = 0
+            self._flush_reports()
             return
         if self._source is None or self._attempts >= _MAX_ATTEMPTS:
             reason = "no recommender" if self._source is None else "its picks were unusable"
@@ -277,6 +288,15 @@ class RadioController(QObject):
             self._fill_from_fallback(need, "no recommender plugin is loaded")
             return
         self._timer.start()
+        self._flush_reports()
+
+    def _flush_reports(self) -> None:
+        reports, self._unreported = self._unreported, []
+        for track_id, message in reports:
+            try:
+                self._report_missing(track_id, message)
+            except Exception:
+                log.exception("could not record that track %d is missing", track_id)
 
     def _on_suggestions(
         self, request: _Request, result: list[Suggestion] | None, error: str | None
@@ -319,6 +339,12 @@ class RadioController(QObject):
 
     def _fill_from_fallback(self, need: int, reason: str) -> None:
         self._attempts = 0
+        try:
+            self._fill_by_library(need, reason)
+        finally:
+            self._flush_reports()
+
+    def _fill_by_library(self, need: int, reason: str) -> None:
         how = ""
         for _ in range(need):
             upcoming = self._queue.upcoming_track_ids()
@@ -355,10 +381,8 @@ class RadioController(QObject):
         if not self._file_exists(info.path):
             self._missing.add(track_id)
             log.warning("radio pick %d is missing on disk: %s", track_id, info.path)
-            try:
-                self._report_missing(track_id, f"file not found: {info.path}")
-            except Exception:
-                log.exception("could not record the missing file %s", info.path)
+            # Written to history after the replacement is requested (off the critical path).
+            self._unreported.append((track_id, f"file not found: {info.path}"))
             return False
         return True
 

@@ -83,6 +83,13 @@ class ColdStartPrior:
             for a, b in itertools.pairwise(rows):
                 self._successor[a] = b
         self._tracks = order
+        self.unavailable_ids = frozenset(int(t) for t in self.track_ids[~self.available])
+        # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows in O(n).
+        top = int(self.track_ids.max()) if len(order) else 0
+        self._dense: np.ndarray | None = None
+        if top <= 4 * len(order) + 1024:
+            self._dense = np.full(top + 1, -1, dtype=np.int64)
+            self._dense[self.track_ids] = np.arange(len(order))
 
     def __len__(self) -> int:
         return len(self.track_ids)
@@ -94,6 +101,9 @@ class ColdStartPrior:
     def rows_of(self, track_ids: np.ndarray) -> np.ndarray:
         """Rows of many ids at once (``-1`` for ids not in the library)."""
         ids = np.asarray(track_ids, dtype=np.int64)
+        if self._dense is not None:
+            inside = (ids >= 0) & (ids < len(self._dense))
+            return np.where(inside, self._dense[np.where(inside, ids, 0)], -1)
         if len(self.track_ids) == 0:
             return np.full(ids.shape, -1, dtype=np.int64)
         pos = np.searchsorted(self.track_ids, ids)

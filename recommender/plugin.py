@@ -222,13 +222,14 @@ class RecommenderPlugin(Plugin):
             state, last = self._advanced(state, track_id), track_id
         blocked = set(exclude)
         out: list[Suggestion] = []
-        for _ in range(n):
+        for i in range(n):
             pick = self._pick(state, last, blocked)
             if pick is None:
                 break
             out.append(pick)
             blocked.add(pick.track_id)
-            state, last = self._advanced(state, pick.track_id), pick.track_id
+            if i + 1 < n:
+                state, last = self._advanced(state, pick.track_id), pick.track_id
         return out
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
@@ -240,61 +241,80 @@ class RecommenderPlugin(Plugin):
         """Share of the cold-start prior in the current mix (1.0 without a model)."""
         if self._rec is None:
             return 1.0
-        return prior_weight(len(self._history))
+        # The sessions the live model learned from (its checkpoint cursor), not the ones we hold.
+        return prior_weight(int(self._rec.cursor.get("sessions_seen", 0)))
 
     def _pick(
         self, state: RadioState | None, last: int | None, blocked: set[int]
     ) -> Suggestion | None:
+        """Draw from ``share * prior + (1 - share) * model`` by first drawing the component.
+
+        That is an exact draw from the mixture without computing it over the whole library
+        (the model's draw alone is the costly part). The probability reported is the pick's
+        mass through the component that drew it (the model's share counted when the prior is
+        out of the mix), which is what ``radio --preview`` prints.
+        """
         share = self.prior_share()
-        if self._rec is not None and state is not None and share < PRIOR_FLOOR:
+        reason = "cold start" if share >= 0.5 else "model"
+        use_model = share < PRIOR_FLOOR or self._np_rng.random() >= share
+        if self._rec is not None and state is not None and use_model:
             try:
                 track_id, p = self._rec.sample(
                     state,
                     self._torch_gen,
                     temperature=self.temperature,
                     top_p=self.top_p,
-                    exclude=blocked | self._unavailable(),
+                    exclude=blocked | self._prior.unavailable_ids,
                 )
-                return Suggestion(track_id, p, "model")
-            except ValueError:  # everything known to the model is excluded
+                weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
+                return Suggestion(track_id, weight * p, reason)
+            except ValueError:  # everything the model knows is excluded: the prior decides
                 pass
-        ids, probs, reason = self._mixed(state, last, blocked)
+        ids, probs = self._prior_distribution(last, blocked)
         if len(ids) == 0:
             return None
         i = int(self._np_rng.choice(len(ids), p=probs))
-        return Suggestion(int(ids[i]), float(probs[i]), reason)
+        weight = share if self._rec is not None else 1.0
+        return Suggestion(int(ids[i]), weight * float(probs[i]), reason)
+
+    def _prior_distribution(
+        self, last: int | None, blocked: set[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mask = self._prior.mask(blocked)
+        scores = np.where(mask, self._prior.scores(last, avoid=self._memory.skips), 0.0)
+        scores = scores ** (1.0 / self.temperature)
+        keep = scores > 0
+        total = scores.sum()
+        if total <= 0:
+            return self._prior.track_ids[:0], scores[:0]
+        return self._prior.track_ids[keep], scores[keep] / total
 
     def _mixed(
         self, state: RadioState | None, last: int | None, blocked: set[int]
     ) -> tuple[np.ndarray, np.ndarray, str]:
+        """The whole mixed distribution (tests and previews; radio draws with :meth:`_pick`)."""
         share = self.prior_share()
-        mask = self._prior.mask(blocked)
-        mixed = self._prior.scores(last, avoid=self._memory.skips)
-        mixed = np.where(mask, mixed, 0.0) ** (1.0 / self.temperature)
-        total = mixed.sum()
-        if total <= 0:
-            return self._prior.track_ids[:0], mixed[:0], "cold start"
-        mixed *= share / total
+        reason = "cold start" if share >= 0.5 else "model"
+        ids, probs = self._prior_distribution(last, blocked)
+        mixed = np.zeros(len(self._prior), dtype=np.float64)
+        mixed[self._prior.rows_of(ids)] = share * probs
         if self._rec is not None and state is not None and share < 1.0:
             try:
-                ids, probs = self._rec.distribution(
+                model_ids, model_probs = self._rec.distribution(
                     state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
                 )
             except ValueError:
-                ids, probs = np.zeros(0, dtype=np.int64), np.zeros(0)
-            rows = self._prior.rows_of(np.asarray(ids))
+                model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
+            rows = self._prior.rows_of(np.asarray(model_ids))
             ok = rows >= 0
-            ok[ok] &= mask[rows[ok]]
-            model_mass = np.asarray(probs, dtype=np.float64)[ok]
-            if model_mass.sum() > 0:
-                mixed[rows[ok]] += (1.0 - share) * model_mass / model_mass.sum()
+            ok[ok] &= self._prior.mask(blocked)[rows[ok]]
+            mass = np.asarray(model_probs, dtype=np.float64)[ok]
+            if mass.sum() > 0:
+                mixed[rows[ok]] += (1.0 - share) * mass / mass.sum()
         keep = mixed > 0
-        mixed = mixed[keep]
-        reason = "cold start" if share >= 0.5 else "model"
-        return self._prior.track_ids[keep], mixed / mixed.sum(), reason
-
-    def _unavailable(self) -> set[int]:
-        return {int(t) for t in self._prior.track_ids[~self._prior.available]}
+        if not keep.any():
+            return self._prior.track_ids[:0], mixed[:0], reason
+        return self._prior.track_ids[keep], mixed[keep] / mixed[keep].sum(), reason
 
     # ---- training ---------------------------------------------------------------------------
 

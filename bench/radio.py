@@ -1,0 +1,353 @@
+"""Benchmark: radio pick latency at 100,000 tracks, 1,000 picks with missing files, cold start.
+
+Usage: .venv/bin/python bench/radio.py [--tracks 100000] [--sessions 4000] [--picks 1000]
+                                       [--missing 0.3] [--only latency,e2e,coldstart,takeover]
+
+Everything is generated in a temporary folder (never the repository) and deleted afterwards:
+- a library of ``--tracks`` tracks (10 per album, 3 albums per artist) in a real SQLite db;
+- synthetic sessions (walks over a hidden "taste" graph) on which a model is trained briefly;
+- latency: the plugin's ``suggest`` (model part) and, end to end, from a track starting until
+  the radio controller has refilled the queue (plugin host thread + Qt event loop + history);
+- 1,000 consecutive picks with ``--missing`` of the files gone: no stop, no repeat in the window;
+- cold start on ~200 albums: share of consecutive picks sharing artist or album, radio vs uniform;
+- takeover: how many sessions of a listener whose habits differ from album order until the
+  learned transitions outnumber the library-structure ones among the radio's picks.
+Targets: model part p99 < 5 ms, end to end p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import torch
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer, SignalInstance
+from sqlalchemy import insert
+
+from player.db.engine import Database, open_database
+from player.db.models import Track
+from player.history import History
+from player.plugin_api import (
+    Origin,
+    Outcome,
+    PlayRecord,
+    PluginContext,
+    SessionRecord,
+    TrackInfo,
+    TrackStarted,
+)
+from player.plugin_host import PluginHost, PluginState
+from player.radio import RadioController, history_reporter
+from recommender.coldstart import ColdStartPrior
+from recommender.config import ModelConfig
+from recommender.plugin import RecommenderPlugin
+from recommender.recommender import Recommender
+from recommender.sessions import TrainingSession
+
+PER_ALBUM, ALBUMS_PER_ARTIST = 10, 3
+
+
+def library(n: int, root: str = "/bench/music") -> list[TrackInfo]:
+    """``n`` tracks: 10 per album, 3 albums per artist, 12 genres, years 1960-2024."""
+    out = []
+    for i in range(n):
+        album, number = divmod(i, PER_ALBUM)
+        artist = album // ALBUMS_PER_ARTIST
+        out.append(TrackInfo(
+            track_id=i + 1, path=f"{root}/{artist}/{album}/{number:02d}.ogg",
+            title=f"Song {i}", artist=f"Artist {artist}", album_artist=f"Artist {artist}",
+            album=f"Album {album}", track_number=number + 1, genre=f"Genre {artist % 12}",
+            year=1960 + artist % 65, duration_ms=240_000,
+        ))  # fmt: skip
+    return out
+
+
+def taste_graph(n: int, rng: np.random.Generator, fanout: int = 3) -> np.ndarray:
+    """Each track's preferred successors (ids 1..n), mostly on other artists' records."""
+    return rng.integers(1, n + 1, size=(n + 1, fanout))
+
+
+def walk_sessions(
+    graph: np.ndarray, count: int, rng: np.random.Generator, follow: float = 0.85
+) -> list[list[int]]:
+    """Listening sessions: 6-14 tracks, each following the taste graph with ``follow`` odds."""
+    n = graph.shape[0] - 1
+    sessions = []
+    for _ in range(count):
+        track = int(rng.integers(1, n + 1))
+        items = [track]
+        for _ in range(int(rng.integers(5, 14))):
+            if rng.random() < follow:
+                track = int(graph[track, rng.integers(graph.shape[1])])
+            else:
+                track = int(rng.integers(1, n + 1))
+            items.append(track)
+        sessions.append(items)
+    return sessions
+
+
+def records(sessions: Sequence[Sequence[int]]) -> list[SessionRecord]:
+    out = []
+    for sid, items in enumerate(sessions, start=1):
+        plays = tuple(
+            PlayRecord(t, Outcome.FINISHED, 240_000, Origin.USER, float(i), 240_000)
+            for i, t in enumerate(items)
+        )
+        out.append(SessionRecord(sid, 0.0, 1.0, plays))
+    return out
+
+
+def fill_db(db: Database, tracks: Sequence[TrackInfo]) -> None:
+    rows = [{"id": t.track_id, "path": t.path, "title": t.title, "artist": t.artist,
+             "album_artist": t.album_artist, "album": t.album, "track_number": t.track_number,
+             "genre": t.genre, "year": t.year, "duration_ms": t.duration_ms, "available": True}
+            for t in tracks]  # fmt: skip
+    with db.session() as s, s.begin():
+        for start in range(0, len(rows), 20_000):
+            s.execute(insert(Track), rows[start : start + 20_000])
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def ms(values: Sequence[float]) -> str:
+    return f"p50 {pct(values, 50) * 1e3:.2f} ms, p99 {pct(values, 99) * 1e3:.2f} ms"
+
+
+def train_model(data_dir: Path, tracks: int, sessions: int, rng: np.random.Generator) -> None:
+    graph = taste_graph(tracks, rng)
+    data = [TrainingSession(tuple(s)) for s in walk_sessions(graph, sessions, rng)]
+    items = len({i for s in data for i in s.items})
+    config = ModelConfig.for_data(len(data), items, epochs=2)
+    started = time.perf_counter()
+    rec = Recommender.train_full(data, config)
+    rec.add_tracks(range(1, tracks + 1))
+    rec.save(data_dir / "models")
+    seconds = time.perf_counter() - started
+    print(f"trained {config.cell} (emb {config.embedding_dim}, hidden {config.hidden_dim}) on "
+          f"{len(data):,} synthetic sessions / {items:,} items in {seconds:.1f} s; "
+          f"vocabulary grown to {len(rec.vocab) - 1:,}")  # fmt: skip
+
+
+def bench_model_part(context: PluginContext, picks: int) -> None:
+    plugin = RecommenderPlugin(seed=1)
+    plugin.load(context)
+    assert plugin.model is not None
+    recent: list[int] = []
+    for mode in ("model", "mixed"):
+        if mode == "mixed":  # as in a young model's life: the prior still takes a share
+            plugin.model.cursor["sessions_seen"] = 50
+        times = []
+        for _ in range(picks):
+            exclude = frozenset(recent[-50:])
+            started = time.perf_counter()
+            pick = plugin.suggest(1, exclude)[0]
+            times.append(time.perf_counter() - started)
+            plugin.on_track_started(TrackStarted(pick.track_id, Origin.RADIO, 0.0))
+            recent.append(pick.track_id)
+        print(f"model part ({mode}, prior share {plugin.prior_share():.3f}): {ms(times)}")
+
+
+class SimQueue:
+    """The radio's queue protocol over a plain list (the window is not part of this figure)."""
+
+    def __init__(self) -> None:
+        self.current: int | None = None
+        self.queue: list[int] = []
+
+    def current_track_id(self) -> int | None:
+        return self.current
+
+    def upcoming_track_ids(self) -> list[int]:
+        return self.queue
+
+    def append_radio_track(self, track_id: int, probability: float) -> None:
+        self.queue.append(track_id)
+
+    def drop_radio_tail(self) -> list[int]:
+        dropped, self.queue = self.queue, []
+        return dropped
+
+    def start_if_idle(self) -> None:
+        pass
+
+
+def wait_for(done: Callable[[], bool], signal: SignalInstance, timeout_ms: int = 30_000) -> bool:
+    """Run a Qt event loop until ``done()`` (checked whenever ``signal`` fires) or a timeout.
+
+    The loop sleeps in Qt between events, as the player's does, so the plugin's worker thread
+    gets the GIL at once (a busy Python loop here would add GIL hand-offs to every figure).
+    """
+    if done():
+        return True
+    loop = QEventLoop()
+    timer = QTimer(singleShot=True, interval=timeout_ms)
+    timer.timeout.connect(loop.quit)
+
+    def check(*_args: object) -> None:
+        if done():
+            loop.quit()
+
+    signal.connect(check)
+    timer.start()
+    loop.exec()
+    signal.disconnect(check)
+    return done()
+
+
+def bench_end_to_end(
+    context: PluginContext, db: Database, tracks: Sequence[TrackInfo],
+    picks: int, missing_share: float,
+) -> None:  # fmt: skip
+    rng = random.Random(5)
+    missing = {t.path for t in tracks if rng.random() < missing_share}
+    history = History(db)
+    history.start_app_session()
+    host = PluginHost(context, plugins=[RecommenderPlugin(seed=2)], discover=False)
+    host.start()
+    wait_for(lambda: host.state("recommender") is not PluginState.LOADING, host.plugin_loaded,
+             600_000)  # fmt: skip
+    queue = SimQueue()
+    reported: list[int] = []
+    report = history_reporter(history, db)
+    radio = RadioController(
+        queue, host, recent_tracks=history.recent_track_ids,
+        report_missing=lambda t, m: (reported.append(t), report(t, m)),
+        file_exists=lambda p: p not in missing, timeout_ms=2000, rng=random.Random(3),
+    )  # fmt: skip
+    radio.set_library(tracks)
+    queue.current = tracks[0].track_id
+    radio.set_enabled(True)
+    wait_for(lambda: len(queue.queue) >= 2, radio.track_picked)
+    played, times, stops = [queue.current], [], 0
+    for _ in range(picks):
+        if not queue.queue:
+            stops += 1
+            break
+        track = queue.queue.pop(0)
+        queue.current = track
+        play = history.play_started(track, Origin.RADIO)  # what the tracker does
+        history.play_ended(play, Outcome.FINISHED, position_ms=1, played_ms=1)
+        host.track_started(TrackStarted(track, Origin.RADIO, 0.0))
+        started = time.perf_counter()
+        radio.on_track_started(track)
+        if not wait_for(lambda: len(queue.queue) >= 2, radio.track_picked):
+            stops += 1
+            break
+        times.append(time.perf_counter() - started)
+        played.append(track)
+    window = radio.window_size()
+    repeats = sum(1 for i, t in enumerate(played) if t in played[max(0, i - window) : i])
+    played_missing = sum(1 for t in played if tracks[t - 1].path in missing)
+    print(f"end to end (track started -> queue refilled, {len(times)} picks): {ms(times)}")
+    print(f"{len(played) - 1} consecutive picks with {missing_share:.0%} of files missing: "
+          f"stops {stops}, repeats inside the {window}-track window {repeats}, missing files "
+          f"played {played_missing}, "
+          f"missing picks caught (logged failed) {len(reported)}")  # fmt: skip
+    host.shutdown()
+
+
+def related_share(prior: ColdStartPrior, picks: Sequence[int]) -> float:
+    pairs = list(itertools.pairwise(picks))
+    return sum(prior.related(a, b) for a, b in pairs) / len(pairs)
+
+
+def run_radio(plugin: RecommenderPlugin, seed_track: int, picks: int) -> list[int]:
+    played = [seed_track]
+    plugin.on_track_started(TrackStarted(seed_track, Origin.USER, 0.0))
+    for _ in range(picks):
+        pick = plugin.suggest(1, frozenset(played[-50:]))[0].track_id
+        plugin.on_track_started(TrackStarted(pick, Origin.RADIO, 0.0))
+        played.append(pick)
+    return played
+
+
+def bench_cold_start(tmp: Path, picks: int) -> None:
+    tracks = library(2000)  # 200 albums, 67 artists
+    context = PluginContext(tmp / "cold", lambda: tracks, lambda: [])
+    plugin = RecommenderPlugin(seed=4)
+    plugin.load(context)
+    prior = ColdStartPrior(tracks)
+    radio = run_radio(plugin, 1, picks)
+    rng = random.Random(6)
+    uniform = [1]
+    for _ in range(picks):
+        recent = set(uniform[-50:])
+        uniform.append(rng.choice([t.track_id for t in tracks if t.track_id not in recent]))
+    print(f"cold start, 200 albums / 2,000 tracks, {picks} picks: consecutive picks sharing "
+          f"artist or album: radio {related_share(prior, radio):.1%}, "
+          f"uniform random {related_share(prior, uniform):.1%}")  # fmt: skip
+
+
+def bench_takeover(tmp: Path, picks: int) -> None:
+    tracks = library(2000)
+    prior = ColdStartPrior(tracks)
+    rng = np.random.default_rng(7)
+    graph = taste_graph(len(tracks), rng)
+    all_sessions = records(walk_sessions(graph, 400, rng))
+    print("takeover (listener who follows a taste graph across artists, 85% of the time):")
+    print("  sessions  prior share  learned-transition picks  library-structure picks")
+    for k in (0, 5, 10, 25, 50, 100, 200, 400):
+        plugin = RecommenderPlugin(seed=8, auto_train=False)
+        plugin.load(PluginContext(tmp / f"takeover-{k}", lambda: tracks, lambda: []))
+        if k:
+            plugin.train(all_sessions[:k], full=True)
+        learned = structure = 0
+        starts = np.random.default_rng(9).integers(1, len(tracks) + 1, size=picks)
+        for start in starts:
+            plugin.on_track_started(TrackStarted(int(start), Origin.USER, 0.0))
+            pick = plugin.suggest(1, frozenset({int(start)}))[0].track_id
+            learned += pick in graph[start]
+            structure += prior.related(int(start), pick)
+        print(f"  {k:8d}  {plugin.prior_share():11.2f}  {learned / picks:24.1%}  "
+              f"{structure / picks:23.1%}")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--sessions", type=int, default=4000)
+    parser.add_argument("--picks", type=int, default=1000)
+    parser.add_argument("--missing", type=float, default=0.3)
+    parser.add_argument("--only", default="latency,e2e,coldstart,takeover")
+    args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.ERROR)  # the radio warns about every missing pick
+    app = QCoreApplication(sys.argv[:1])  # noqa: F841 - queued signals need an application
+    with tempfile.TemporaryDirectory(prefix="segue-bench-radio-") as name:
+        tmp = Path(name)
+        if parts & {"latency", "e2e"}:
+            tracks = library(args.tracks)
+            db = open_database(tmp / "library.db")
+            fill_db(db, tracks)
+            history = History(db)
+            context = PluginContext(tmp, lambda: tracks, lambda: history.closed_sessions_since(0))
+            train_model(tmp, args.tracks, args.sessions, np.random.default_rng(0))
+            if "latency" in parts:
+                bench_model_part(context, args.picks)
+            if "e2e" in parts:
+                bench_end_to_end(context, db, tracks, args.picks, args.missing)
+            db.close()
+        if "coldstart" in parts:
+            bench_cold_start(tmp, args.picks)
+        if "takeover" in parts:
+            bench_takeover(tmp, 300)
+    print(f"({os.cpu_count()} CPUs, torch threads {torch.get_num_threads()})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
