@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
+import importlib.resources
+
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QStyle, QWidget
 
 SEEK_STEP_MS = 5000
+
+
+def resource_icon(name: str) -> QIcon:
+    """An icon drawn for Segue, read from the ``resources`` package."""
+    with importlib.resources.as_file(importlib.resources.files("resources") / name) as path:
+        return QIcon(str(path))
 
 
 def build_actions(window: QWidget) -> dict[str, QAction]:
@@ -59,6 +67,8 @@ def build_actions(window: QWidget) -> dict[str, QAction]:
         ),
         "about": make("about", "&About Segue", None, sp.SP_MessageBoxInformation),
     }
+    actions["radio"].setIcon(resource_icon("radio.svg"))
+    actions["search"].setIcon(resource_icon("search.svg"))
     actions["radio"].setCheckable(True)
     actions["radio"].setEnabled(False)
     return actions

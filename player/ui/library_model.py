@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QFont, QPalette
+from PySide6.QtGui import QBrush, QFont, QIcon, QPalette
 
 from player.queue import TRACKS_MIME
 
@@ -111,6 +111,10 @@ class LibraryModel(QAbstractTableModel):
         self._grey = QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._playing: int | None = None
+        self._playing_icon: QIcon | None = None
 
     # -- Qt model --------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -137,7 +141,11 @@ class LibraryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return None if row.available else self._grey
         if role == Qt.ItemDataRole.FontRole:
+            if row.id == self._playing:
+                return self._bold
             return None if row.available else self._italic
+        if role == Qt.ItemDataRole.DecorationRole and col == TITLE and row.id == self._playing:
+            return self._playing_icon
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -348,6 +356,18 @@ class LibraryModel(QAbstractTableModel):
     def source_row(self, track_id: int) -> int:
         """Row of ``track_id`` in this model, -1 when not shown."""
         return self._by_id().get(track_id, -1)
+
+    def set_playing_icon(self, icon: QIcon) -> None:
+        """Icon shown next to the playing track's title."""
+        self._playing_icon = icon
+
+    def set_playing(self, track_id: int | None) -> None:
+        """Show ``track_id`` as the playing track (bold, with an icon); None for none."""
+        old, self._playing = self._playing, track_id
+        for tid in (old, track_id):
+            i = self._by_id().get(tid, -1) if tid is not None else -1
+            if i >= 0:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     def mark_unavailable(self, track_id: int) -> None:
         """Grey a track whose file is gone."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_actions(self)
         self.radio_action = self.actions_by_name["radio"]
         self.model = LibraryModel(self)
+        self.model.set_playing_icon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.proxy = LibraryFilterProxy(self.model, self)
         self.scan_job = ScanJob(runner, parent=self)
         self._build_widgets()
@@ -100,6 +102,9 @@ class MainWindow(QMainWindow):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search title, artist, album  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.search.addAction(
+            self.actions_by_name["search"].icon(), QLineEdit.ActionPosition.LeadingPosition
+        )
         self._search_timer = QTimer(self, singleShot=True, interval=_SEARCH_DELAY_MS)
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -110,6 +115,8 @@ class MainWindow(QMainWindow):
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
+        self.table.setStyleSheet("QTableView::item { padding: 0 6px; }")
+        self.table.horizontalHeader().setStyleSheet("QHeaderView::section { padding: 2px 6px; }")
         self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
@@ -170,7 +177,7 @@ class MainWindow(QMainWindow):
             status.addPermanentWidget(w)
             w.hide()
         status.addPermanentWidget(self.count_label)
-        self.resize(1200, 760)
+        self.resize(1280, 800)
 
     def _build_welcome(self) -> QWidget:
         page = QWidget()
@@ -445,6 +452,7 @@ class MainWindow(QMainWindow):
 
     # -- playback display ------------------------------------------------------------------
     def _on_track_loaded(self, playable: Playable) -> None:
+        self.model.set_playing(playable.track_id)
         self.now_playing.set_track(playable)
         self.transport.set_duration(playable.duration_ms or 0)
         title = playable.title or Path(playable.path).name
@@ -460,6 +468,7 @@ class MainWindow(QMainWindow):
         self.transport.set_playing(state == PlayState.PLAYING)
         if state == PlayState.STOPPED and self._playback.current is None:
             self.transport.set_position(0)
+            self.model.set_playing(None)
 
     def _on_position(self, ms: int) -> None:
         self.transport.set_position(ms)

@@ -102,6 +102,11 @@ class NowPlayingPanel(QWidget):
 class _QueueDelegate(QStyledItemDelegate):
     """Marks the playing entry with a play icon and radio picks with a small tag."""
 
+    def sizeHint(self, option, index):
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), option.fontMetrics.height() + 10))
+        return size
+
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         style = option.widget.style() if option.widget else None
@@ -147,9 +152,13 @@ class QueuePanel(QWidget):
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
         self.view.setUniformItemSizes(True)
+        self.view.setSpacing(1)
         self.view.setAlternatingRowColors(True)
         self.view.activated.connect(lambda i: self.row_activated.emit(i.row()))
         header = QLabel("Queue")
+        self.count = QLabel("")
+        self.count.setStyleSheet("color: palette(mid);")
+        model.queue_changed.connect(self._update_count)
         bold = QFont(header.font())
         bold.setBold(True)
         header.setFont(bold)
@@ -172,6 +181,7 @@ class QueuePanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         top = QHBoxLayout()
         top.addWidget(header)
+        top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(self.remove_button)
         top.addWidget(self.clear_button)
@@ -187,6 +197,10 @@ class QueuePanel(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button
+
+    def _update_count(self) -> None:
+        n = len(self.model.upcoming())
+        self.count.setText(f"{n} up next" if n else "")
 
     def remove_selected(self) -> None:
         """Remove the selected entries."""
