@@ -1,0 +1,61 @@
+"""The recommender plugin (and torch with it) loads on the plugin's thread, never the GUI's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """
+import sys, threading
+
+class Watch:
+    seen = []
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" and not Watch.seen:
+            Watch.seen.append(threading.current_thread() is threading.main_thread())
+        return None
+
+sys.meta_path.insert(0, Watch())
+from PySide6.QtWidgets import QApplication
+from player.app import build_player
+from player.db.engine import open_database
+from player.paths import AppPaths
+from player.plugin_host import PluginState
+from player.ui.radio_controls import attach_radio
+
+app = QApplication([])
+paths = AppPaths.resolve(sys.argv[1])
+paths.ensure()
+db = open_database(paths.db_path)
+parts = build_player(paths, db)
+wiring = attach_radio(parts, paths.data_dir)  # discovers the real entry point
+parts.window.show()
+app.processEvents()
+print("after-show", "torch" in sys.modules)
+host = wiring.host
+while any(host.state(n) is PluginState.LOADING for n in host.names()):
+    app.processEvents()
+print("states", {n: str(host.state(n)) for n in host.names()})
+print("torch-on-main-thread", Watch.seen)
+parts.shutdown()
+wiring.shutdown()
+db.close()
+"""
+
+
+def test_the_plugin_and_torch_load_off_the_gui_thread(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "states {'recommender': 'ready'}" in out
+    assert "torch-on-main-thread [False]" in out
