@@ -19,13 +19,73 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "blue green night city river fire love dream shadow light summer winter golden silver "
-    "electric velvet broken heart ocean desert midnight morning thunder rain stone glass "
-    "echo wild quiet paper neon crystal hollow northern southern lonely secret"
-).split()
-FIRST = "Miles John Nina Aretha Thom Bjork Kate Leonard Joni Marvin Ella Frank Patti".split()
-LAST = "Davis Coltrane Simone Franklin Yorke Bush Cohen Mitchell Gaye Fitzgerald Ocean".split()
+WORDS = [
+    "blue",
+    "green",
+    "night",
+    "city",
+    "river",
+    "fire",
+    "love",
+    "dream",
+    "shadow",
+    "light",
+    "summer",
+    "winter",
+    "golden",
+    "silver",
+    "electric",
+    "velvet",
+    "broken",
+    "heart",
+    "ocean",
+    "desert",
+    "midnight",
+    "morning",
+    "thunder",
+    "rain",
+    "stone",
+    "glass",
+    "echo",
+    "wild",
+    "quiet",
+    "paper",
+    "neon",
+    "crystal",
+    "hollow",
+    "northern",
+    "southern",
+    "lonely",
+    "secret",
+]
+FIRST = [
+    "Miles",
+    "John",
+    "Nina",
+    "Aretha",
+    "Thom",
+    "Bjork",
+    "Kate",
+    "Leonard",
+    "Joni",
+    "Marvin",
+    "Ella",
+    "Frank",
+    "Patti",
+]
+LAST = [
+    "Davis",
+    "Coltrane",
+    "Simone",
+    "Franklin",
+    "Yorke",
+    "Bush",
+    "Cohen",
+    "Mitchell",
+    "Gaye",
+    "Fitzgerald",
+    "Ocean",
+]
 GENRES = ("Jazz", "Rock", "Electronic", "Soul", "Folk", "Hip-Hop", "Classical", "Ambient")
 
 

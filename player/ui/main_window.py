@@ -15,17 +15,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QStyle,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,9 +32,10 @@ from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import COLUMNS, LibraryFilterProxy, LibraryModel
-from player.ui.panels import NowPlayingPanel, QueuePanel
+from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
+from player.ui.status import StatusArea
 from player.ui.tasks import ScanJob, TaskRunner
 from player.ui.transport import TransportBar
 
@@ -83,7 +80,6 @@ class MainWindow(QMainWindow):
         self._covers = covers
         self._runner = runner
         self._rows_loaded_once = False
-        self._progress_cancel = None
         self.setWindowTitle("Segue")
         self.setMinimumSize(640, 420)
         self.actions_by_name = build_actions(self)
@@ -134,7 +130,8 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
 
-        self.welcome = self._build_welcome()
+        self.welcome = WelcomePage(default_music_dir())
+        self.welcome.choose_requested.connect(self.choose_music_folder)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.table)
@@ -165,38 +162,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
 
-        status = self.statusBar()
-        self.count_label = QLabel("")
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.progress_cancel = QToolButton()
-        self.progress_cancel.setText("Cancel")
-        self.progress_cancel.setToolTip("Stop the background job")
-        for w in (self.progress, self.progress_cancel):
-            status.addPermanentWidget(w)
-            w.hide()
-        status.addPermanentWidget(self.count_label)
+        self.status = StatusArea(self.statusBar())
         self.resize(1280, 800)
-
-    def _build_welcome(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addStretch(1)
-        title = QLabel("<h2>Welcome to Segue</h2>")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel(
-            "Your library is empty. Choose the folder that holds your music;\n"
-            "Segue scans it in the background and you can play as it goes."
-        )
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_button = QPushButton(f"Choose Music Folder…  ({default_music_dir()})")
-        self.welcome_button.clicked.connect(self.choose_music_folder)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-        return page
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -241,7 +208,6 @@ class MainWindow(QMainWindow):
         self.queue_panel.row_activated.connect(c.play_row)
         self.transport.seek_requested.connect(p.seek)
         self.transport.volume_requested.connect(p.set_volume)
-        self.progress_cancel.clicked.connect(self._cancel_progress)
         p.track_loaded.connect(self._on_track_loaded)
         p.state_changed.connect(self._on_state)
         p.position_changed.connect(self._on_position)
@@ -337,7 +303,7 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} tracks" if n else "")
+        self.status.count_label.setText(f"{n:,} tracks" if n else "")
         self.stack.setCurrentWidget(self.table if n or self.scan_job.running else self.welcome)
 
     def selected_tracks(self) -> list[TrackRow]:
@@ -421,34 +387,19 @@ class MainWindow(QMainWindow):
     # -- status bar API --------------------------------------------------------------------
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:
         """Show ``text`` in the status bar (0: until replaced)."""
-        log.info("status: %s", text)
-        self.statusBar().showMessage(text, timeout_ms)
+        self.status.show_message(text, timeout_ms)
 
     def begin_progress(self, label: str, cancel=None) -> None:
-        """Show a busy progress bar; ``cancel`` (if given) is called by the Cancel button."""
-        self._progress_cancel = cancel
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(label)
-        self.progress.show()
-        self.progress_cancel.setVisible(cancel is not None)
+        """Show a progress bar for a background job; ``cancel`` backs its Cancel button."""
+        self.status.begin_progress(label, cancel)
 
     def update_progress(self, done: int, total: int, label: str = "") -> None:
         """Move the progress bar."""
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        if label:
-            self.progress.setFormat(label)
+        self.status.update_progress(done, total, label)
 
     def end_progress(self) -> None:
         """Hide the progress bar."""
-        self._progress_cancel = None
-        self.progress.hide()
-        self.progress_cancel.hide()
-
-    def _cancel_progress(self) -> None:
-        if self._progress_cancel is not None:
-            self._progress_cancel()
-            self.progress.setFormat("Cancelling…")
+        self.status.end_progress()
 
     # -- playback display ------------------------------------------------------------------
     def _on_track_loaded(self, playable: Playable) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QPushButton,
     QSizePolicy,
     QStyle,
     QStyledItemDelegate,
@@ -21,6 +24,34 @@ from PySide6.QtWidgets import (
 from player.playback import Playable
 from player.queue import IsCurrentRole, OriginRole, QueueModel
 from player.ui.library_model import format_ms
+
+
+class WelcomePage(QWidget):
+    """Shown while the library is empty: offers to choose the music folder.
+
+    Signals:
+        choose_requested(): the user wants to pick a folder.
+    """
+
+    choose_requested = Signal()
+
+    def __init__(self, suggested: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        title = QLabel("<h2>Welcome to Segue</h2>")
+        text = QLabel(
+            "Your library is empty. Choose the folder that holds your music;\n"
+            "Segue scans it in the background and you can play as it goes."
+        )
+        for label in (title, text):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.button = QPushButton(f"Choose Music Folder…  ({suggested})")
+        self.button.clicked.connect(self.choose_requested)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
 
 
 class NowPlayingPanel(QWidget):

@@ -92,7 +92,7 @@ def test_missing_tracks_are_greyed_not_dropped(qapp) -> None:
 
 
 def test_sort_by_columns_through_the_proxy(qapp) -> None:
-    model, proxy = make(qapp)
+    _model, proxy = make(qapp)
     proxy.sort(ARTIST, Qt.SortOrder.AscendingOrder)
     assert titles(proxy) == ["Naima", "Blue in Green", "So What", "Teen Town"]
     proxy.sort(TIME, Qt.SortOrder.DescendingOrder)

@@ -140,3 +140,30 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
         assert not again.playback.has_started  # restored paused: not a new play yet
     finally:
         again.shutdown()
+
+
+def test_empty_library_offers_a_music_folder(qtbot, player_parts) -> None:
+    window = player_parts.window
+    with qtbot.waitSignal(window.library_loaded):
+        window.start()
+    assert window.stack.currentWidget() is window.welcome
+    assert "Choose Music Folder" in window.welcome.button.text()
+
+
+def test_keyboard_shortcuts(qtbot, player_parts, music_dir) -> None:
+    parts = player_parts
+    window = parts.window
+    window.show()
+    qtbot.waitExposed(window)
+    scanned(qtbot, parts, music_dir)
+    parts.queue.add(window.model.rows()[:2])
+    window.table.setFocus()
+    with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as first:
+        qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as second:
+        qtbot.keyClick(window.table, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert first.args[0].track_id != second.args[0].track_id
+    qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: parts.playback.state == PlayState.PAUSED)
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.search.hasFocus)
