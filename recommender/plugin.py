@@ -50,6 +50,7 @@ from player.plugin_api import (
     TrainProgress,
 )
 from recommender.coldstart import ColdStartPrior, prior_weight
+from recommender.mixture import Mixture
 from recommender.plugin_state import RadioMemory, load_memory, save_memory
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
@@ -64,8 +65,6 @@ STATE_FILE = "radio_state.json"
 MIN_SESSIONS_FOR_MODEL = 3
 #: Older sessions replayed with each incremental update (keeps old knowledge).
 REPLAY_SESSIONS = 32
-#: Below this share the prior is left out of the mix (saves its cost on big libraries).
-PRIOR_FLOOR = 0.02
 RECENT_WINDOW = 50
 
 
@@ -91,17 +90,13 @@ class RecommenderPlugin(Plugin):
         self._overrides = dict(config_overrides or {})
         self._auto_train = auto_train
         self._seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-        self._np_rng = np.random.default_rng(self._seed)
-        self._torch_gen: Any = None
+        self._mix = Mixture(self._seed)
         self._context: PluginContext | None = None
         self._rec: Recommender | None = None
-        self._prior = ColdStartPrior(())
         self._state: RadioState | None = None
         self._before: tuple[RadioState | None, int | None] = (None, None)
         self._memory = RadioMemory()
         self._history: list[TrainingSession] = []
-        self.temperature = 1.0
-        self.top_p: float | None = None
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -130,9 +125,9 @@ class RecommenderPlugin(Plugin):
         import torch  # lazy: only here, on the host's worker thread (see module docstring)
 
         self._context = context
-        self._torch_gen = torch.Generator().manual_seed(self._seed)
+        self._mix.torch_generator = torch.Generator().manual_seed(self._seed)
         self._apply_settings(context.settings)
-        self._prior = ColdStartPrior(list(context.load_library()))
+        self._mix.prior = ColdStartPrior(list(context.load_library()))
         self._history = self._convert(context.load_sessions())
         self._rec = self._load_checkpoint()
         self._memory = load_memory(context.data_dir / STATE_FILE)
@@ -140,7 +135,7 @@ class RecommenderPlugin(Plugin):
             if self._auto_train and self._trainable(self._history):
                 self._train_full(self._history, None, None)
         else:
-            self._rec.add_tracks(int(t) for t in self._prior.track_ids)
+            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
             seen = int(self._rec.cursor.get("sessions_seen", 0))
             if self._auto_train and len(self._history) > seen:  # closed while we were away
                 self._update(self._history[seen:], None, None)
@@ -148,7 +143,7 @@ class RecommenderPlugin(Plugin):
         log.info(
             "recommender plugin loaded: %s, %d tracks, %d sessions",
             "model" if self._rec is not None else "cold start",
-            len(self._prior),
+            len(self._mix.prior),
             len(self._history),
         )
 
@@ -198,17 +193,15 @@ class RecommenderPlugin(Plugin):
 
     def on_library_changed(self, event: LibraryChanged) -> None:
         """New tracks join the prior and the model's vocabulary (old knowledge kept)."""
-        self._prior = ColdStartPrior(list(event.tracks))
+        self._mix.prior = ColdStartPrior(list(event.tracks))
         if self._rec is not None:
-            self._rec.add_tracks(int(t) for t in self._prior.track_ids)
+            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
 
     def set_option(self, name: str, value: float) -> None:
         """``temperature``, ``top_p`` (1 = off), or ``seed_track`` (radio starts from it)."""
-        if name == "temperature":
-            self.temperature = max(0.05, float(value))
-        elif name == "top_p":
-            self.top_p = float(value) if 0.0 < value < 1.0 else None
-        elif name == "seed_track" and int(value) != self._memory.last_track:
+        if self._mix.set_option(name, value):
+            return
+        if name == "seed_track" and int(value) != self._memory.last_track:
             self._step(int(value))
 
     # ---- suggestions ------------------------------------------------------------------------
@@ -223,7 +216,9 @@ class RecommenderPlugin(Plugin):
         blocked = set(exclude)
         out: list[Suggestion] = []
         for i in range(n):
-            pick = self._pick(state, last, blocked)
+            pick = self._mix.pick(
+                self._rec, state, last, blocked, self.prior_share(), self._memory.skips
+            )
             if pick is None:
                 break
             out.append(pick)
@@ -234,8 +229,14 @@ class RecommenderPlugin(Plugin):
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """The next-track distribution now: ``(track_ids, probabilities)`` (tests, preview)."""
-        ids, probs, _ = self._mixed(self._state, self._memory.last_track, set(exclude))
-        return ids, probs
+        return self._mix.distribution(
+            self._rec,
+            self._state,
+            self._memory.last_track,
+            set(exclude),
+            self.prior_share(),
+            self._memory.skips,
+        )
 
     def prior_share(self) -> float:
         """Share of the cold-start prior in the current mix (1.0 without a model)."""
@@ -243,78 +244,6 @@ class RecommenderPlugin(Plugin):
             return 1.0
         # The sessions the live model learned from (its checkpoint cursor), not the ones we hold.
         return prior_weight(int(self._rec.cursor.get("sessions_seen", 0)))
-
-    def _pick(
-        self, state: RadioState | None, last: int | None, blocked: set[int]
-    ) -> Suggestion | None:
-        """Draw from ``share * prior + (1 - share) * model`` by first drawing the component.
-
-        That is an exact draw from the mixture without computing it over the whole library
-        (the model's draw alone is the costly part). The probability reported is the pick's
-        mass through the component that drew it (the model's share counted when the prior is
-        out of the mix), which is what ``radio --preview`` prints.
-        """
-        share = self.prior_share()
-        reason = "cold start" if share >= 0.5 else "model"
-        use_model = share < PRIOR_FLOOR or self._np_rng.random() >= share
-        if self._rec is not None and state is not None and use_model:
-            try:
-                track_id, p = self._rec.sample(
-                    state,
-                    self._torch_gen,
-                    temperature=self.temperature,
-                    top_p=self.top_p,
-                    exclude=blocked | self._prior.unavailable_ids,
-                )
-                weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
-                return Suggestion(track_id, weight * p, reason)
-            except ValueError:  # everything the model knows is excluded: the prior decides
-                pass
-        ids, probs = self._prior_distribution(last, blocked)
-        if len(ids) == 0:
-            return None
-        i = int(self._np_rng.choice(len(ids), p=probs))
-        weight = share if self._rec is not None else 1.0
-        return Suggestion(int(ids[i]), weight * float(probs[i]), reason)
-
-    def _prior_distribution(
-        self, last: int | None, blocked: set[int]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        mask = self._prior.mask(blocked)
-        scores = np.where(mask, self._prior.scores(last, avoid=self._memory.skips), 0.0)
-        scores = scores ** (1.0 / self.temperature)
-        keep = scores > 0
-        total = scores.sum()
-        if total <= 0:
-            return self._prior.track_ids[:0], scores[:0]
-        return self._prior.track_ids[keep], scores[keep] / total
-
-    def _mixed(
-        self, state: RadioState | None, last: int | None, blocked: set[int]
-    ) -> tuple[np.ndarray, np.ndarray, str]:
-        """The whole mixed distribution (tests and previews; radio draws with :meth:`_pick`)."""
-        share = self.prior_share()
-        reason = "cold start" if share >= 0.5 else "model"
-        ids, probs = self._prior_distribution(last, blocked)
-        mixed = np.zeros(len(self._prior), dtype=np.float64)
-        mixed[self._prior.rows_of(ids)] = share * probs
-        if self._rec is not None and state is not None and share < 1.0:
-            try:
-                model_ids, model_probs = self._rec.distribution(
-                    state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
-                )
-            except ValueError:
-                model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
-            rows = self._prior.rows_of(np.asarray(model_ids))
-            ok = rows >= 0
-            ok[ok] &= self._prior.mask(blocked)[rows[ok]]
-            mass = np.asarray(model_probs, dtype=np.float64)[ok]
-            if mass.sum() > 0:
-                mixed[rows[ok]] += (1.0 - share) * mass / mass.sum()
-        keep = mixed > 0
-        if not keep.any():
-            return self._prior.track_ids[:0], mixed[:0], reason
-        return self._prior.track_ids[keep], mixed[keep] / mixed[keep].sum(), reason
 
     # ---- training ---------------------------------------------------------------------------
 
@@ -355,7 +284,7 @@ class RecommenderPlugin(Plugin):
         if should_stop is not None and should_stop():
             log.info("full training cancelled; the live model is kept")
             return
-        rec.add_tracks(int(t) for t in self._prior.track_ids)
+        rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
         self._swap(rec)
         log.info(
             "full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started
@@ -369,7 +298,7 @@ class RecommenderPlugin(Plugin):
     ) -> None:
         assert self._rec is not None
         older = self._history[: max(0, len(self._history) - len(new))]
-        picks = self._np_rng.permutation(len(older))[:REPLAY_SESSIONS]
+        picks = self._mix.rng.permutation(len(older))[:REPLAY_SESSIONS]
         replay = [older[int(i)] for i in picks]
         candidate = copy.deepcopy(self._rec)  # train a copy: the live model stays usable
         candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)

@@ -1,0 +1,132 @@
+"""Radio's next-track draw: the model mixed with the cold-start prior, tempered and masked.
+
+numpy here; torch only through the :class:`~recommender.recommender.Recommender` handed in
+(this module imports neither torch nor Qt, so the plugin stays cheap to import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from player.plugin_api import Suggestion
+from recommender.coldstart import ColdStartPrior
+
+if TYPE_CHECKING:
+    from recommender.radio import RadioState
+    from recommender.recommender import Recommender
+
+#: Below this share the prior is left out of the mix (saves its cost on big libraries).
+PRIOR_FLOOR = 0.02
+
+
+class Mixture:
+    """``share * prior + (1 - share) * model`` with temperature and nucleus options.
+
+    Attributes:
+        prior: The library-structure prior (replaced when the library changes).
+        rng: numpy generator for the prior's draws and the component choice.
+        torch_generator: torch generator for the model's draws (set once torch is loaded).
+        temperature: Divides the log-scores (above 1 flattens, below 1 sharpens).
+        top_p: Nucleus cut-off of the model's distribution (None: off).
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.prior = ColdStartPrior(())
+        self.rng = np.random.default_rng(seed)
+        self.torch_generator: Any = None
+        self.temperature = 1.0
+        self.top_p: float | None = None
+
+    def set_option(self, name: str, value: float) -> bool:
+        """Apply ``temperature`` or ``top_p`` (1 = off); False for any other name."""
+        if name == "temperature":
+            self.temperature = max(0.05, float(value))
+        elif name == "top_p":
+            self.top_p = float(value) if 0.0 < value < 1.0 else None
+        else:
+            return False
+        return True
+
+    def pick(
+        self,
+        rec: Recommender | None,
+        state: RadioState | None,
+        last: int | None,
+        blocked: set[int],
+        share: float,
+        skips: Sequence[int],
+    ) -> Suggestion | None:
+        """Draw one track by first drawing the component (prior or model).
+
+        That is an exact draw from the mixture without scoring the whole library twice (the
+        model's draw alone is the costly part). The probability reported is the pick's mass
+        through the component that drew it, which is what ``radio --preview`` prints.
+        """
+        reason = "cold start" if share >= 0.5 else "model"
+        use_model = share < PRIOR_FLOOR or self.rng.random() >= share
+        if rec is not None and state is not None and use_model:
+            try:
+                track_id, p = rec.sample(
+                    state,
+                    self.torch_generator,
+                    temperature=self.temperature,
+                    top_p=self.top_p,
+                    exclude=blocked | self.prior.unavailable_ids,
+                )
+                weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
+                return Suggestion(track_id, weight * p, reason)
+            except ValueError:  # everything the model knows is excluded: the prior decides
+                pass
+        ids, probs = self.prior_distribution(last, blocked, skips)
+        if len(ids) == 0:
+            return None
+        i = int(self.rng.choice(len(ids), p=probs))
+        weight = share if rec is not None else 1.0
+        return Suggestion(int(ids[i]), weight * float(probs[i]), reason)
+
+    def prior_distribution(
+        self, last: int | None, blocked: set[int], skips: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The tempered prior over allowed tracks: ``(track_ids, probabilities)``."""
+        mask = self.prior.mask(blocked)
+        scores = np.where(mask, self.prior.scores(last, avoid=skips), 0.0)
+        scores = scores ** (1.0 / self.temperature)
+        keep = scores > 0
+        total = scores.sum()
+        if total <= 0:
+            return self.prior.track_ids[:0], scores[:0]
+        return self.prior.track_ids[keep], scores[keep] / total
+
+    def distribution(
+        self,
+        rec: Recommender | None,
+        state: RadioState | None,
+        last: int | None,
+        blocked: set[int],
+        share: float,
+        skips: Sequence[int],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The whole mixed distribution (tests and previews; radio draws with :meth:`pick`)."""
+        ids, probs = self.prior_distribution(last, blocked, skips)
+        mixed = np.zeros(len(self.prior), dtype=np.float64)
+        mixed[self.prior.rows_of(ids)] = share * probs
+        if rec is not None and state is not None and share < 1.0:
+            try:
+                model_ids, model_probs = rec.distribution(
+                    state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
+                )
+            except ValueError:
+                model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
+            rows = self.prior.rows_of(np.asarray(model_ids))
+            ok = rows >= 0
+            ok[ok] &= self.prior.mask(blocked)[rows[ok]]
+            mass = np.asarray(model_probs, dtype=np.float64)[ok]
+            if mass.sum() > 0:
+                mixed[rows[ok]] += (1.0 - share) * mass / mass.sum()
+        keep = mixed > 0
+        if not keep.any():
+            return self.prior.track_ids[:0], mixed[:0]
+        return self.prior.track_ids[keep], mixed[keep] / mixed[keep].sum()
