@@ -38,7 +38,7 @@ def add_commands(subparsers: Any) -> None:
     train.add_argument(
         "--full", action="store_true", help="retrain from all history instead of new sessions"
     )
-    train.set_defaults(func=run_train, handler=run_train)
+    train.set_defaults(func=run_train)
 
     radio = subparsers.add_parser("radio", help="show the next picks radio would make")
     radio.add_argument("--preview", type=int, required=True, metavar="N", help="picks to show")
@@ -46,7 +46,7 @@ def add_commands(subparsers: Any) -> None:
                        help="continue from this file (default: where radio stands)")  # fmt: skip
     radio.add_argument("--data-dir", type=Path, default=None, help="Segue's data folder")
     radio.add_argument("--json", action="store_true", help="print a JSON list")
-    radio.set_defaults(func=run_radio, handler=run_radio)
+    radio.set_defaults(func=run_radio)
 
 
 def _open(data_dir: Path | None) -> tuple[Path, Database, History]:
