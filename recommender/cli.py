@@ -70,7 +70,13 @@ def _add_evaluate(subparsers: Any) -> None:
     )
     p.add_argument("--epochs", type=int, help="override the adapted number of epochs")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (default 1: on a shared 2-core box a second thread "
+        "mostly spins; use 2 on an idle machine)",
+    )
     p.set_defaults(func=run_evaluate)
 
 

@@ -25,6 +25,7 @@ class ModelConfig:
         batch_size: Sessions per mini-batch (each row carries one session from a zero state).
         negatives: Popularity-sampled negatives shared by a batch (sampled softmax).
         negative_alpha: Negatives are drawn with probability proportional to count**alpha.
+        logq: Weight of the log-Q correction (1.0: negatives' logits get -log(K q); 0.0: none).
         lr: Adam learning rate for full training (decays linearly to ``lr * lr_final``).
         lr_final: Final learning rate as a share of ``lr``.
         grad_clip: Gradient norm clip.
@@ -37,21 +38,22 @@ class ModelConfig:
 
     cell: str = "gru"
     embedding_dim: int = 128
-    hidden_dim: int = 256
+    hidden_dim: int = 128
     tied: bool = True
     repeat: bool = True
     dropout_embedding: float = 0.25
     dropout_hidden: float = 0.1
     epochs: int = 6
     batch_size: int = 256
-    negatives: int = 2048
+    negatives: int = 1024
     negative_alpha: float = 0.75
-    lr: float = 0.002
+    logq: float = 1.0
+    lr: float = 0.02
     lr_final: float = 0.1
     grad_clip: float = 5.0
     max_length: int = 50
     update_epochs: int = 2
-    update_lr: float = 0.0005
+    update_lr: float = 0.002
     seed: int = 0
     device: str = "cpu"
 
@@ -80,11 +82,11 @@ class ModelConfig:
         """
         values: dict[str, Any]
         if n_sessions >= 50_000:
-            values = {"embedding_dim": 128, "hidden_dim": 256, "epochs": 6}
+            values = {"embedding_dim": 128, "hidden_dim": 128, "epochs": 6, "batch_size": 256}
         elif n_sessions >= 10_000:
             values = {
                 "embedding_dim": 96,
-                "hidden_dim": 160,
+                "hidden_dim": 128,
                 "epochs": 10,
                 "batch_size": 128,
                 "dropout_embedding": 0.3,
@@ -99,7 +101,7 @@ class ModelConfig:
                 "dropout_embedding": 0.4,
                 "dropout_hidden": 0.3,
             }
-        values["negatives"] = max(64, min(2048, n_items // 2))
+        values["negatives"] = max(64, min(1024, n_items // 2))
         values.update(overrides)
         return cls(**values)
 

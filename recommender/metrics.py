@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import torch
@@ -25,11 +24,13 @@ def ranks(scores: Tensor, targets: Tensor) -> Tensor:
     Returns:
         (N,) int64 ranks.
     """
-    scores = torch.nan_to_num(scores, nan=math.inf)
     known = targets >= 0
     safe = targets.clamp_min(0)
     target_scores = scores.gather(1, safe.unsqueeze(1))
-    rank = (scores >= target_scores).sum(dim=1)
+    # Count what scores strictly below the target: NaN compares false, so a NaN anywhere (or a
+    # NaN target) counts against the model, and no copy of the score matrix is needed.
+    below = torch.count_nonzero(scores < target_scores, dim=1)
+    rank = scores.shape[1] - below
     return torch.where(known, rank, torch.full_like(rank, MISS_RANK))
 
 

@@ -160,7 +160,12 @@ class SessionRNN(nn.Module):
 
     # --- full scores --------------------------------------------------------------------------
     def full_log_scores(
-        self, outputs: Tensor, query: Tensor, log_attention: Tensor | None, history: Tensor | None
+        self,
+        outputs: Tensor,
+        query: Tensor,
+        log_attention: Tensor | None,
+        history: Tensor | None,
+        normalized: bool = True,
     ) -> Tensor:
         """log p(item) over all rows for N positions.
 
@@ -169,16 +174,19 @@ class SessionRNN(nn.Module):
             query: (N, k) projected queries.
             log_attention: (N, S) repeat log-attention over ``history`` (or ``None``).
             history: (N, S) row indices the attention refers to (or ``None``).
+            normalized: If false, skip the final per-row shift: each row then differs from
+                log p by a constant, which keeps every ranking and saves a full pass.
 
         Returns:
-            (N, rows) log-probabilities; row 0 is -inf.
+            (N, rows) log-probabilities (or shifted, see ``normalized``); row 0 is -inf.
         """
         log_g, log_not_g = self.gate(outputs)
-        scores = torch.log_softmax(self.explore_logits(query), dim=-1) + log_not_g.unsqueeze(1)
+        scores = self.explore_logits(query)
+        shift = torch.logsumexp(scores, dim=1) - log_not_g  # log p = logits - shift
         if self.config.repeat and log_attention is not None and history is not None:
-            repeat = torch.zeros_like(scores).scatter_add_(1, history, log_attention.exp())
-            repeat[:, 0] = 0.0
-            scores = torch.logaddexp(scores, log_g.unsqueeze(1) + repeat.log())
+            mix_repeat(scores, log_g + shift, log_attention, history)
+        if normalized:
+            scores -= shift.unsqueeze(1)
         scores[:, 0] = -math.inf
         return scores
 
@@ -204,6 +212,25 @@ class SessionRNN(nn.Module):
         fill = float(torch.quantile(base, 0.25)) if base.numel() else 0.0
         new_bias = torch.cat([self.item_bias.detach(), self.item_bias.new_full((extra,), fill)])
         self.item_bias = nn.Parameter(new_bias)
+
+
+def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Tensor) -> Tensor:
+    """Add the repeat mass to the few items of each row's history, in place (log space).
+
+    Args:
+        scores: (N, rows) log((1 - g) p_explore).
+        log_g: (N,) log of the repeat gate.
+        log_attention: (N, S) log attention over the history slots.
+        history: (N, S) row index of each slot (0 = padding).
+
+    Returns:
+        ``scores`` with log((1 - g) p_explore + g p_repeat) at the history items.
+    """
+    attention = log_attention.exp()
+    same = history.unsqueeze(2) == history.unsqueeze(1)
+    mass = (same * attention.unsqueeze(1)).sum(-1)
+    mixed = torch.logaddexp(scores.gather(1, history), log_g.unsqueeze(1) + mass.log())
+    return scores.scatter_(1, history, mixed)
 
 
 def _grown(embedding: nn.Embedding, extra: int, std: float) -> nn.Embedding:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender.model import SessionRNN
+from recommender.model import SessionRNN, mix_repeat
 from recommender.vocab import Vocabulary
 
 #: Played tracks the repeat head can look back at.
@@ -106,8 +106,19 @@ def advance(
 
 
 @torch.no_grad()
-def state_log_scores(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> Tensor:
-    """log p(next) over all rows (row 0 = -inf) for a radio state, skips applied."""
+def state_log_scores(
+    model: SessionRNN, vocab: Vocabulary, state: RadioState, output_half: Tensor | None = None
+) -> Tensor:
+    """log p(next) over all rows (row 0 = -inf) for a radio state, skips applied.
+
+    Args:
+        model: The model.
+        vocab: Its vocabulary.
+        state: The radio state.
+        output_half: Optional float16 copy of V: the scoring pass over every track is bound by
+            memory bandwidth, and half the bytes is nearly half the time (the precision lost is
+            far below what sampling can notice).
+    """
     hidden = torch.tensor(state.hidden, dtype=torch.float32)
     output = hidden[: model.config.hidden_dim].unsqueeze(0)
     query = model.projection(output)
@@ -119,16 +130,18 @@ def state_log_scores(model: SessionRNN, vocab: Vocabulary, state: RadioState) ->
         direction = weight[row] / weight[row].norm().clamp_min(1e-8)
         along = (query[0] @ direction).clamp_min(0.0) + SKIP_PUSH * query[0].norm()
         query = query - strength * along * direction
-    scores = torch.log_softmax(model.explore_logits(query), dim=-1)[0]
+    if output_half is not None:
+        logits = torch.mv(output_half, query[0].half()).float().add_(model.item_bias)
+    else:
+        logits = torch.addmv(model.item_bias, model.output_weight(), query[0])
+    scores = torch.log_softmax(logits, dim=0)
     log_g, log_not_g = model.gate(output)
-    scores = scores + log_not_g[0]
+    scores += log_not_g[0]
     rows = vocab.indices(state.history)
     if model.config.repeat and rows:
         history = torch.tensor([rows])
-        attention = model.repeat_attention(query.unsqueeze(1), history, causal=False)[0, 0]
-        index = history[0]
-        repeat = torch.zeros_like(scores).index_add_(0, index, attention.exp())[index]
-        scores[index] = torch.logaddexp(scores[index], log_g[0] + repeat.log())
+        attention = model.repeat_attention(query.unsqueeze(1), history, causal=False)[:, 0]
+        mix_repeat(scores.unsqueeze(0), log_g, attention, history)
     scores[0] = -math.inf
     return scores
 
@@ -140,16 +153,17 @@ def _masked_probs(
     temperature: float,
     top_p: float | None,
     exclude: Collection[int],
+    output_half: Tensor | None,
 ) -> Tensor:
     if temperature <= 0:
         raise ValueError("temperature must be positive")
-    logits = state_log_scores(model, vocab, state) / temperature
+    logits = state_log_scores(model, vocab, state, output_half).div_(temperature)
     rows = vocab.indices(exclude)
     if rows:
         logits[torch.tensor(rows)] = -math.inf
-    if not torch.isfinite(logits).any():
-        raise ValueError("every track is excluded: nothing left to choose")
     probs = torch.softmax(logits, dim=-1)
+    if not bool(torch.isfinite(probs[1:]).all()):  # all masked: softmax of all -inf is NaN
+        raise ValueError("every track is excluded: nothing left to choose")
     if top_p is not None and 0.0 < top_p < 1.0:
         sorted_probs, order = torch.sort(probs, descending=True)
         cumulative = torch.cumsum(sorted_probs, dim=0)
@@ -168,6 +182,7 @@ def distribution(
     temperature: float = 1.0,
     top_p: float | None = None,
     exclude: Collection[int] = (),
+    output_half: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """(track_ids, probabilities) over the allowed tracks; probabilities sum to 1.
 
@@ -175,7 +190,7 @@ def distribution(
     1 flattens); excluded ids get probability 0 and are left out; with ``top_p`` only the smallest
     set of most likely tracks whose mass reaches ``top_p`` is kept (nucleus sampling).
     """
-    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude)
+    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude, output_half)
     rows = torch.nonzero(probs > 0).squeeze(1)
     ids = torch.from_numpy(vocab.ids_array())[rows]
     kept = probs[rows]
@@ -191,8 +206,15 @@ def sample(
     temperature: float = 1.0,
     top_p: float | None = None,
     exclude: Collection[int] = (),
+    output_half: Tensor | None = None,
 ) -> tuple[int, float]:
     """Draw one track from :func:`distribution` with ``generator``: (track_id, probability)."""
-    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude)
-    row = int(torch.multinomial(probs, 1, generator=generator).item())
+    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude, output_half)
+    # Inverse-CDF draw: one cumsum + binary search, much cheaper than torch.multinomial over
+    # 100k categories.
+    cumulative = torch.cumsum(probs, dim=0)
+    point = torch.rand(1, generator=generator) * cumulative[-1]
+    row = int(torch.searchsorted(cumulative, point, right=True).clamp_max(len(probs) - 1))
+    while probs[row] <= 0 and row > 0:  # float rounding at the very end of the CDF
+        row -= 1
     return vocab.track_id(row), float(probs[row])

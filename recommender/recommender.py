@@ -64,6 +64,7 @@ class Recommender:
         self.counts = counts
         self.cursor: dict[str, Any] = dict(cursor or {"sessions_seen": 0, "updates": 0})
         self._generator = torch.Generator().manual_seed(config.seed + 7919)
+        self._half_cache: tuple[tuple[int, int, int], Tensor] | None = None
 
     # --- construction / training -------------------------------------------------------------
     @classmethod
@@ -194,8 +195,9 @@ class Recommender:
     # --- scoring (evaluation) ------------------------------------------------------------------
     @torch.no_grad()
     def session_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
-        """Log-probabilities over all rows after every prefix of each session (protocol order).
+        """Scores over all rows after every prefix of each session (protocol order).
 
+        Each row is log p(next item) up to a per-row constant (ranking is all evaluation needs).
         Each session runs once from a zero state; the cell is causal, so the output at position t
         depends on i1..it only. Unknown ids enter as the padding row (a zero input).
         """
@@ -205,7 +207,7 @@ class Recommender:
             parts.append(self._chunk_scores(sessions[start : start + EVAL_CHUNK]))
         if not parts:
             return torch.empty((0, len(self.vocab)))
-        return torch.cat(parts)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def _chunk_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
         width = max((len(s) - 1 for s in sessions), default=0)
@@ -223,7 +225,7 @@ class Recommender:
         attention = self.model.repeat_attention(query, inputs, causal=True)
         history = inputs.unsqueeze(1).expand(-1, width, -1)
         return self.model.full_log_scores(
-            outputs[valid], query[valid], attention[valid], history[valid]
+            outputs[valid], query[valid], attention[valid], history[valid], normalized=False
         )
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:
@@ -231,7 +233,8 @@ class Recommender:
         if not prefix:
             state = self.initial_state()
             return self._state_scores(state).numpy()
-        return self.session_scores([[*prefix, 0]])[-1].numpy()
+        row = self.session_scores([[*prefix, 0]])[-1]
+        return torch.log_softmax(row, dim=0).numpy()
 
     # --- radio ---------------------------------------------------------------------------------
     def initial_state(self) -> RadioState:
@@ -269,7 +272,13 @@ class Recommender:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(track_ids, probabilities) of the next track (see :func:`radio.distribution`)."""
         ids, probs = radio.distribution(
-            self.model, self.vocab, state, temperature=temperature, top_p=top_p, exclude=exclude
+            self.model,
+            self.vocab,
+            state,
+            temperature=temperature,
+            top_p=top_p,
+            exclude=exclude,
+            output_half=self._output_half(),
         )
         return ids.numpy(), probs.numpy()
 
@@ -291,7 +300,16 @@ class Recommender:
             temperature=temperature,
             top_p=top_p,
             exclude=exclude,
+            output_half=self._output_half(),
         )
+
+    def _output_half(self) -> Tensor:
+        """A float16 copy of V for radio scoring, rebuilt when the weights changed."""
+        weight = self.model.output_weight()
+        key = (weight.data_ptr(), weight.shape[0], weight._version)
+        if self._half_cache is None or self._half_cache[0] != key:
+            self._half_cache = (key, weight.detach().half())
+        return self._half_cache[1]
 
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:

@@ -212,7 +212,7 @@ def train_epochs(
                     return losses
                 optimizer.set_lr(lr * (1.0 - (1.0 - cfg.lr_final) * done / total))
                 negatives = torch.multinomial(probs, k, replacement=True, generator=generator)
-                log_kq = torch.log(k * probs[negatives])
+                log_kq = cfg.logq * torch.log(k * probs[negatives])
                 loss = batch_loss(model, batch, negatives, log_kq)
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(

@@ -1,0 +1,187 @@
+"""Quality benchmarks on nowplaying (prints figures; the full runs take minutes, not seconds).
+
+    .venv/bin/python bench/quality.py full   [--model gru|pop|markov|sknn|...]
+    .venv/bin/python bench/quality.py incremental
+    .venv/bin/python bench/quality.py slice  [--slice 3000] [--test-sessions 2000]
+    .venv/bin/python bench/quality.py latency      # one update() of 50 sessions, 60k items
+    .venv/bin/python bench/quality.py validate [--val 5000] [--set key=value ...]
+
+``validate`` trains on the train file minus its last ``--val`` sessions and evaluates on that tail
+(the files are time-ordered): hyper-parameters are chosen there, never on the test file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
+from recommender.config import ModelConfig
+from recommender.evaluation import evaluate
+from recommender.incremental import pick_replay, train_incremental
+from recommender.recommender import Recommender
+from recommender.scoring import SessionScorer
+from recommender.sessions import TrainingSession, item_ids, read_sessions
+
+DATA = Path(os.environ.get("SEGUE_DATA", "/work/shared/data/nowplaying-gcegnn"))
+
+
+def _figures(
+    scorer: SessionScorer, test: Sequence[Sequence[int]], train_s: float, **extra: Any
+) -> dict[str, Any]:
+    start = time.perf_counter()
+    metrics = evaluate(scorer, test)
+    out = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.to_dict().items()}
+    out.update(
+        train_seconds=round(train_s, 1),
+        eval_seconds=round(time.perf_counter() - start, 1),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        **extra,
+    )
+    return out
+
+
+def _build(
+    model: str, train: Sequence[TrainingSession], config: ModelConfig | None = None
+) -> tuple[SessionScorer, float]:
+    start = time.perf_counter()
+    scorer: SessionScorer
+    if model == "pop":
+        scorer = PopularityScorer(train)
+    elif model == "markov":
+        scorer = MarkovScorer(train)
+    elif model == "sknn":
+        scorer = SessionKNNScorer(train)
+    else:
+        config = config or ModelConfig.for_data(len(train), len(item_ids(train)), cell=model)
+        scorer = Recommender.train_full(train, config)
+    return scorer, time.perf_counter() - start
+
+
+def _restrict(sessions: Sequence[Sequence[int]], known: set[int]) -> list[tuple[int, ...]]:
+    kept = [tuple(i for i in s if i in known) for s in sessions]
+    return [s for s in kept if len(s) >= 2]
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, value = pair.split("=", 1)
+        out[key] = json.loads(value) if value[:1] in "0123456789-[{tf" else value
+    return out
+
+
+def main() -> None:
+    """Run the chosen benchmark and print one JSON line per figure set."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["full", "incremental", "slice", "latency", "validate"])
+    parser.add_argument("--model", default="gru")
+    parser.add_argument("--slice", type=int, default=3000)
+    parser.add_argument("--test-sessions", type=int, default=2000)
+    parser.add_argument("--val", type=int, default=5000)
+    parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    train = read_sessions(DATA / "train_sessions.txt")
+    test = [s.items for s in read_sessions(DATA / "test_sessions.txt")]
+    overrides = _overrides(args.set)
+    if args.what == "full":
+        config = None
+        if args.model in ("gru", "rnn", "lstm"):
+            config = ModelConfig.for_data(
+                len(train), len(item_ids(train)), cell=args.model, **overrides
+            )
+        scorer, seconds = _build(args.model, train, config)
+        print(json.dumps(_figures(scorer, test, seconds, run="full", model=args.model)))
+    elif args.what == "validate":
+        fit, tail = train[: -args.val], train[-args.val :]
+        config = ModelConfig.for_data(len(fit), len(item_ids(fit)), **overrides)
+        scorer, seconds = _build(args.model, fit, config)
+        valid = _restrict([s.items for s in tail], set(item_ids(fit)))
+        print(
+            json.dumps(
+                _figures(
+                    scorer, valid, seconds, run="validate", model=args.model, overrides=overrides
+                )
+            )
+        )
+    elif args.what == "incremental":
+        run = train_incremental(
+            train, ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
+        )
+        updates = sorted(run.update_seconds)
+        seconds = run.full_seconds + sum(updates)
+        print(
+            json.dumps(
+                _figures(
+                    run.recommender,
+                    test,
+                    seconds,
+                    run="incremental",
+                    full_train_seconds=round(run.full_seconds, 1),
+                    updates=len(updates),
+                    update_p50=round(updates[len(updates) // 2], 3),
+                    update_max=round(updates[-1], 3),
+                )
+            )
+        )
+    elif args.what == "slice":
+        fit = train[-args.slice :]
+        known = set(item_ids(fit))
+        valid = _restrict(test[: args.test_sessions], known)
+        for model in ("pop", "markov", "sknn", "gru"):
+            scorer, seconds = _build(model, fit)
+            print(
+                json.dumps(
+                    _figures(
+                        scorer,
+                        valid,
+                        seconds,
+                        run="slice",
+                        model=model,
+                        train_sessions=len(fit),
+                        items=len(known),
+                    )
+                ),
+                flush=True,
+            )
+    else:
+        config = ModelConfig.for_data(len(train), len(item_ids(train)), epochs=1, **overrides)
+        rec = Recommender.train_full(train[:20_000], config)
+        rec.add_tracks(item_ids(train))
+        generator = torch.Generator().manual_seed(0)
+        timings = []
+        for i in range(10):
+            new = train[20_000 + 50 * i : 20_000 + 50 * (i + 1)]
+            replay = pick_replay(train[: 20_000 + 50 * i], 150, generator)
+            start = time.perf_counter()
+            rec.update(new, replay=replay)
+            timings.append(time.perf_counter() - start)
+        timings.sort()
+        print(
+            json.dumps(
+                {
+                    "run": "update latency",
+                    "items": len(rec.vocab) - 1,
+                    "sessions_per_update": 50,
+                    "replay": 150,
+                    "p50_s": round(timings[5], 3),
+                    "max_s": round(timings[-1], 3),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
