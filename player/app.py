@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -60,6 +60,16 @@ class PlayerParts:
             self.tracker.shutdown()
         self.playback.unload_without_ending()
         self.runner.wait(10000)
+
+    def dispose(self) -> None:
+        """Free the media player and the D-Bus name while the application still lives
+        (destroying QMediaPlayer during interpreter shutdown can hang its FFmpeg backend)."""
+        self.window.close()  # saves its state now, while playback still exists
+        unregister = getattr(self.mpris, "unregister", None)
+        if unregister is not None:
+            unregister()
+        self.playback.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def app_icon() -> QIcon:
@@ -138,6 +148,7 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
     QTimer.singleShot(0, open_library)
     app.aboutToQuit.connect(parts.shutdown)
     code = app.exec()
+    parts.dispose()
     if parts.db is not None:
         parts.db.close()
     log.debug("debug=%s exit status %s", debug, code)

@@ -31,7 +31,7 @@ from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
-from player.ui.library_model import COLUMNS, LibraryFilterProxy, LibraryModel
+from player.ui.library_model import COLUMNS, LibraryModel, make_library_proxy
 from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
@@ -80,13 +80,14 @@ class MainWindow(QMainWindow):
         self._covers = covers
         self._runner = runner
         self._rows_loaded_once = False
+        self._closed = False
         self.setWindowTitle("Segue")
         self.setMinimumSize(640, 420)
         self.actions_by_name = build_actions(self)
         self.radio_action = self.actions_by_name["radio"]
         self.model = LibraryModel(self)
         self.model.set_playing_icon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-        self.proxy = LibraryFilterProxy(self.model, self)
+        self.proxy = make_library_proxy(self.model, self)
         self.scan_job = ScanJob(runner, parent=self)
         self._build_widgets()
         self._build_menus()
@@ -104,7 +105,8 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=_SEARCH_DELAY_MS)
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        # Sorting goes to the model (see make_library_proxy), driven by the header below.
+        self.table.setSortingEnabled(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setDragEnabled(True)
@@ -124,7 +126,10 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self.model.sort)
         for col, width in enumerate(_COLUMN_WIDTHS):
             header.resizeSection(col, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -203,7 +208,7 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["about"].triggered.connect(self._about)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self._search_timer.timeout.connect(lambda: self.proxy.set_search(self.search.text()))
+        self._search_timer.timeout.connect(lambda: self.model.set_search(self.search.text()))
         self.table.activated.connect(lambda _i: self.play_selected())
         self.queue_panel.row_activated.connect(c.play_row)
         self.transport.seek_requested.connect(p.seek)
@@ -291,8 +296,10 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event) -> None:
-        self.scan_job.cancel()
-        self.save_state()
+        if not self._closed:  # once: after quitting, playback may already be gone
+            self._closed = True
+            self.scan_job.cancel()
+            self.save_state()
         super().closeEvent(event)
 
     # -- library ---------------------------------------------------------------------------
@@ -309,7 +316,7 @@ class MainWindow(QMainWindow):
     def selected_tracks(self) -> list[TrackRow]:
         """Selected library tracks, in view order."""
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
-        return [self.proxy.track_at(r) for r in rows]
+        return [self.model.row(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows]
 
     def play_selected(self) -> None:
         """Play the selected tracks now (the first plays, the rest follow)."""

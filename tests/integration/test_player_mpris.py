@@ -16,7 +16,7 @@ import pytest
 SCRIPT = r"""
 import json, subprocess, sys, threading, time
 from pathlib import Path
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 from player.controller import PlayerController
 from player.mpris import BUS_NAME, Mpris
@@ -79,7 +79,12 @@ timer.start(50)
 app.exec()
 out["raised"] = bool(raised)
 playback.stop()
-print("RESULT " + json.dumps(out))
+mpris.unregister()
+# Free the media player while the application lives: destroying it during interpreter
+# shutdown can hang in QtMultimedia's FFmpeg backend.
+playback.deleteLater()
+QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+print("RESULT " + json.dumps(out), flush=True)
 """
 
 

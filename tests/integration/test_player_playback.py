@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from player.controller import PlayerController
 from player.db.engine import Database
@@ -63,6 +64,9 @@ def rig(qtbot, tmp_path: Path, db: Database) -> Iterator[tuple[Rig, list]]:
     tracker = ListeningTracker(playback, history)
     yield Rig(playback, queue, controller, tracker, history, relay), rows
     playback.stop()
+    # Free the media player while the application lives (see PlayerParts.dispose).
+    playback.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_previous_restarts_past_threshold_then_goes_back(qtbot, rig) -> None:

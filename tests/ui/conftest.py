@@ -46,3 +46,4 @@ def player_parts(qtbot, app_paths: AppPaths, db: Database) -> Iterator[object]:
     qtbot.addWidget(parts.window)
     yield parts
     parts.shutdown()
+    parts.dispose()

@@ -1,4 +1,4 @@
-"""The library table model and its search proxy, tested without a view."""
+"""The library table model (search, sort, roles) and its proxy, tested without a view."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from player.ui.library_model import (
     TITLE,
     TRACKNO,
     YEAR,
-    LibraryFilterProxy,
     LibraryModel,
     TrackIdRole,
     format_ms,
+    make_library_proxy,
 )
 
 
@@ -58,10 +58,10 @@ def titles(model) -> list[str]:
     return [model.index(r, TITLE).data() for r in range(model.rowCount())]
 
 
-def make(qapp) -> tuple[LibraryModel, LibraryFilterProxy]:
+def make(qapp):
     model = LibraryModel()
     model.set_rows(ROWS)
-    return model, LibraryFilterProxy(model)
+    return model, make_library_proxy(model)
 
 
 def test_rows_columns_and_display(qapp) -> None:
@@ -92,35 +92,35 @@ def test_missing_tracks_are_greyed_not_dropped(qapp) -> None:
 
 
 def test_sort_by_columns_through_the_proxy(qapp) -> None:
-    _model, proxy = make(qapp)
-    proxy.sort(ARTIST, Qt.SortOrder.AscendingOrder)
+    model, proxy = make(qapp)
+    model.sort(ARTIST, Qt.SortOrder.AscendingOrder)
     assert titles(proxy) == ["Naima", "Blue in Green", "So What", "Teen Town"]
-    proxy.sort(TIME, Qt.SortOrder.DescendingOrder)
+    model.sort(TIME, Qt.SortOrder.DescendingOrder)
     assert titles(proxy) == ["Naima", "Teen Town", "So What", "Blue in Green"]
-    proxy.sort(YEAR, Qt.SortOrder.AscendingOrder)
+    model.sort(YEAR, Qt.SortOrder.AscendingOrder)
     assert titles(proxy)[-1] == "Naima"  # unknown year last
-    proxy.sort(PLAYS, Qt.SortOrder.AscendingOrder)
+    model.sort(PLAYS, Qt.SortOrder.AscendingOrder)
     assert titles(proxy)[0] == "So What"  # most played first
 
 
 def test_search_is_case_insensitive_and_needs_every_word(qapp) -> None:
-    _, proxy = make(qapp)
-    proxy.set_search("MILES")
+    model, proxy = make(qapp)
+    model.set_search("MILES")
     assert sorted(titles(proxy)) == ["Blue in Green", "So What"]
-    proxy.set_search("miles what")
+    model.set_search("miles what")
     assert titles(proxy) == ["So What"]
-    proxy.set_search("weather")  # album and artist both match, once
+    model.set_search("weather")  # album and artist both match, once
     assert titles(proxy) == ["Teen Town"]
-    proxy.set_search("nothing like this")
+    model.set_search("nothing like this")
     assert proxy.rowCount() == 0
-    proxy.set_search("  ")
+    model.set_search("  ")
     assert proxy.rowCount() == 4
 
 
 def test_search_survives_sort_and_rows_arriving_during_a_scan(qapp) -> None:
     model, proxy = make(qapp)
-    proxy.set_search("blue")
-    proxy.sort(TITLE, Qt.SortOrder.DescendingOrder)
+    model.set_search("blue")
+    model.sort(TITLE, Qt.SortOrder.DescendingOrder)
     assert titles(proxy) == ["So What", "Blue in Green"]
     model.set_rows([*ROWS, row(5, "Blue Train", "John Coltrane", "Blue Train")])
     assert sorted(titles(proxy)) == ["Blue Train", "Blue in Green", "So What"]

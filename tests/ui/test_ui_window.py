@@ -105,13 +105,18 @@ def test_search_box_filters_the_table(qtbot, player_parts, music_dir) -> None:
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 6)
 
 
+def rows_album_max(window) -> str:
+    return max(r.album for r in window.model.rows())
+
+
 def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> None:
     parts = build_player(app_paths, db)
     window = parts.window
     window.show()
     scanned(qtbot, parts, music_dir)
     window.resize(731, 517)
-    window.table.sortByColumn(ALBUM, Qt.SortOrder.DescendingOrder)
+    window.table.horizontalHeader().setSortIndicator(ALBUM, Qt.SortOrder.DescendingOrder)
+    assert window.model.row(0).album == rows_album_max(window)
     window.transport.volume.setValue(30)
     rows = window.model.rows()
     parts.queue.add(rows[:3])
@@ -121,6 +126,7 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
     saved_position = parts.playback.position_ms
     window.close()
     parts.shutdown()
+    parts.dispose()
 
     again = build_player(app_paths, db)
     qtbot.addWidget(again.window)
@@ -140,6 +146,7 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
         assert not again.playback.has_started  # restored paused: not a new play yet
     finally:
         again.shutdown()
+        again.dispose()
 
 
 def test_empty_library_offers_a_music_folder(qtbot, player_parts) -> None:
