@@ -51,6 +51,7 @@ class PlayerParts:
     history: History | None = None
     tracker: ListeningTracker | None = None
     mpris: object | None = None
+    radio: object | None = None  # player.ui.radio_controls.RadioWiring, when attached
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the position, close the session."""
@@ -60,6 +61,10 @@ class PlayerParts:
             self.tracker.shutdown()
         self.playback.unload_without_ending()
         self.runner.wait(10000)
+        stop_radio = getattr(self.radio, "shutdown", None)
+        if stop_radio is not None:  # after the session closed: the plugin may learn from it
+            stop_radio()
+            self.radio = None
 
     def dispose(self) -> None:
         """Free the media player and the D-Bus name while the application still lives
@@ -140,10 +145,9 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
         attach_database(parts, db)
         if db.notice:
             parts.window.show_message(db.notice, 0)
+        _attach_radio(parts, paths, start=radio)
         parts.window.start(music_dirs)
         _start_mpris(parts, app)
-        if radio and not parts.window.radio_action.isEnabled():
-            parts.window.show_message("Radio mode is not available yet.")
 
     QTimer.singleShot(0, open_library)
     app.aboutToQuit.connect(parts.shutdown)
@@ -153,6 +157,17 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
         parts.db.close()
     log.debug("debug=%s exit status %s", debug, code)
     return status["code"] or int(code)
+
+
+def _attach_radio(parts: PlayerParts, paths: AppPaths, *, start: bool) -> None:
+    """Plugin host and radio (issue "Radio mode"); the player runs on without them."""
+    try:
+        from player.ui.radio_controls import attach_radio
+
+        parts.radio = attach_radio(parts, paths.data_dir, start_radio=start)
+    except Exception:  # a broken radio must never keep the player from starting
+        log.exception("radio could not be set up")
+        parts.window.show_message("Radio is unavailable (see the log).", 0)
 
 
 def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
