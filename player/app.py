@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,12 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
 
     QTimer.singleShot(0, open_library)
     app.aboutToQuit.connect(parts.shutdown)
+    # Ctrl+C in the terminal quits cleanly (history saved): Python only sees the signal when
+    # the interpreter runs, so a timer wakes it now and then.
+    signal.signal(signal.SIGINT, lambda *_: parts.window.close())
+    wake = QTimer(app, interval=250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
     code = app.exec()
     parts.dispose()
     if parts.db is not None:
