@@ -5,6 +5,7 @@
     .venv/bin/python bench/quality.py slice  [--slice 3000] [--test-sessions 2000]
     .venv/bin/python bench/quality.py latency      # one update() of 50 sessions, 60k items
     .venv/bin/python bench/quality.py validate [--val 5000] [--set key=value ...]
+    .venv/bin/python bench/quality.py skips        # simulated: how skips enter training
 
 ``validate`` trains on the train file minus its last ``--val`` sessions and evaluates on that tail
 (the files are time-ordered): hyper-parameters are chosen there, never on the test file.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import time
 from collections.abc import Sequence
@@ -23,13 +25,14 @@ from typing import Any
 
 import torch
 
+from player.plugin_api import Origin, Outcome, PlayRecord
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
 from recommender.config import ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import pick_replay, train_incremental
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
-from recommender.sessions import TrainingSession, item_ids, read_sessions
+from recommender.sessions import TrainingSession, item_ids, read_sessions, session_from_plays
 
 DATA = Path(os.environ.get("SEGUE_DATA", "/work/shared/data/nowplaying-gcegnn"))
 
@@ -79,12 +82,78 @@ def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _skips() -> None:
+    """Simulated radio listening: does dropping early skips (sessions.py's rule) pay off?
+
+    Users follow a planted order over 40 tracks; a third of the time the radio slips in a random
+    track which the user skips after 10%. Two training policies are compared on clean sessions:
+    the plays turned into sessions by ``session_from_plays`` (early skips dropped) versus every
+    play kept as a normal item.
+    """
+    rng = random.Random(0)
+    n_items = 40
+    plays: list[list[PlayRecord]] = []
+    for _ in range(400):
+        start, session = rng.randrange(n_items), []
+        for i in range(rng.randrange(4, 10)):
+            if rng.random() < 0.33:
+                session.append(
+                    PlayRecord(
+                        rng.randrange(n_items) + 1,
+                        Outcome.SKIPPED,
+                        20_000,
+                        Origin.RADIO,
+                        0.0,
+                        200_000,
+                    )
+                )
+            session.append(
+                PlayRecord(
+                    (start + i) % n_items + 1, Outcome.FINISHED, 200_000, Origin.USER, 0.0, 200_000
+                )
+            )
+        plays.append(session)
+    clean = [tuple((s + i) % n_items + 1 for i in range(6)) for s in range(n_items)]
+    policies = {
+        "early skips dropped (session_from_plays)": [session_from_plays(p) for p in plays],
+        "every play kept, weight 1": [TrainingSession(tuple(p.track_id for p in s)) for s in plays],
+    }
+    for name, sessions in policies.items():
+        config = ModelConfig.for_data(len(sessions), n_items, epochs=15)
+        rec = Recommender.train_full(sessions, config)
+        metrics = evaluate(rec, clean)
+        print(
+            json.dumps(
+                {
+                    "run": "skips",
+                    "policy": name,
+                    "HR@1": round(_hr1(rec, clean), 4),
+                    "MRR@20": round(metrics.mrr(20), 4),
+                    "HR@20": round(metrics.hr(20), 4),
+                    "positions": metrics.positions,
+                }
+            )
+        )
+
+
+def _hr1(rec: Recommender, sessions: Sequence[Sequence[int]]) -> float:
+    hits = total = 0
+    for s in sessions:
+        for t in range(1, len(s)):
+            best = int(rec.scores(list(s[:t])).argmax())
+            hits += rec.vocab.track_id(best) == s[t]
+            total += 1
+    return hits / total
+
+
 def main() -> None:
     """Run the chosen benchmark and print one JSON line per figure set."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=["full", "incremental", "slice", "latency", "validate"])
+    parser.add_argument(
+        "what", choices=["full", "incremental", "slice", "latency", "validate", "skips"]
+    )
     parser.add_argument("--model", default="gru")
     parser.add_argument("--slice", type=int, default=3000)
     parser.add_argument("--test-sessions", type=int, default=2000)
@@ -93,6 +162,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.what == "skips":
+        _skips()
+        return
     train = read_sessions(DATA / "train_sessions.txt")
     test = [s.items for s in read_sessions(DATA / "test_sessions.txt")]
     overrides = _overrides(args.set)
