@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -92,6 +92,41 @@ def sort_base(row: TrackRow) -> tuple[object, ...]:
 def sort_key(row: TrackRow, column: int) -> tuple[object, ...]:
     """Key for sorting by ``column``; ties fall back to artist, album, disc, track."""
     return itemgetter(*_SORT_FIELDS[column])(sort_base(row))  # type: ignore[no-any-return]
+
+
+SortSpec = tuple[int, Qt.SortOrder]
+
+
+def _sorted_order(base: list[tuple[object, ...]], spec: SortSpec) -> list[int]:
+    keys = list(map(itemgetter(*_SORT_FIELDS[spec[0]]), base))
+    return sorted(
+        range(len(keys)), key=keys.__getitem__, reverse=spec[1] == Qt.SortOrder.DescendingOrder
+    )
+
+
+@dataclass(frozen=True)
+class PreparedRows:
+    """Rows with their search text and sort fields computed (and sorted) off the GUI thread."""
+
+    rows: list[TrackRow]
+    hay: list[str]
+    base: list[tuple[object, ...]]
+    sort: SortSpec | None
+
+
+def prepare_rows(rows: Sequence[TrackRow], sort: SortSpec | None = None) -> PreparedRows:
+    """Precompute what :class:`LibraryModel` needs; pure Python, safe on a worker thread."""
+    rows = list(rows)
+    hay = [haystack(r) for r in rows]
+    base = [sort_base(r) for r in rows]
+    if sort is not None:
+        order = _sorted_order(base, sort)
+        rows, hay, base = (
+            [rows[j] for j in order],
+            [hay[j] for j in order],
+            [base[j] for j in order],
+        )
+    return PreparedRows(rows, hay, base, sort)
 
 
 class LibraryModel(QAbstractTableModel):
@@ -227,31 +262,38 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         if self._sort is None:
             return
-        column, order = self._sort
-        keys = list(map(itemgetter(*_SORT_FIELDS[column]), self._base))
-        new = sorted(
-            range(len(keys)),
-            key=keys.__getitem__,
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
+        new = _sorted_order(self._base, self._sort)
         self._all = [self._all[j] for j in new]
         self._hay = [self._hay[j] for j in new]
         self._base = [self._base[j] for j in new]
         self._pos = {r.id: j for j, r in enumerate(self._all)}
 
     # -- content ---------------------------------------------------------------------------
-    def set_rows(self, rows: Sequence[TrackRow]) -> None:
+    @property
+    def sort_spec(self) -> SortSpec | None:
+        """Current sort column and order (for :func:`prepare_rows` on a worker)."""
+        return self._sort
+
+    def set_rows(self, rows: Sequence[TrackRow] | PreparedRows) -> None:
         """Hold ``rows``; when they extend the current ones (a scan in progress) and no search
         is active, only new rows are inserted and changed ones refreshed, so the view keeps its
-        place."""
-        rows = list(rows)
-        if self._all and not self._terms and {r.id for r in self._all} <= {r.id for r in rows}:
-            self._extend(rows)
+        place. Pass :class:`PreparedRows` to keep the heavy part off the GUI thread."""
+        prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows)
+        ids = {r.id for r in prepared.rows}
+        if self._all and not self._terms and self._pos.keys() <= ids:
+            self._extend(prepared)
             return
         self.beginResetModel()
-        self._all = rows
-        self._refresh_all()
-        self._reorder()
+        self._all, self._hay, self._base = (
+            list(prepared.rows),
+            list(prepared.hay),
+            list(prepared.base),
+        )
+        self._pos = {r.id: j for j, r in enumerate(self._all)}
+        if prepared.sort == self._sort:
+            self._sorted = True
+        else:
+            self._reorder()
         self._rows = self._matching()
         self._by_id_cache = None
         self.endResetModel()
@@ -297,19 +339,21 @@ class LibraryModel(QAbstractTableModel):
         everything = self._all
         return [everything[j] for j in candidates]
 
-    def _extend(self, rows: list[TrackRow]) -> None:
-        for r in rows:
-            i = self._by_id().get(r.id)
+    def _extend(self, prepared: PreparedRows) -> None:
+        shown = self._by_id()
+        for r in prepared.rows:
+            i = shown.get(r.id)
             if i is not None and self._rows[i] != r:
                 self._replace(r)
-        new = [r for r in rows if r.id not in self._pos]
-        if new:
+        fresh = [k for k, r in enumerate(prepared.rows) if r.id not in self._pos]
+        if fresh:
             start = len(self._rows)
-            self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            new = [prepared.rows[k] for k in fresh]
             self._all.extend(new)
             self._rows.extend(new)
-            self._hay.extend(haystack(r) for r in new)
-            self._base.extend(sort_base(r) for r in new)
+            self._hay.extend(prepared.hay[k] for k in fresh)
+            self._base.extend(prepared.base[k] for k in fresh)
             self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))
             self._sorted = self._sort is None
             self._by_id_cache = None

@@ -31,7 +31,13 @@ from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
-from player.ui.library_model import COLUMNS, LibraryModel, make_library_proxy
+from player.ui.library_model import (
+    COLUMNS,
+    LibraryModel,
+    PreparedRows,
+    make_library_proxy,
+    prepare_rows,
+)
 from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
@@ -89,6 +95,8 @@ class MainWindow(QMainWindow):
         self.model.set_playing_icon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
         self.proxy = make_library_proxy(self.model, self)
         self.scan_job = ScanJob(runner, parent=self)
+        # The model's heavy preparation runs on the scan's worker thread too.
+        self.scan_job.set_prepare(lambda rows: prepare_rows(rows, self.model.sort_spec))
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -241,8 +249,9 @@ class MainWindow(QMainWindow):
             self._store.set_music_folders([*self._store.music_folders(), *music_dirs])
         self.show_message("Loading library…")
 
-        def loaded(rows: list[TrackRow]) -> None:
-            self._set_rows(rows)
+        def loaded(prepared: PreparedRows) -> None:
+            self._set_rows(prepared)
+            rows = prepared.rows
             self._restore_queue()
             self.library_loaded.emit(rows)
             if music_dirs:
@@ -252,7 +261,10 @@ class MainWindow(QMainWindow):
             else:
                 self.show_message(f"{len(rows):,} tracks", 3000)
 
-        self._runner.run(library.load_rows, loaded, self._on_load_failed)
+        spec = self.model.sort_spec
+        self._runner.run(
+            lambda: prepare_rows(library.load_rows(), spec), loaded, self._on_load_failed
+        )
 
     def _restore_layout(self) -> None:
         store = self._store
@@ -303,7 +315,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # -- library ---------------------------------------------------------------------------
-    def _set_rows(self, rows: list[TrackRow]) -> None:
+    def _set_rows(self, rows: list[TrackRow] | PreparedRows) -> None:
         self.model.set_rows(rows)
         self._rows_loaded_once = True
         self._update_count()

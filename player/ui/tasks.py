@@ -82,13 +82,14 @@ class ScanJob(QObject):
 
     Signals:
         progressed(ScanProgress): another file was looked at.
-        rows_loaded(list[TrackRow]): the library as it stands (sent every ``refresh_s``).
+        rows_loaded(object): the library as it stands (sent every ``refresh_s``), passed through
+            the ``prepare`` function on the worker thread.
         finished(ScanReport): the scan ended (``report.cancelled`` when cancelled).
         failed(str): the scan could not run.
     """
 
     progressed = Signal(object)
-    rows_loaded = Signal(list)
+    rows_loaded = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
 
@@ -102,6 +103,7 @@ class ScanJob(QObject):
         super().__init__(parent)
         self._runner = runner
         self._library: LibraryAccess | None = None
+        self._prepare: Callable[[list[Any]], object] = lambda rows: rows
         self._refresh_s = refresh_s
         self._stop = threading.Event()
         self._running = False
@@ -109,6 +111,10 @@ class ScanJob(QObject):
     def attach(self, library: LibraryAccess) -> None:
         """Give the job its library (once the database is open)."""
         self._library = library
+
+    def set_prepare(self, prepare: Callable[[list[Any]], object]) -> None:
+        """Run ``prepare`` on fresh rows on the worker, before they are sent."""
+        self._prepare = prepare
 
     @property
     def running(self) -> bool:
@@ -130,11 +136,11 @@ class ScanJob(QObject):
             now = time.monotonic()
             if now - last[0] >= self._refresh_s:
                 last[0] = now
-                self.rows_loaded.emit(library.load_rows())
+                self.rows_loaded.emit(self._prepare(library.load_rows()))
 
-        def work() -> tuple[ScanReport, list[Any]]:
+        def work() -> tuple[ScanReport, object]:
             report = library.scan(folders, progress=progress, should_stop=self._stop.is_set)
-            return report, library.load_rows()
+            return report, self._prepare(library.load_rows())
 
         self._runner.run(work, self._done, self._error)
         return True
@@ -143,7 +149,7 @@ class ScanJob(QObject):
         """Ask the scan to stop after the current file."""
         self._stop.set()
 
-    def _done(self, result: tuple[ScanReport, list[Any]]) -> None:
+    def _done(self, result: tuple[ScanReport, object]) -> None:
         self._running = False
         report, rows = result
         self.rows_loaded.emit(rows)
