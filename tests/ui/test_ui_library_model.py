@@ -21,6 +21,7 @@ from player.ui.library_model import (
     TrackIdRole,
     format_ms,
     make_library_proxy,
+    prepare_rows,
 )
 
 
@@ -157,3 +158,17 @@ def test_play_count_and_format(qapp) -> None:
     assert model.track(1).play_count == 1
     assert format_ms(None) == ""
     assert format_ms(3_725_000) == "1:02:05"
+
+
+def test_rows_prepared_off_the_gui_thread_match_the_model_sort(qapp) -> None:
+    model, proxy = make(qapp)
+    model.sort(ARTIST, Qt.SortOrder.AscendingOrder)
+    extra = row(5, "Blue Train", "John Coltrane", "Blue Train")
+    model.set_rows(prepare_rows([*ROWS, extra], model.sort_spec))
+    assert titles(proxy)[-1] == "Blue Train"  # appended while extending, as during a scan
+    model.resort()
+    assert titles(proxy)[:2] == ["Blue Train", "Naima"]
+    other = LibraryModel()
+    other.sort(TITLE, Qt.SortOrder.AscendingOrder)
+    other.set_rows(prepare_rows(ROWS, (ARTIST, Qt.SortOrder.AscendingOrder)))  # stale spec
+    assert [other.row(i).title for i in range(4)] == sorted(r.title for r in ROWS)
