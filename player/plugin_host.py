@@ -210,6 +210,11 @@ class PluginHost(QObject):
         for name, worker in self._workers.items():
             if not worker.wait(timeout_ms):
                 log.warning("plugin %s did not stop within %d ms", name, timeout_ms)
+                continue
+            # Answers still queued for the GUI thread must not reach callers already gone.
+            for signal in (worker.loaded, worker.call_done, worker.call_failed, worker.progressed):
+                signal.disconnect()
+        self._callbacks.clear()
         self._workers.clear()
 
     # ---- state ------------------------------------------------------------------------------

@@ -145,7 +145,12 @@ class RadioController(QObject):
         self._attempts = 0
         self._mode = ""
         self._start_when_filled = False
-        self._refill_scheduled = False
+        # A child timer, not QTimer.singleShot: it dies with the controller, so no refill can
+        # run after the window (and this controller) are gone.
+        self._refill_timer = QTimer(self)
+        self._refill_timer.setSingleShot(True)
+        self._refill_timer.setInterval(0)
+        self._refill_timer.timeout.connect(self._refill)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(timeout_ms)
@@ -183,6 +188,14 @@ class RadioController(QObject):
         else:
             self.status_message.emit("Radio off")
         self.enabled_changed.emit(on)
+
+    def shutdown(self) -> None:
+        """Stop for good (quit): no refill, no answer handled, missing files still recorded."""
+        self._enabled = False
+        self._pending = None
+        self._refill_timer.stop()
+        self._timer.stop()
+        self._flush_reports()
 
     @Slot()
     def toggle(self) -> None:
@@ -244,9 +257,8 @@ class RadioController(QObject):
 
     def _schedule_refill(self) -> None:
         # Coalesce the burst of events around a track change (ended, started, queue changed).
-        if self._enabled and not self._refill_scheduled:
-            self._refill_scheduled = True
-            QTimer.singleShot(0, self._refill)
+        if self._enabled and not self._refill_timer.isActive():
+            self._refill_timer.start()
 
     def _need(self) -> int:
         return self._ahead - len(self._queue.upcoming_track_ids())
@@ -263,7 +275,6 @@ class RadioController(QObject):
         return blocked
 
     def _refill(self) -> None:
-        self._refill_scheduled = False
         if not self._enabled or self._pending is not None:
             return
         need = self._need()

@@ -102,7 +102,9 @@ class RadioWiring:
     retrain_action: QAction
 
     def shutdown(self) -> None:
-        """Save the plugins' state (hidden state, recent window) and stop their threads."""
+        """Stop radio, then save the plugins' state (hidden state, recent window) and stop
+        their threads. Call after the player's own shutdown (which closes the session)."""
+        self.radio.shutdown()
         self.host.shutdown()
 
 
@@ -131,7 +133,9 @@ def attach_radio(
         load_sessions=lambda: history.closed_sessions_since(0),
         settings=radio_options(adventurousness),
     )
-    host = PluginHost(context, plugins=plugins, discover=discover, parent=window)
+    # No Qt parent: the host must outlive the window until ``RadioWiring.shutdown`` has stopped
+    # the plugin threads (a QThread destroyed while running takes the process down).
+    host = PluginHost(context, plugins=plugins, discover=discover)
     radio = RadioController(
         PlayerQueue(parts.controller, lambda track_id: get_track(db, track_id)),
         host,
