@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -222,9 +223,10 @@ def bench_end_to_end(
     queue = SimQueue()
     reported: list[int] = []
     report = history_reporter(history, db)
+    pool = ThreadPoolExecutor(max_workers=1)  # as the app does: history writes off the GUI
     radio = RadioController(
         queue, host, recent_tracks=history.recent_track_ids,
-        report_missing=lambda t, m: (reported.append(t), report(t, m)),
+        report_missing=lambda t, m: (reported.append(t), pool.submit(report, t, m)),
         file_exists=lambda p: p not in missing, timeout_ms=2000, rng=random.Random(3),
     )  # fmt: skip
     radio.set_library(tracks)
@@ -257,6 +259,7 @@ def bench_end_to_end(
           f"played {played_missing}, "
           f"missing picks caught (logged failed) {len(reported)}")  # fmt: skip
     host.shutdown()
+    pool.shutdown()
 
 
 def related_share(prior: ColdStartPrior, picks: Sequence[int]) -> float:

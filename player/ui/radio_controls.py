@@ -10,7 +10,7 @@ adventurousness slider under the Radio button and "Retrain on Local History" und
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +140,7 @@ def attach_radio(
         PlayerQueue(parts.controller, lambda track_id: get_track(db, track_id)),
         host,
         recent_tracks=history.recent_track_ids,
-        report_missing=history_reporter(history, db),
+        report_missing=_off_gui_thread(parts.runner, history_reporter(history, db)),
         parent=window,
     )
     _relay_events(parts, host, radio)
@@ -149,6 +149,18 @@ def attach_radio(
     retrain = _add_retrain(window, host)
     host.start()
     return RadioWiring(host, radio, slider, retrain)
+
+
+def _off_gui_thread(runner, report: Callable[[int, str], None]) -> Callable[[int, str], None]:
+    """Write missing-file failures to history on the task pool (the GUI thread keeps going)."""
+
+    def submit(track_id: int, message: str) -> None:
+        def failed(exc: Exception) -> None:
+            log.warning("could not record missing track %d: %s", track_id, exc)
+
+        runner.run(lambda: report(track_id, message), lambda _result: None, failed)
+
+    return submit
 
 
 def _relay_events(parts, host: PluginHost, radio: RadioController) -> None:
