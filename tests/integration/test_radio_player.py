@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,7 +21,7 @@ from player.db.models import Play, PlayEvent
 from player.history import History
 from player.library import load_track_rows
 from player.paths import AppPaths
-from player.plugin_api import Origin, Outcome, Plugin, TrackStarted
+from player.plugin_api import Origin, Outcome, Plugin, TrackStarted, TrainProgress
 from player.plugin_host import PluginState
 from player.scanner import scan
 from player.ui.radio_controls import RadioWiring, attach_radio
@@ -203,3 +204,33 @@ def test_radio_resumes_after_reopening_with_the_same_hidden_state(
     assert second.radio_state is not None
     assert second.radio_state.hidden == pytest.approx(saved)
     assert second.memory.recent == first.memory.recent
+
+
+class SlowTrainer(Plugin):
+    """Trains until told to stop, reporting progress."""
+
+    name = "trainer"
+
+    def train(self, sessions, *, full, progress=None, should_stop=None) -> None:  # type: ignore[no-untyped-def]
+        step = 0
+        while should_stop is None or not should_stop():
+            if progress is not None and step % 20 == 0:
+                progress(TrainProgress(step, 100_000, "epoch 1"))
+            step += 1
+            time.sleep(0.001)
+
+
+def test_retrain_from_the_menu_shows_progress_and_can_be_cancelled(qtbot, player: Player) -> None:
+    parts, wiring = player.launch([SlowTrainer()])
+    action = wiring.retrain_action
+    assert action in parts.window.menus["tools"].actions()
+    with qtbot.waitSignal(wiring.host.train_progress, timeout=TIMEOUT_MS):
+        action.trigger()
+    assert not action.isEnabled()  # one retrain at a time
+    messages: list[str] = []
+    parts.window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(wiring.host.train_finished, timeout=TIMEOUT_MS) as finished:
+        wiring.host.cancel_training()  # what the progress bar's Cancel button calls
+    assert finished.args == ["trainer", False, "cancelled"]
+    assert action.isEnabled()
+    assert any("Retraining stopped" in m for m in messages)
