@@ -1,4 +1,4 @@
-"""A queue + playback stand-in for radio tests: real History, real files, no window.
+"""Radio test helpers: a queue + playback stand-in (real History, real files), test plugins.
 
 It plays the queue the way the player does (start the next queued track, end it as finished /
 skipped / failed, a missing file is a failure and playback moves on) and relays each event to
@@ -8,17 +8,32 @@ the real plugin host first and to the radio controller second, like ``app.py`` w
 from __future__ import annotations
 
 import os
+import random
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pytestqt.qtbot import QtBot
 
 from player.db.engine import Database
 from player.db.models import Track
 from player.history import History
 from player.library import mark_unavailable, track_infos
-from player.plugin_api import Origin, Outcome, TrackEnded, TrackInfo, TrackStarted
-from player.plugin_host import PluginHost
-from player.radio import RadioController
+from player.paths import AppPaths
+from player.plugin_api import (
+    Origin,
+    Outcome,
+    Plugin,
+    PluginContext,
+    Suggestion,
+    TrackEnded,
+    TrackInfo,
+    TrackStarted,
+)
+from player.plugin_host import PluginHost, PluginState
+from player.radio import RadioController, history_reporter
 
 
 def add_library(db: Database, paths: list[Path]) -> list[TrackInfo]:
@@ -123,3 +138,84 @@ class SimPlayer:
         if self.radio is not None:
             self.radio.on_track_started(track_id)
         return True
+
+
+class ShufflePlugin(Plugin):
+    """A tiny real plugin: suggests uniformly; records which thread ran it."""
+
+    name = "shuffle"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.threads: set[int] = set()
+        self.tracks: list[int] = []
+        self.calls: list[str] = []
+
+    def load(self, context: PluginContext) -> None:
+        self.threads.add(threading.get_ident())
+        self.tracks = [t.track_id for t in context.load_library() if t.available]
+
+    def on_track_started(self, event: object) -> None:
+        self.threads.add(threading.get_ident())
+        self.calls.append("started")
+
+    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+        self.threads.add(threading.get_ident())
+        allowed = [t for t in self.tracks if t not in exclude]
+        self.rng.shuffle(allowed)
+        return [Suggestion(t, 1.0 / max(1, len(allowed))) for t in allowed[:n]]
+
+
+class BrokenPlugin(Plugin):
+    """Raises in every method."""
+
+    name = "broken"
+
+    def __getattribute__(self, name: str) -> object:
+        if name in ("name", "__class__", "suggest") or name.startswith("__"):
+            return object.__getattribute__(self, name)
+        raise RuntimeError(f"broken plugin: {name}")
+
+    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+        raise RuntimeError("broken plugin: suggest")
+
+
+def make_context(app_paths: AppPaths, db: Database, history: History) -> PluginContext:
+    return PluginContext(
+        data_dir=app_paths.data_dir,
+        load_library=lambda: track_infos(db),
+        load_sessions=lambda: history.closed_sessions_since(0),
+        settings={},
+    )
+
+
+def start_host(
+    qtbot: QtBot, context: PluginContext, plugins: Sequence[Plugin], discover: bool = False
+) -> PluginHost:
+    host = PluginHost(context, plugins=plugins, discover=discover)
+    host.start()
+    qtbot.waitUntil(
+        lambda: all(host.state(n) is not PluginState.LOADING for n in host.names()), timeout=60000
+    )
+    return host
+
+
+def make_radio(
+    sim: SimPlayer,
+    host: PluginHost | None,
+    db: Database,
+    history: History,
+    *,
+    timeout_ms: int = 5000,
+) -> RadioController:
+    radio = RadioController(
+        sim,
+        host,
+        recent_tracks=history.recent_track_ids,
+        report_missing=history_reporter(history, db),
+        timeout_ms=timeout_ms,
+        rng=random.Random(7),
+    )
+    radio.set_library(track_infos(db))
+    sim.host, sim.radio = host, radio
+    return radio

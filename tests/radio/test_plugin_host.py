@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import BrokenPlugin, ShufflePlugin, make_context, start_host
 from pytestqt.qtbot import QtBot
+from radio_sim import BrokenPlugin, ShufflePlugin, make_context, start_host
 
 from player.db.engine import Database
 from player.history import History

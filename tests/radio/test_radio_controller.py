@@ -6,9 +6,8 @@ import os
 import threading
 from pathlib import Path
 
-from conftest import BrokenPlugin, ShufflePlugin, make_context, make_radio, start_host
 from pytestqt.qtbot import QtBot
-from radio_sim import SimPlayer
+from radio_sim import BrokenPlugin, ShufflePlugin, SimPlayer, make_context, make_radio, start_host
 from sqlalchemy import select
 
 from player.db.engine import Database
