@@ -320,7 +320,7 @@ def bench_takeover(tmp: Path, picks: int) -> None:
     print("takeover (a listener moving between 200 favourites along their own habits):")
     print("  sessions  prior share  picks following the habits  picks sharing artist/album")
     starts = np.random.default_rng(9).choice(favourites, size=picks)
-    for k in (0, 5, 10, 25, 50, 100, 200, 400):
+    for k in (0, 5, 10, 25, 50, 100, 150, 200, 300, 400):
         plugin = RecommenderPlugin(seed=8, auto_train=False)
         plugin.load(PluginContext(tmp / f"takeover-{k}", lambda: tracks, lambda: []))
         if k:
