@@ -31,13 +31,8 @@ from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
-from player.ui.library_model import (
-    COLUMNS,
-    LibraryModel,
-    PreparedRows,
-    make_library_proxy,
-    prepare_rows,
-)
+from player.ui.library_model import LibraryModel, make_library_proxy
+from player.ui.library_rows import COLUMNS, PreparedRows, prepare_rows
 from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from player.playback import Playable
 from player.queue import IsCurrentRole, OriginRole, QueueModel
-from player.ui.library_model import format_ms
+from player.ui.library_rows import format_ms
 
 
 class WelcomePage(QWidget):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player.ui.library_model import format_ms
+from player.ui.library_rows import format_ms
 
 
 class TransportBar(QWidget):

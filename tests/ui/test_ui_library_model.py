@@ -9,7 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from player.library import TrackRow
 from player.queue import TRACKS_MIME
-from player.ui.library_model import (
+from player.ui.library_model import LibraryModel, TrackIdRole, make_library_proxy
+from player.ui.library_rows import (
     ALBUM,
     ARTIST,
     PLAYS,
@@ -17,10 +18,7 @@ from player.ui.library_model import (
     TITLE,
     TRACKNO,
     YEAR,
-    LibraryModel,
-    TrackIdRole,
     format_ms,
-    make_library_proxy,
     prepare_rows,
 )
 

@@ -10,7 +10,7 @@ from player.app import PlayerParts, build_player
 from player.library import get_track
 from player.playback import PlayState
 from player.plugin_api import Origin, Outcome
-from player.ui.library_model import ALBUM
+from player.ui.library_rows import ALBUM
 
 SCAN_TIMEOUT_MS = 30_000
 PLAY_TIMEOUT_MS = 15_000
