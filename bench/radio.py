@@ -44,6 +44,7 @@ from player.plugin_api import (
     Outcome,
     PlayRecord,
     PluginContext,
+    SessionClosed,
     SessionRecord,
     TrackInfo,
     TrackStarted,
@@ -317,22 +318,25 @@ def bench_takeover(tmp: Path, picks: int) -> None:
             items.append(track)
         sessions.append(items)
     all_sessions = records(sessions)
-    print("takeover (a listener moving between 200 favourites along their own habits):")
+    print("takeover (a listener moving between 200 favourites along their own habits; sessions")
+    print("closing one by one as in the app: incremental update, prior share fitted on evidence):")
     print("  sessions  prior share  picks following the habits  picks sharing artist/album")
     starts = np.random.default_rng(9).choice(favourites, size=picks)
-    for k in (0, 5, 10, 25, 50, 100, 150, 200, 300, 400):
-        plugin = RecommenderPlugin(seed=8, auto_train=False)
-        plugin.load(PluginContext(tmp / f"takeover-{k}", lambda: tracks, lambda: []))
-        if k:
-            plugin.train(all_sessions[:k], full=True)
-        learned = structure = 0
-        for start in starts:
-            plugin.on_track_started(TrackStarted(int(start), Origin.USER, 0.0))
-            pick = plugin.suggest(1, frozenset({int(start)}))[0].track_id
-            learned += pick in graph[start]
-            structure += prior.related(int(start), pick)
-        print(f"  {k:8d}  {plugin.prior_share():11.2f}  {learned / picks:26.1%}  "
-              f"{structure / picks:26.1%}")  # fmt: skip
+    plugin = RecommenderPlugin(seed=8)
+    plugin.load(PluginContext(tmp / "takeover", lambda: tracks, lambda: []))
+    checkpoints = (0, 5, 10, 25, 50, 100, 150, 200, 300, 400)
+    for k in range(len(all_sessions) + 1):
+        if k in checkpoints:
+            learned = structure = 0
+            for start in starts:
+                plugin.on_track_started(TrackStarted(int(start), Origin.USER, 0.0))
+                pick = plugin.suggest(1, frozenset({int(start)}))[0].track_id
+                learned += pick in graph[start]
+                structure += prior.related(int(start), pick)
+            print(f"  {k:8d}  {plugin.prior_share():11.2f}  {learned / picks:26.1%}  "
+                  f"{structure / picks:26.1%}")  # fmt: skip
+        if k < len(all_sessions):
+            plugin.on_session_closed(SessionClosed(all_sessions[k]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

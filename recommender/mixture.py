@@ -22,6 +22,27 @@ if TYPE_CHECKING:
 PRIOR_FLOOR = 0.02
 
 
+def fit_share(evidence: Sequence[Sequence[float]], iterations: int = 60) -> float:
+    """The prior's share that makes the mixture most likely to have produced real next tracks.
+
+    ``evidence`` holds ``(p_model, p_prior)`` of tracks the listener actually played next, each
+    scored before the model trained on that session (prequential, so the model is not flattered
+    by data it has seen). EM on the single mixing weight; kept within [0.01, 0.99] so neither
+    side is ever shut out.
+    """
+    pairs = np.asarray(evidence, dtype=np.float64).reshape(-1, 2)
+    model, prior = pairs[:, 0], pairs[:, 1]
+    share = 0.5
+    for _ in range(iterations):
+        numerator = share * prior
+        denominator = numerator + (1.0 - share) * model
+        resp = np.divide(
+            numerator, denominator, out=np.full_like(numerator, share), where=denominator > 0
+        )
+        share = float(resp.mean())
+    return min(0.99, max(0.01, share))
+
+
 class Mixture:
     """``share * prior + (1 - share) * model`` with temperature and nucleus options.
 

@@ -50,8 +50,8 @@ from player.plugin_api import (
     TrainProgress,
 )
 from recommender.coldstart import ColdStartPrior, prior_weight
-from recommender.mixture import Mixture
-from recommender.plugin_state import RadioMemory, load_memory, save_memory
+from recommender.mixture import Mixture, fit_share
+from recommender.plugin_state import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ MIN_SESSIONS_FOR_MODEL = 3
 #: Older sessions replayed with each incremental update (keeps old knowledge).
 REPLAY_SESSIONS = 32
 RECENT_WINDOW = 50
+#: Next-track observations needed before the prior's share is fitted instead of fading.
+MIN_EVIDENCE = 40
 
 
 class RecommenderPlugin(Plugin):
@@ -96,6 +98,7 @@ class RecommenderPlugin(Plugin):
         self._state: RadioState | None = None
         self._before: tuple[RadioState | None, int | None] = (None, None)
         self._memory = RadioMemory()
+        self._fitted_share: float | None = None
         self._history: list[TrainingSession] = []
 
     # ---- life cycle -------------------------------------------------------------------------
@@ -131,6 +134,7 @@ class RecommenderPlugin(Plugin):
         self._history = self._convert(context.load_sessions())
         self._rec = self._load_checkpoint()
         self._memory = load_memory(context.data_dir / STATE_FILE)
+        self._refit()
         if self._rec is None:
             if self._auto_train and self._trainable(self._history):
                 self._train_full(self._history, None, None)
@@ -138,6 +142,7 @@ class RecommenderPlugin(Plugin):
             self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
             seen = int(self._rec.cursor.get("sessions_seen", 0))
             if self._auto_train and len(self._history) > seen:  # closed while we were away
+                self._observe(self._history[seen:])
                 self._update(self._history[seen:], None, None)
         self._state = self._restore_state()
         log.info(
@@ -189,6 +194,7 @@ class RecommenderPlugin(Plugin):
             if self._trainable(self._history):
                 self._train_full(self._history, None, None)
         else:
+            self._observe(new)  # before learning it: an honest test of model vs prior
             self._update(new, None, None)
 
     def on_library_changed(self, event: LibraryChanged) -> None:
@@ -239,11 +245,42 @@ class RecommenderPlugin(Plugin):
         )
 
     def prior_share(self) -> float:
-        """Share of the cold-start prior in the current mix (1.0 without a model)."""
+        """Share of the cold-start prior in the current mix (1.0 without a model).
+
+        Fitted to how well each side predicted the listener's real next tracks once there is
+        enough evidence; before that, a half-life in the sessions the model learned from.
+        """
         if self._rec is None:
             return 1.0
-        # The sessions the live model learned from (its checkpoint cursor), not the ones we hold.
+        if self._fitted_share is not None:
+            return self._fitted_share
         return prior_weight(int(self._rec.cursor.get("sessions_seen", 0)))
+
+    def _observe(self, sessions: Sequence[TrainingSession]) -> None:
+        """Score sessions the model has not learned yet under both sides of the mix."""
+        if self._rec is None:
+            return
+        import torch  # lazy (see the module docstring); already loaded by load()
+
+        prior, vocab = self._mix.prior, self._rec.vocab
+        for session in sessions:
+            items = list(session.items)
+            log_probs = torch.log_softmax(self._rec.session_scores([items]), dim=-1)
+            for t in range(len(items) - 1):
+                row, prior_row = vocab.index(items[t + 1]), prior.row(items[t + 1])
+                if row is None or prior_row is None:
+                    continue
+                scores = prior.scores(items[t])
+                total = float(scores[prior.available].sum())
+                p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
+                p_model = float(log_probs[t, row].exp())
+                self._memory.evidence.append([p_model, p_prior])
+        del self._memory.evidence[:-EVIDENCE_LENGTH]
+        self._refit()
+
+    def _refit(self) -> None:
+        evidence = self._memory.evidence
+        self._fitted_share = fit_share(evidence) if len(evidence) >= MIN_EVIDENCE else None
 
     # ---- training ---------------------------------------------------------------------------
 

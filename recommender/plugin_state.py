@@ -21,6 +21,8 @@ RECENT_LENGTH = 50
 SKIP_LENGTH = 3
 #: Plays after which a skip no longer steers the cold-start prior.
 SKIP_TTL = 3
+#: Next-track observations kept to fit the prior's share of the mix.
+EVIDENCE_LENGTH = 500
 
 
 @dataclass
@@ -32,12 +34,15 @@ class RadioMemory:
         recent: Recently heard track ids, oldest first.
         skips: ``[track_id, plays_left]`` of recent early skips, newest first.
         state: The model's hidden state as ``RadioState.to_dict()`` (None without a model).
+        evidence: ``[p_model, p_prior]`` of real next tracks, each scored before the model
+            learned its session (see :func:`recommender.mixture.fit_share`).
     """
 
     last_track: int | None = None
     recent: list[int] = field(default_factory=list)
     skip_entries: list[list[int]] = field(default_factory=list)
     state: dict[str, Any] | None = None
+    evidence: list[list[float]] = field(default_factory=list)
 
     @property
     def skips(self) -> list[int]:
@@ -67,6 +72,7 @@ class RadioMemory:
             "recent": self.recent,
             "skips": self.skip_entries,
             "state": self.state,
+            "evidence": self.evidence[-EVIDENCE_LENGTH:],
         }
 
     @classmethod
@@ -81,6 +87,9 @@ class RadioMemory:
                 recent=[int(t) for t in data.get("recent", [])][-RECENT_LENGTH:],
                 skip_entries=[[int(t), int(n)] for t, n in data.get("skips", [])],
                 state=dict(data["state"]) if data.get("state") is not None else None,
+                evidence=[[float(m), float(q)] for m, q in data.get("evidence", [])][
+                    -EVIDENCE_LENGTH:
+                ],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed radio memory: {exc}") from exc

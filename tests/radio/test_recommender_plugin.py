@@ -212,3 +212,16 @@ def test_full_training_can_be_cancelled_and_keeps_the_old_model(tmp_path: Path) 
     seen = []
     plugin.train(planted_sessions(30), full=True, progress=seen.append)
     assert plugin.model is not old and seen
+
+
+def test_the_prior_share_is_fitted_to_how_the_listener_really_moves_on(tmp_path: Path) -> None:
+    albums = [session(100 + a, [a * 6 + t + 1 for t in range(6)]) for a in range(10)]
+    by_album = make_plugin(tmp_path / "albums", planted_sessions(5))
+    for s in albums[:8]:
+        by_album.on_session_closed(SessionClosed(s))
+    own_way = make_plugin(tmp_path / "own", planted_sessions(5))
+    for i in range(8):
+        own_way.on_session_closed(SessionClosed(session(200 + i, [1, 13, 25, 37, 49, 2, 14])))
+    assert len(by_album.memory.evidence) >= 40 and len(own_way.memory.evidence) >= 40
+    assert by_album.prior_share() > 0.5  # album order: the library's structure explains it
+    assert own_way.prior_share() < by_album.prior_share()
