@@ -1,7 +1,8 @@
 """Radio's next-track draw: the model mixed with the cold-start prior, tempered and masked.
 
-numpy here; torch only through the :class:`~recommender.recommender.Recommender` handed in
-(this module imports neither torch nor Qt, so the plugin stays cheap to import).
+numpy here; torch only through the :class:`~recommender.recommender.Recommender` handed in and
+lazily inside :func:`evidence` (importing this module loads neither torch nor Qt, so the plugin
+stays cheap to import).
 """
 
 from __future__ import annotations
@@ -17,9 +18,31 @@ from recommender.coldstart import ColdStartPrior
 if TYPE_CHECKING:
     from recommender.radio import RadioState
     from recommender.recommender import Recommender
+    from recommender.sessions import TrainingSession
 
 #: Below this share the prior is left out of the mix (saves its cost on big libraries).
 PRIOR_FLOOR = 0.02
+
+
+def evidence(
+    rec: Recommender, prior: ColdStartPrior, sessions: Sequence[TrainingSession]
+) -> list[list[float]]:
+    """``[p_model, p_prior]`` of every next track of ``sessions`` (call before learning them)."""
+    import torch  # lazy: torch is loaded already when there is a model; see recommender.plugin
+
+    out: list[list[float]] = []
+    for session in sessions:
+        items = list(session.items)
+        log_probs = torch.log_softmax(rec.session_scores([items]), dim=-1)
+        for t in range(len(items) - 1):
+            row, prior_row = rec.vocab.index(items[t + 1]), prior.row(items[t + 1])
+            if row is None or prior_row is None:
+                continue
+            scores = prior.scores(items[t])
+            total = float(scores[prior.available].sum())
+            p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
+            out.append([float(log_probs[t, row].exp()), p_prior])
+    return out
 
 
 def fit_share(evidence: Sequence[Sequence[float]], iterations: int = 60) -> float:

@@ -50,7 +50,7 @@ from player.plugin_api import (
     TrainProgress,
 )
 from recommender.coldstart import ColdStartPrior, prior_weight
-from recommender.mixture import Mixture, fit_share
+from recommender.mixture import Mixture, evidence, fit_share
 from recommender.plugin_state import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
@@ -260,21 +260,7 @@ class RecommenderPlugin(Plugin):
         """Score sessions the model has not learned yet under both sides of the mix."""
         if self._rec is None:
             return
-        import torch  # lazy (see the module docstring); already loaded by load()
-
-        prior, vocab = self._mix.prior, self._rec.vocab
-        for session in sessions:
-            items = list(session.items)
-            log_probs = torch.log_softmax(self._rec.session_scores([items]), dim=-1)
-            for t in range(len(items) - 1):
-                row, prior_row = vocab.index(items[t + 1]), prior.row(items[t + 1])
-                if row is None or prior_row is None:
-                    continue
-                scores = prior.scores(items[t])
-                total = float(scores[prior.available].sum())
-                p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
-                p_model = float(log_probs[t, row].exp())
-                self._memory.evidence.append([p_model, p_prior])
+        self._memory.evidence.extend(evidence(self._rec, self._mix.prior, sessions))
         del self._memory.evidence[:-EVIDENCE_LENGTH]
         self._refit()
 
