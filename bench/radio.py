@@ -319,7 +319,7 @@ def bench_takeover(tmp: Path, picks: int) -> None:
         sessions.append(items)
     all_sessions = records(sessions)
     print("takeover (a listener moving between 200 favourites along their own habits; sessions")
-    print("closing one by one as in the app: incremental update, prior share fitted on evidence):")
+    print("closing one by one as in the app: learned in the background, prior share fitted):")
     print("  sessions  prior share  picks following the habits  picks sharing artist/album")
     starts = np.random.default_rng(9).choice(favourites, size=picks)
     plugin = RecommenderPlugin(seed=8)

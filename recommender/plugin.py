@@ -12,11 +12,15 @@ How listening enters training (the feedback loop), decided in
   radio's picks are the model's own guesses, so confirming them at full weight would let the
   model talk itself into a narrow loop; a user's pick is independent evidence.
 
-Day one (no history) radio follows :class:`recommender.coldstart.ColdStartPrior`; once a model
-exists its distribution is mixed with the prior, whose share ``prior_weight(n_sessions)`` fades
-as real sessions accumulate. When a session closes the plugin fine-tunes a *copy* of the model
-(with replay of older sessions), then swaps it in and writes a checkpoint: a failed or cancelled
-training leaves the live model untouched.
+Day one (no history) radio follows :class:`recommender.coldstart.ColdStartPrior`; a first model
+is trained after three sessions and its distribution is mixed with the prior. The prior's share
+first fades with the sessions learned (``prior_weight``), then is fitted by EM to how well each
+side predicted the listener's real next tracks, each scored before the model learned its session
+(:func:`recommender.mixture.fit_share`): an album-in-order listener keeps the structure, one with
+habits of their own hands over to the model. When a session closes the plugin fine-tunes a
+*copy* of the model (with replay of older sessions), or refits from scratch while a young
+history doubles, then swaps it in and writes a checkpoint: a failed or cancelled training leaves
+the live model untouched.
 
 torch is imported lazily (in :meth:`RecommenderPlugin.load`, on the plugin host's worker
 thread): importing this module must stay cheap and must not pull torch, Qt or SQLAlchemy into
@@ -66,6 +70,8 @@ MIN_SESSIONS_FOR_MODEL = 3
 #: Older sessions replayed with each incremental update (keeps old knowledge).
 REPLAY_SESSIONS = 32
 RECENT_WINDOW = 50
+#: Histories up to this many sessions are refitted from scratch each time they double.
+REFIT_LIMIT = 2000
 #: Next-track observations needed before the prior's share is fitted instead of fading.
 MIN_EVIDENCE = 40
 
@@ -193,8 +199,14 @@ class RecommenderPlugin(Plugin):
         if self._rec is None:
             if self._trainable(self._history):
                 self._train_full(self._history, None, None)
+            return
+        self._observe(new)  # before learning it: an honest test of model vs prior
+        full_at = int(self._rec.cursor.get("full_at", 0))
+        if full_at and len(self._history) >= 2 * full_at and len(self._history) <= REFIT_LIMIT:
+            # A young history doubled since the last full fit: refit from scratch (geometric, so
+            # the total cost stays linear); fine-tuning alone learns a small history slowly.
+            self._train_full(self._history, None, None)
         else:
-            self._observe(new)  # before learning it: an honest test of model vs prior
             self._update(new, None, None)
 
     def on_library_changed(self, event: LibraryChanged) -> None:
@@ -308,6 +320,7 @@ class RecommenderPlugin(Plugin):
             log.info("full training cancelled; the live model is kept")
             return
         rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
+        rec.cursor["full_at"] = len(sessions)
         self._swap(rec)
         log.info(
             "full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started
