@@ -28,6 +28,8 @@ class ModelConfig:
         logq: Weight of the log-Q correction (1.0: negatives' logits get -log(K q); 0.0: none).
         lr: Adam learning rate for full training (decays linearly to ``lr * lr_final``).
         lr_final: Final learning rate as a share of ``lr``.
+        dense_lr_scale: The recurrent / dense parameters learn at ``lr * dense_lr_scale``; the
+            embedding rows (each touched rarely, by lazy Adam) at ``lr``.
         grad_clip: Gradient norm clip.
         max_length: Longer sessions are cut into pieces of this length for training.
         update_epochs: Passes over new + replayed sessions in :meth:`Recommender.update`.
@@ -50,6 +52,7 @@ class ModelConfig:
     logq: float = 1.0
     lr: float = 0.02
     lr_final: float = 0.1
+    dense_lr_scale: float = 0.3
     grad_clip: float = 5.0
     max_length: int = 50
     update_epochs: int = 2
@@ -82,7 +85,7 @@ class ModelConfig:
         """
         values: dict[str, Any]
         if n_sessions >= 50_000:
-            values = {"embedding_dim": 128, "hidden_dim": 128, "epochs": 6, "batch_size": 256}
+            values = {"embedding_dim": 128, "hidden_dim": 128, "epochs": 8, "batch_size": 256}
         elif n_sessions >= 10_000:
             values = {
                 "embedding_dim": 96,

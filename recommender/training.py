@@ -123,21 +123,22 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
 class Optimizer:
     """Adam for dense parameters + lazy (sparse) Adam for the embedding matrices."""
 
-    def __init__(self, model: SessionRNN, lr: float) -> None:
+    def __init__(self, model: SessionRNN, lr: float, dense_scale: float = 1.0) -> None:
         """Split ``model``'s parameters by gradient kind."""
+        self.dense_scale = dense_scale
         sparse_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
         self.sparse = [p for p in model.parameters() if id(p) in sparse_ids]
         self.dense = [p for p in model.parameters() if id(p) not in sparse_ids]
         self.optimizers = [
-            torch.optim.Adam(self.dense, lr=lr),
+            torch.optim.Adam(self.dense, lr=lr * dense_scale),
             torch.optim.SparseAdam(self.sparse, lr=lr),
         ]
 
     def set_lr(self, lr: float) -> None:
         """Set the learning rate of every group."""
-        for optimizer in self.optimizers:
+        for optimizer, scale in zip(self.optimizers, (self.dense_scale, 1.0), strict=True):
             for group in optimizer.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * scale
 
     def zero_grad(self) -> None:
         """Drop all gradients."""
@@ -196,7 +197,7 @@ def train_epochs(
     cfg = model.config
     k = min(cfg.negatives, max(1, int((counts > 0).sum())))
     probs = sampling_distribution(counts, cfg.negative_alpha)
-    optimizer = Optimizer(model, lr)
+    optimizer = Optimizer(model, lr, cfg.dense_lr_scale)
     steps_per_epoch = math.ceil(len(sessions) / cfg.batch_size)
     total = max(1, steps_per_epoch * epochs)
     done = 0

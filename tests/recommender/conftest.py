@@ -38,6 +38,7 @@ def small_config(**overrides: object) -> ModelConfig:
         "lr": 0.02,
         "dropout_embedding": 0.0,
         "dropout_hidden": 0.0,
+        "dense_lr_scale": 1.0,
     }
     values.update(overrides)
     return ModelConfig(**values)  # type: ignore[arg-type]
