@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.fresh_python import run_offscreen
 
 SCRIPT = """
 import sys, threading
@@ -46,15 +45,7 @@ db.close()
 
 
 def test_the_plugin_and_torch_load_off_the_gui_thread(tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    result = run_offscreen(SCRIPT, str(tmp_path / "data"), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "states {'recommender': 'ready'}" in out

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.fresh_python import run_offscreen
 
 SCRIPT = """
 import sys
@@ -30,14 +29,6 @@ print("TORCH" if heavy else "CLEAN")
 
 
 def test_window_does_not_import_torch(tmp_path: Path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    result = run_offscreen(SCRIPT, str(tmp_path / "data"), timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "CLEAN"
