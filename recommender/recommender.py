@@ -25,6 +25,7 @@ from recommender.radio import RadioState
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
+    Optimizer,
     Progress,
     ShouldStop,
     split_long,
@@ -64,6 +65,7 @@ class Recommender:
         self.counts = counts
         self.cursor: dict[str, Any] = dict(cursor or {"sessions_seen": 0, "updates": 0})
         self._generator = torch.Generator().manual_seed(config.seed + 7919)
+        self._optimizer: Optimizer | None = None  # lives across update() calls
         self._half_cache: tuple[tuple[int, int, int], Tensor] | None = None
 
     # --- construction / training -------------------------------------------------------------
@@ -144,6 +146,15 @@ class Recommender:
         self.counts = self._count(new_sessions, self.counts)
         data = split_long(self.encode([*new_sessions, *replay]), self.config.max_length)
         if data:
+            # One optimizer lives across updates: a fresh Adam's first steps move every weight
+            # by about the full learning rate whatever the gradient's size, and a few hundred
+            # such restarts add up to noise in the weights.
+            if self._optimizer is None:
+                self._optimizer = Optimizer(
+                    self.model, self.config.update_lr, self.config.dense_lr_scale
+                )
+            elif not self._optimizer.follows(self.model):
+                self._optimizer = self._optimizer.rebuilt_for(self.model)
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self._generator))
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -157,6 +168,7 @@ class Recommender:
                     progress=progress,
                     should_stop=should_stop,
                     label="update",
+                    optimizer=self._optimizer,
                 )
         self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
         self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1

@@ -127,12 +127,43 @@ class Optimizer:
         """Split ``model``'s parameters by gradient kind."""
         self.dense_scale = dense_scale
         sparse_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
-        self.sparse = [p for p in model.parameters() if id(p) in sparse_ids]
-        self.dense = [p for p in model.parameters() if id(p) not in sparse_ids]
-        self.optimizers = [
+        named = list(model.named_parameters())
+        self.names = {id(p): name for name, p in named}
+        self.sparse = [p for _, p in named if id(p) in sparse_ids]
+        self.dense = [p for _, p in named if id(p) not in sparse_ids]
+        self.optimizers: list[torch.optim.Optimizer] = [
             torch.optim.Adam(self.dense, lr=lr * dense_scale),
             torch.optim.SparseAdam(self.sparse, lr=lr),
         ]
+
+    def follows(self, model: SessionRNN) -> bool:
+        """True if this optimizer holds exactly ``model``'s current parameters."""
+        return {id(p) for p in model.parameters()} == set(self.names)
+
+    def rebuilt_for(self, model: SessionRNN) -> Optimizer:
+        """A new optimizer for ``model`` (whose vocabulary grew) that keeps this one's moments.
+
+        Growth replaces the embedding and bias tensors with longer ones: their Adam moments are
+        carried over row by row (new rows start at zero), and the recurrent weights, which are
+        the same tensors, keep theirs as they are.
+        """
+        lr = float(self.optimizers[1].param_groups[0]["lr"])
+        fresh = Optimizer(model, lr, self.dense_scale)
+        old_by_name = {name: p for p, name in ((p, self.names[id(p)]) for p in self.params())}
+        for new_opt, old_opt in zip(fresh.optimizers, self.optimizers, strict=True):
+            for p in new_opt.param_groups[0]["params"]:
+                old = old_by_name.get(fresh.names[id(p)])
+                state = old_opt.state.get(old) if old is not None else None
+                if state:
+                    new_opt.state[p] = {
+                        key: _padded(value, p.shape) if torch.is_tensor(value) else value
+                        for key, value in state.items()
+                    }
+        return fresh
+
+    def params(self) -> list[torch.nn.Parameter]:
+        """Every parameter this optimizer updates."""
+        return [*self.dense, *self.sparse]
 
     def set_lr(self, lr: float) -> None:
         """Set the learning rate of every group."""
@@ -163,6 +194,15 @@ class Optimizer:
             optimizer.step()
 
 
+def _padded(value: Tensor, shape: torch.Size) -> Tensor:
+    """An optimizer moment zero-padded along dim 0 to ``shape`` (scalars kept as they are)."""
+    if value.dim() == 0 or tuple(value.shape) == tuple(shape):
+        return value
+    out = value.new_zeros(shape)
+    out[: value.shape[0]] = value
+    return out
+
+
 def train_epochs(
     model: SessionRNN,
     sessions: Sequence[EncodedSession],
@@ -174,6 +214,7 @@ def train_epochs(
     progress: Progress | None = None,
     should_stop: ShouldStop | None = None,
     label: str = "train",
+    optimizer: Optimizer | None = None,
 ) -> list[float]:
     """Train ``model`` in place with Adam (linear LR decay to ``lr * lr_final``).
 
@@ -187,6 +228,8 @@ def train_epochs(
         progress: Called as ``progress(done_steps, total_steps, message)``.
         should_stop: Polled every step; training stops early (keeping the weights) when true.
         label: Prefix of progress messages.
+        optimizer: Continue with this optimizer (its moments carry over from earlier calls, as
+            incremental updates want); a new one is made when ``None``.
 
     Returns:
         The mean loss of each finished epoch.
@@ -197,7 +240,7 @@ def train_epochs(
     cfg = model.config
     k = min(cfg.negatives, max(1, int((counts > 0).sum())))
     probs = sampling_distribution(counts, cfg.negative_alpha)
-    optimizer = Optimizer(model, lr, cfg.dense_lr_scale)
+    optimizer = optimizer or Optimizer(model, lr, cfg.dense_lr_scale)
     steps_per_epoch = math.ceil(len(sessions) / cfg.batch_size)
     total = max(1, steps_per_epoch * epochs)
     done = 0

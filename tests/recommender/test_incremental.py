@@ -34,3 +34,32 @@ def test_pick_replay_is_seeded_and_bounded() -> None:
     b = pick_replay(history, 10, torch.Generator().manual_seed(0))
     assert a == b and len(a) == 10 and all(s in history for s in a)
     assert pick_replay(history, 0, torch.Generator()) == []
+
+
+def test_updates_share_one_optimizer_and_growth_keeps_its_moments() -> None:
+    config = dataclasses.replace(small_config(), update_lr=0.01, update_epochs=1)
+    rec = train_incremental(
+        planted_sessions(60), config, first_share=1.0, generator=torch.Generator().manual_seed(1)
+    ).recommender
+    rec.update(planted_sessions(20, seed=2))
+    optimizer = rec._optimizer
+    rec.update(planted_sessions(20, seed=3))
+    assert optimizer is not None and rec._optimizer is optimizer  # no fresh Adam per update
+
+    old_rows = rec.model.n_items
+    sparse_before = dict(optimizer.optimizers[1].state[rec.model.embedding.weight])
+    bias_before = dict(optimizer.optimizers[0].state[rec.model.item_bias])
+    gru_weight = rec.model.cell.weight_hh_l0
+    gru_before = optimizer.optimizers[0].state[gru_weight]["exp_avg"].clone()
+    rec.add_tracks([301, 302, 303])
+    grown = optimizer.rebuilt_for(rec.model)
+
+    assert grown.follows(rec.model) and not optimizer.follows(rec.model)
+    sparse = grown.optimizers[1].state[rec.model.embedding.weight]
+    assert sparse["exp_avg_sq"].shape[0] == old_rows + 3
+    assert torch.equal(sparse["exp_avg_sq"][:old_rows], sparse_before["exp_avg_sq"])
+    assert not sparse["exp_avg_sq"][old_rows:].any()
+    assert int(sparse["step"]) == int(sparse_before["step"])
+    bias = grown.optimizers[0].state[rec.model.item_bias]
+    assert torch.equal(bias["exp_avg"][:old_rows], bias_before["exp_avg"])
+    assert torch.equal(grown.optimizers[0].state[gru_weight]["exp_avg"], gru_before)
