@@ -1,56 +1,121 @@
 """Radio next-track pick latency at a 100,000-track vocabulary on one thread (prints p50 / p99).
 
 A pick is what radio does per track: advance the carried state by the track just played, then a
-masked (recently played excluded), tempered softmax over every track and one sample.
+masked (recently played excluded), tempered softmax over every track and one sample. Radio
+scores with an int8 copy of V (``recommender/radio_scoring.py``); ``--accuracy`` prints how far
+that distribution is from exact float32 scoring (total-variation distance, max error of log p).
 
     .venv/bin/python bench/inference.py [--tracks 100000] [--picks 2000] [--top-p 0.9]
+        [--temperature 0.9] [--checkpoint DIR] [--accuracy 200]
+
+With ``--checkpoint`` (a directory written by ``Recommender.save``, e.g. a model trained on the
+nowplaying data) the trained model is timed and measured instead of an untrained one.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from recommender import radio
 from recommender.config import ModelConfig
+from recommender.radio_scoring import QuantizedOutput
 from recommender.recommender import Recommender
 
 
-def main() -> None:
-    """Time picks and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tracks", type=int, default=100_000)
-    parser.add_argument("--picks", type=int, default=2000)
-    parser.add_argument("--exclude", type=int, default=50, help="recently played, masked")
-    parser.add_argument("--top-p", type=float, default=None)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+def build(args: argparse.Namespace) -> Recommender:
+    """The model to time: a checkpoint, or an untrained one of the size radio sees."""
+    if args.checkpoint is not None:
+        return Recommender.load(args.checkpoint)
     config = ModelConfig.for_data(120_000, args.tracks)
-    rec = Recommender.untrained(range(1, args.tracks + 1), config)
+    return Recommender.untrained(range(1, args.tracks + 1), config)
+
+
+def latency(rec: Recommender, args: argparse.Namespace) -> None:
+    """Time advance + sample, as radio does per track."""
     generator = torch.Generator().manual_seed(0)
+    ids = rec.vocab.to_list()
     state = rec.initial_state()
     recent: list[int] = []
-    track = 1
+    track = ids[0]
     timings = []
     for i in range(args.picks + 100):
         start = time.perf_counter()
         state = rec.advance(state, track)
-        track, _ = rec.sample(state, generator, temperature=0.9, top_p=args.top_p, exclude=recent)
+        track, _ = rec.sample(
+            state, generator, temperature=args.temperature, top_p=args.top_p, exclude=recent
+        )
         elapsed = time.perf_counter() - start
         recent = [*recent, track][-args.exclude :]
         if i >= 100:  # warm-up excluded
             timings.append(elapsed * 1000.0)
     ms = np.asarray(timings)
+    config = rec.config
     print(
-        f"tracks={args.tracks} embedding={config.embedding_dim} hidden={config.hidden_dim} "
-        f"cell={config.cell} exclude={args.exclude} top_p={args.top_p} threads=1"
+        f"tracks={len(rec.vocab) - 1} embedding={config.embedding_dim} "
+        f"hidden={config.hidden_dim} cell={config.cell} exclude={args.exclude} "
+        f"temperature={args.temperature} top_p={args.top_p} threads=1 "
+        f"model={'checkpoint' if args.checkpoint else 'untrained'}"
     )
     print(
         f"pick latency ms: p50={np.percentile(ms, 50):.2f} p90={np.percentile(ms, 90):.2f} "
         f"p99={np.percentile(ms, 99):.2f} max={ms.max():.2f} (n={len(ms)})"
     )
+
+
+def accuracy(rec: Recommender, args: argparse.Namespace) -> None:
+    """Radio's int8 distribution against exact float32 scoring, over states along random walks."""
+    fast = QuantizedOutput(rec.model.output_weight())
+    rng = random.Random(1)
+    ids = rec.vocab.to_list()
+    state = rec.initial_state()
+    tvs, errors, likely_errors = [], [], []
+    for step in range(args.accuracy):
+        if step % 20 == 0:
+            state = rec.initial_state()  # fresh sessions now and then
+        state = rec.advance(state, rng.choice(ids))
+        exact = radio.state_log_scores(rec.model, rec.vocab, state)
+        approx = radio.state_log_scores(rec.model, rec.vocab, state, fast)
+        p = torch.softmax(exact / args.temperature, 0)
+        q = torch.softmax(approx / args.temperature, 0)
+        tvs.append(0.5 * float((p - q).abs().sum()))
+        error = (exact - approx)[1:].abs()
+        errors.append(float(error.max()))
+        likely_errors.append(float(error[exact[1:].exp() > 1e-4].max()))
+    logits = radio.state_log_scores(rec.model, rec.vocab, state)[1:]
+    print(
+        f"int8 vs float32 over {args.accuracy} states (temperature {args.temperature}; "
+        f"last state's log p: max {float(logits.max()):.2f}, std {float(logits.std()):.2f}):"
+    )
+    print(
+        f"  total-variation distance: mean {np.mean(tvs):.5f}, max {np.max(tvs):.5f}; "
+        f"max |log p error|: {np.max(errors):.4f} over all tracks, "
+        f"{np.max(likely_errors):.4f} over tracks with p > 1e-4"
+    )
+
+
+def main() -> None:
+    """Time picks (and measure the approximation) and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--picks", type=int, default=2000)
+    parser.add_argument("--exclude", type=int, default=50, help="recently played, masked")
+    parser.add_argument("--top-p", type=float, default=None)
+    parser.add_argument("--temperature", type=float, default=0.9)
+    parser.add_argument("--checkpoint", type=Path, default=None)
+    parser.add_argument("--accuracy", type=int, default=0, help="states to compare (0: off)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    rec = build(args)
+    if args.picks:
+        latency(rec, args)
+    if args.accuracy:
+        accuracy(rec, args)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Radio inference: the carried state, skip feedback, and tempered / nucleus / masked sampling."""
+"""Radio inference: the carried state, skip feedback, and the next-track scores and draw.
+
+Every call into the model for radio is in this module (``run`` in :func:`advance`;
+``projection``, ``output_weight``, ``item_bias``, ``gate``, ``repeat_attention`` and
+``mix_repeat`` in :func:`_query` and :func:`_shifted_scores`), so a change of the model's
+internals has one place to follow here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import torch
 from torch import Tensor
 
 from recommender.model import SessionRNN, mix_repeat
+from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
 #: Played tracks the repeat head can look back at.
@@ -39,6 +46,14 @@ class RadioState:
     last_track: int | None = None
     history: list[int] = field(default_factory=list)
     skips: list[list[float]] = field(default_factory=list)
+    # ``hidden`` as a tensor, made once (treat a state as immutable: advance returns a new one).
+    _tensor: Tensor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def hidden_tensor(self) -> Tensor:
+        """The hidden vector as a float32 tensor (cached; do not modify it)."""
+        if self._tensor is None:
+            self._tensor = torch.tensor(self.hidden, dtype=torch.float32)
+        return self._tensor
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly dict."""
@@ -78,36 +93,81 @@ def advance(
 
     A play that was not skipped steps the cell with the track (the seed's h_t = F(W x_t + U h)).
     A skip does NOT step the cell (the unwanted track must not steer what comes next); instead it
-    is remembered with strength ``1 - played_fraction`` (at least 0.2) and
-    :func:`state_log_scores` pushes the query away from that track's direction, so the very next
-    distribution moves probability away from the track and tracks like it. Skip strengths halve
-    with every later play. Unknown ids leave the state unchanged.
+    is remembered with strength ``1 - played_fraction`` (at least 0.2) and the query is pushed
+    away from that track's direction (:func:`_query`), so the very next distribution moves
+    probability away from the track and tracks like it. Skip strengths halve with every later
+    play. Unknown ids leave the state unchanged.
     """
     row = vocab.index(track_id)
     if row is None:
-        return RadioState(
-            list(state.hidden),
-            state.last_track,
-            list(state.history),
-            [list(s) for s in state.skips],
-        )
+        return _copy(state, state.skips)
     if skipped:
         strength = max(0.2, min(1.0, 1.0 - played_fraction))
-        skips = [[float(track_id), strength], *state.skips][:SKIP_MEMORY]
-        return RadioState(list(state.hidden), state.last_track, list(state.history), skips)
-    hidden = torch.tensor(state.hidden, dtype=torch.float32).unsqueeze(0)
-    was_training = model.training
-    model.eval()
-    _, new_hidden = model.run(torch.tensor([[row]]), hidden)
-    model.train(was_training)
+        return _copy(state, [[float(track_id), strength], *state.skips][:SKIP_MEMORY])
+    hidden = state.hidden_tensor().unsqueeze(0)
+    if model.training:  # radio keeps the model in eval mode; switching costs a module walk
+        model.eval()
+        _, new_hidden = model.run(torch.tensor([[row]]), hidden)
+        model.train()
+    else:
+        _, new_hidden = model.run(torch.tensor([[row]]), hidden)
     skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
-    return RadioState(new_hidden[0].tolist(), track_id, history, skips)
+    new = RadioState(new_hidden[0].tolist(), track_id, history, skips)
+    new._tensor = new_hidden[0]
+    return new
+
+
+def _copy(state: RadioState, skips: list[list[float]]) -> RadioState:
+    new = RadioState(list(state.hidden), state.last_track, list(state.history), skips)
+    new._tensor = state._tensor
+    return new
+
+
+def _query(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> tuple[Tensor, Tensor]:
+    """(cell output (1, hidden), query (k,)) with every remembered skip pushed out of the query."""
+    output = state.hidden_tensor()[: model.config.hidden_dim].unsqueeze(0)
+    query = model.projection(output)[0]  # no dropout, whatever mode the model is in
+    if state.skips:
+        weight = model.output_weight()
+        for track, strength in state.skips:
+            row = vocab.index(int(track))
+            if row is None:
+                continue
+            direction = weight[row] / weight[row].norm().clamp_min(1e-8)
+            along = (query @ direction).clamp_min(0.0) + SKIP_PUSH * query.norm()
+            query = query - strength * along * direction
+    return output, query
+
+
+def _shifted_scores(
+    model: SessionRNN, vocab: Vocabulary, state: RadioState, fast: QuantizedOutput | None
+) -> tuple[Tensor, Tensor]:
+    """``(scores, shift)`` with log p(next) = scores - shift over all rows (row 0 not masked).
+
+    The explore part is ``V q + b`` (exact float32, or ``fast``'s int8 pass); ``shift`` is its
+    log-sum-exp minus log(1 - g), and the repeat head's mass is mixed into the history rows in
+    the same shifted units (as ``SessionRNN.full_log_scores`` does), so a caller that only needs
+    a softmax never pays for subtracting the shift from every row.
+    """
+    output, query = _query(model, vocab, state)
+    if fast is not None:
+        scores = fast.logits(query, model.item_bias)
+    else:
+        scores = torch.addmv(model.item_bias, model.output_weight(), query)
+    log_g, log_not_g = model.gate(output)
+    shift = torch.logsumexp(scores, dim=0) - log_not_g[0]
+    rows = vocab.indices(state.history)
+    if model.config.repeat and rows:
+        history = torch.tensor([rows])
+        attention = model.repeat_attention(query.view(1, 1, -1), history, causal=False)[:, 0]
+        mix_repeat(scores.unsqueeze(0), log_g + shift, attention, history)
+    return scores, shift
 
 
 @torch.no_grad()
 def state_log_scores(
-    model: SessionRNN, vocab: Vocabulary, state: RadioState, output_half: Tensor | None = None
+    model: SessionRNN, vocab: Vocabulary, state: RadioState, fast: QuantizedOutput | None = None
 ) -> Tensor:
     """log p(next) over all rows (row 0 = -inf) for a radio state, skips applied.
 
@@ -115,63 +175,41 @@ def state_log_scores(
         model: The model.
         vocab: Its vocabulary.
         state: The radio state.
-        output_half: Optional float16 copy of V: the scoring pass over every track is bound by
-            memory bandwidth, and half the bytes is nearly half the time (the precision lost is
-            far below what sampling can notice).
+        fast: Radio's int8 copy of V (``None``: exact float32, as evaluation uses).
     """
-    hidden = torch.tensor(state.hidden, dtype=torch.float32)
-    output = hidden[: model.config.hidden_dim].unsqueeze(0)
-    query = model.projection(output)
-    weight = model.output_weight()
-    for track, strength in state.skips:
-        row = vocab.index(int(track))
-        if row is None:
-            continue
-        direction = weight[row] / weight[row].norm().clamp_min(1e-8)
-        along = (query[0] @ direction).clamp_min(0.0) + SKIP_PUSH * query[0].norm()
-        query = query - strength * along * direction
-    if output_half is not None:
-        logits = torch.mv(output_half, query[0].half()).float().add_(model.item_bias)
-    else:
-        logits = torch.addmv(model.item_bias, model.output_weight(), query[0])
-    scores = torch.log_softmax(logits, dim=0)
-    log_g, log_not_g = model.gate(output)
-    scores += log_not_g[0]
-    rows = vocab.indices(state.history)
-    if model.config.repeat and rows:
-        history = torch.tensor([rows])
-        attention = model.repeat_attention(query.unsqueeze(1), history, causal=False)[:, 0]
-        mix_repeat(scores.unsqueeze(0), log_g, attention, history)
+    scores, shift = _shifted_scores(model, vocab, state, fast)
+    scores -= shift
     scores[0] = -math.inf
     return scores
 
 
-def _masked_probs(
+@torch.no_grad()
+def next_draw(
     model: SessionRNN,
     vocab: Vocabulary,
     state: RadioState,
-    temperature: float,
-    top_p: float | None,
-    exclude: Collection[int],
-    output_half: Tensor | None,
-) -> Tensor:
-    if temperature <= 0:
-        raise ValueError("temperature must be positive")
-    logits = state_log_scores(model, vocab, state, output_half).div_(temperature)
+    *,
+    temperature: float = 1.0,
+    top_p: float | None = None,
+    exclude: Collection[int] = (),
+    excluded_rows: Tensor | None = None,
+    fast: QuantizedOutput | None = None,
+) -> Draw:
+    """The next-track distribution as a :class:`Draw` (see :func:`distribution`).
+
+    Args:
+        excluded_rows: Row indices excluded besides ``exclude`` (a long-lived set, converted
+            once by the caller).
+
+    Raises:
+        ValueError: ``temperature`` is not positive, or every track is excluded.
+    """
+    scores, _ = _shifted_scores(model, vocab, state, fast)
     rows = vocab.indices(exclude)
-    if rows:
-        logits[torch.tensor(rows)] = -math.inf
-    probs = torch.softmax(logits, dim=-1)
-    if not bool(torch.isfinite(probs[1:]).all()):  # all masked: softmax of all -inf is NaN
-        raise ValueError("every track is excluded: nothing left to choose")
-    if top_p is not None and 0.0 < top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        cumulative = torch.cumsum(sorted_probs, dim=0)
-        keep = int(torch.searchsorted(cumulative, torch.tensor([top_p])).item()) + 1
-        kept = torch.zeros_like(probs)
-        kept[order[:keep]] = sorted_probs[:keep]
-        probs = kept / kept.sum()
-    return probs
+    masked = torch.tensor(rows, dtype=torch.long) if rows else None
+    if excluded_rows is not None and excluded_rows.numel():
+        masked = excluded_rows if masked is None else torch.cat([masked, excluded_rows])
+    return tempered_draw(scores, temperature, top_p, masked)
 
 
 def distribution(
@@ -182,19 +220,20 @@ def distribution(
     temperature: float = 1.0,
     top_p: float | None = None,
     exclude: Collection[int] = (),
-    output_half: Tensor | None = None,
+    fast: QuantizedOutput | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """(track_ids, probabilities) over the allowed tracks; probabilities sum to 1.
+    """(track_ids, probabilities) over the allowed tracks, in row order; probabilities sum to 1.
 
     Scores are the model's log-probabilities divided by ``temperature`` (below 1 sharpens, above
     1 flattens); excluded ids get probability 0 and are left out; with ``top_p`` only the smallest
     set of most likely tracks whose mass reaches ``top_p`` is kept (nucleus sampling).
     """
-    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude, output_half)
-    rows = torch.nonzero(probs > 0).squeeze(1)
+    draw = next_draw(
+        model, vocab, state, temperature=temperature, top_p=top_p, exclude=exclude, fast=fast
+    )
+    rows, probs = draw.row_probs()
     ids = torch.from_numpy(vocab.ids_array())[rows]
-    kept = probs[rows]
-    return ids, kept / kept.sum()
+    return ids, probs / probs.sum()
 
 
 def sample(
@@ -206,15 +245,11 @@ def sample(
     temperature: float = 1.0,
     top_p: float | None = None,
     exclude: Collection[int] = (),
-    output_half: Tensor | None = None,
+    fast: QuantizedOutput | None = None,
 ) -> tuple[int, float]:
     """Draw one track from :func:`distribution` with ``generator``: (track_id, probability)."""
-    probs = _masked_probs(model, vocab, state, temperature, top_p, exclude, output_half)
-    # Inverse-CDF draw: one cumsum + binary search, much cheaper than torch.multinomial over
-    # 100k categories.
-    cumulative = torch.cumsum(probs, dim=0)
-    point = torch.rand(1, generator=generator) * cumulative[-1]
-    row = int(torch.searchsorted(cumulative, point, right=True).clamp_max(len(probs) - 1))
-    while probs[row] <= 0 and row > 0:  # float rounding at the very end of the CDF
-        row -= 1
-    return vocab.track_id(row), float(probs[row])
+    draw = next_draw(
+        model, vocab, state, temperature=temperature, top_p=top_p, exclude=exclude, fast=fast
+    )
+    row, probability = draw.sample(generator)[0]
+    return vocab.track_id(row), probability

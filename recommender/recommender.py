@@ -22,6 +22,7 @@ from recommender.checkpoint import (
 from recommender.config import ModelConfig
 from recommender.model import SessionRNN
 from recommender.radio import RadioState
+from recommender.radio_scoring import RadioCache
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
@@ -66,7 +67,7 @@ class Recommender:
         self.cursor: dict[str, Any] = dict(cursor or {"sessions_seen": 0, "updates": 0})
         self._generator = torch.Generator().manual_seed(config.seed + 7919)
         self._optimizer: Optimizer | None = None  # lives across update() calls
-        self._half_cache: tuple[tuple[int, int, int], Tensor] | None = None
+        self._radio_cache = RadioCache()
 
     # --- construction / training -------------------------------------------------------------
     @classmethod
@@ -282,7 +283,11 @@ class Recommender:
         top_p: float | None = None,
         exclude: Collection[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(track_ids, probabilities) of the next track (see :func:`radio.distribution`)."""
+        """(track_ids, probabilities) of the next track (see :func:`radio.distribution`).
+
+        Radio's fast scoring (int8 V, see :mod:`recommender.radio_scoring`), the same
+        distribution :meth:`sample` draws from.
+        """
         ids, probs = radio.distribution(
             self.model,
             self.vocab,
@@ -290,7 +295,7 @@ class Recommender:
             temperature=temperature,
             top_p=top_p,
             exclude=exclude,
-            output_half=self._output_half(),
+            fast=self._radio_cache.output(self.model.output_weight()),
         )
         return ids.numpy(), probs.numpy()
 
@@ -304,24 +309,44 @@ class Recommender:
         exclude: Collection[int] = (),
     ) -> tuple[int, float]:
         """Draw the next track with ``generator``: (track_id, its probability)."""
-        return radio.sample(
+        return self.sample_candidates(
+            state, generator, temperature=temperature, top_p=top_p, exclude=exclude
+        )[0]
+
+    def sample_candidates(
+        self,
+        state: RadioState,
+        generator: torch.Generator,
+        *,
+        temperature: float = 1.0,
+        top_p: float | None = None,
+        exclude: Collection[int] = (),
+        also_exclude: Collection[int] = (),
+        count: int = 1,
+    ) -> list[tuple[int, float]]:
+        """Up to ``count`` distinct draws for the next track: ``[(track_id, probability)]``.
+
+        Each later draw is one with the earlier ones removed: spare candidates for the same slot,
+        in case a file turns out missing. ``also_exclude`` is a long-lived set (unavailable
+        tracks) whose rows are looked up once per set object. Raises ``ValueError`` when every
+        track is excluded.
+        """
+        draw = radio.next_draw(
             self.model,
             self.vocab,
             state,
-            generator,
             temperature=temperature,
             top_p=top_p,
             exclude=exclude,
-            output_half=self._output_half(),
+            excluded_rows=self._radio_cache.rows(self.vocab, also_exclude),
+            fast=self._radio_cache.output(self.model.output_weight()),
         )
+        track_id = self.vocab.track_id
+        return [(track_id(row), p) for row, p in draw.sample(generator, count)]
 
-    def _output_half(self) -> Tensor:
-        """A float16 copy of V for radio scoring, rebuilt when the weights changed."""
-        weight = self.model.output_weight()
-        key = (weight.data_ptr(), weight.shape[0], weight._version)
-        if self._half_cache is None or self._half_cache[0] != key:
-            self._half_cache = (key, weight.detach().half())
-        return self._half_cache[1]
+    def prepare_radio(self) -> None:
+        """Build radio's int8 copy of V now (on the plugin's worker, not at the next pick)."""
+        self._radio_cache.output(self.model.output_weight())
 
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:

@@ -1,0 +1,207 @@
+"""Radio's fast next-track pass: an int8 copy of V, and the masked, tempered, nucleus draw.
+
+A radio pick scores every track once (``V q``, 100,000 x 128 at most) and that pass is bound by
+memory bandwidth, so radio reads V as per-row int8 codes (a quarter of the float32 bytes) through
+``torch._weight_int8pack_mm``. The approximation is measured in ``bench/inference.py``
+(``--accuracy``) and held by ``tests/recommender/test_radio_scoring.py``: total-variation
+distance to the exact float32 distribution stays far below what listening could notice.
+Evaluation (``Recommender.session_scores``) never uses it.
+
+Everything after the scoring pass works on one vector in place: the repeat head's mass is added
+to the few history rows, the temperature is one multiply, excluded rows are filled with -inf,
+one softmax, and a nucleus cut-off looks at the top few hundred tracks (``topk``) rather than
+sorting all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from recommender.vocab import Vocabulary
+
+log = logging.getLogger(__name__)
+
+#: Tracks looked at first for the nucleus; multiplied by NUCLEUS_GROWTH until the mass is there.
+NUCLEUS_START = 256
+NUCLEUS_GROWTH = 8
+#: Redraws from the same distribution before a repeated candidate is zeroed out instead.
+REDRAWS = 32
+
+
+class QuantizedOutput:
+    """V as per-row int8 codes with a bfloat16 scale per row (scores = codes @ q * scale).
+
+    Each row's scale is first rounded to bfloat16 (upwards, so no code overflows) and the codes
+    are computed against that rounded scale, so the only error left is the rounding of each code
+    (at most half a step, a 254th of the row's largest weight).
+
+    Args:
+        weight: V, (rows x k) float32.
+    """
+
+    def __init__(self, weight: Tensor) -> None:
+        weight = weight.detach().float()
+        peak = weight.abs().amax(dim=1).clamp_min(1e-12) / 127.0
+        scale = (peak * (1.0 + 2.0**-7)).to(torch.bfloat16)
+        codes = torch.round(weight / scale.float().unsqueeze(1)).clamp_(-127, 127)
+        self.codes = codes.to(torch.int8).contiguous()
+        self.scales = scale.contiguous()
+        self._half: Tensor | None = None
+        try:
+            torch._weight_int8pack_mm(
+                torch.zeros((1, weight.shape[1]), dtype=torch.bfloat16), self.codes[:2], scale[:2]
+            )
+        except (AttributeError, RuntimeError) as exc:  # an older torch or another platform
+            log.info("int8 scoring unavailable (%s); radio scores with float16", exc)
+            self._half = weight.half()
+
+    def logits(self, query: Tensor, bias: Tensor) -> Tensor:
+        """Approximate ``V @ query + bias`` for a (k,) query, as float32 (rows,)."""
+        if self._half is not None:
+            return torch.add(bias, torch.mv(self._half, query.half()))
+        product = torch._weight_int8pack_mm(
+            query.to(torch.bfloat16).unsqueeze(0), self.codes, self.scales
+        )
+        return torch.add(bias, product[0])  # one pass: bfloat16 + float32 gives float32
+
+
+class RadioCache:
+    """What radio keeps between picks: the int8 copy of V and a long-lived exclusion's rows."""
+
+    def __init__(self) -> None:
+        self._output: tuple[tuple[int, int, int], QuantizedOutput] | None = None
+        self._rows: tuple[Collection[int], int, Tensor] | None = None
+
+    def output(self, weight: Tensor) -> QuantizedOutput:
+        """The int8 copy of ``weight``, rebuilt when it changed (training steps, growth)."""
+        key = (weight.data_ptr(), weight.shape[0], weight._version)
+        if self._output is None or self._output[0] != key:
+            self._output = (key, QuantizedOutput(weight))
+        return self._output[1]
+
+    def rows(self, vocab: Vocabulary, ids: Collection[int]) -> Tensor | None:
+        """Row indices of ``ids``, looked up again only for another set object or vocabulary."""
+        if not ids:
+            return None
+        cached = self._rows
+        if cached is None or cached[0] is not ids or cached[1] != len(vocab):
+            rows = torch.tensor(vocab.indices(ids), dtype=torch.long)
+            self._rows = cached = (ids, len(vocab), rows)
+        return cached[2]
+
+
+@dataclass
+class Draw:
+    """A prepared next-track distribution to draw from (several times if needed).
+
+    Attributes:
+        probs: Probabilities, summing to 1, aligned with ``rows``.
+        rows: Row index of each entry of ``probs`` (``None``: entry i is row i).
+    """
+
+    probs: Tensor
+    rows: Tensor | None = None
+    _cumulative: Tensor | None = None
+
+    def row_probs(self) -> tuple[Tensor, Tensor]:
+        """``(rows, probabilities)`` of the tracks with a chance, in row order."""
+        if self.rows is None:
+            rows = torch.nonzero(self.probs > 0).squeeze(1)
+            return rows, self.probs[rows]
+        order = torch.argsort(self.rows)
+        return self.rows[order], self.probs[order]
+
+    def sample(self, generator: torch.Generator, count: int = 1) -> list[tuple[int, float]]:
+        """Up to ``count`` distinct ``(row, probability)`` draws, without replacement.
+
+        The first is a plain draw; each later one is redrawn until it differs from the earlier
+        ones, which is exactly a draw from the distribution with them removed (after
+        ``REDRAWS`` failures, the earlier draws are zeroed out and the rest renormalised).
+        """
+        probs = self.probs
+        out: list[tuple[int, float]] = []
+        taken: set[int] = set()
+        while len(out) < count:
+            index = self._draw_index(probs, generator)
+            tries = 1
+            while index in taken and tries < REDRAWS:
+                index, tries = self._draw_index(probs, generator), tries + 1
+            if index in taken:
+                probs = probs.clone()
+                probs[torch.tensor(sorted(taken))] = 0.0
+                self._cumulative = None
+                if not bool(probs.gt(0).any()):
+                    break
+                continue
+            taken.add(index)
+            row = index if self.rows is None else int(self.rows[index])
+            out.append((row, float(self.probs[index])))
+        return out
+
+    def _draw_index(self, probs: Tensor, generator: torch.Generator) -> int:
+        # Inverse-CDF draw: one cumsum (kept for later draws) and a binary search; far cheaper
+        # than torch.multinomial over 100k categories.
+        if self._cumulative is None:
+            self._cumulative = torch.cumsum(probs, dim=0)
+        cumulative = self._cumulative
+        point = torch.rand(1, generator=generator) * cumulative[-1]
+        index = int(torch.searchsorted(cumulative, point, right=True).clamp_max(len(probs) - 1))
+        while probs[index] <= 0 and index > 0:  # float rounding at the very end of the CDF
+            index -= 1
+        return index
+
+
+def tempered_draw(
+    log_scores: Tensor, temperature: float, top_p: float | None, excluded: Tensor | None
+) -> Draw:
+    """``softmax(log_scores / temperature)`` with ``excluded`` rows (and row 0) left out.
+
+    Args:
+        log_scores: log p(next) over all rows up to one constant; modified in place.
+        temperature: Divides the log-scores (below 1 sharpens, above 1 flattens).
+        top_p: Keep only the smallest set of most likely tracks whose mass reaches it.
+        excluded: Row indices that must not be drawn.
+
+    Raises:
+        ValueError: ``temperature`` is not positive, or every track is excluded.
+    """
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    scores = log_scores.mul_(1.0 / temperature) if temperature != 1.0 else log_scores
+    scores[0] = -math.inf
+    if excluded is not None and excluded.numel():
+        scores.index_fill_(0, excluded, -math.inf)
+    if not math.isfinite(float(scores.max())):
+        raise ValueError("every track is excluded: nothing left to choose")
+    probs = torch.softmax(scores, dim=0)
+    if top_p is not None and 0.0 < top_p < 1.0:
+        return _nucleus(probs, top_p)
+    return Draw(probs)
+
+
+def _nucleus(probs: Tensor, top_p: float) -> Draw:
+    """The smallest set of most likely rows whose mass reaches ``top_p``, renormalised.
+
+    ``topk`` of a few hundred first (the nucleus is usually small); the full sort only when the
+    mass is spread over more tracks than that.
+    """
+    size = min(NUCLEUS_START, len(probs))
+    threshold = torch.tensor([top_p], dtype=probs.dtype)
+    while True:
+        values, rows = torch.topk(probs, size)
+        cumulative = torch.cumsum(values, dim=0)
+        if size == len(probs) or bool(cumulative[-1] >= threshold[0]):
+            break
+        size = min(size * NUCLEUS_GROWTH, len(probs))
+    keep = min(int(torch.searchsorted(cumulative, threshold).item()) + 1, size)
+    kept = values[:keep]
+    kept_rows = rows[:keep]
+    positive = kept > 0
+    kept, kept_rows = kept[positive], kept_rows[positive]
+    return Draw(kept / kept.sum(), kept_rows)

@@ -1,0 +1,112 @@
+"""Radio's fast scoring: the int8 pass stays close to float32; nucleus and spare draws are exact."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from recommender import radio
+from recommender.radio import RadioState
+from recommender.radio_scoring import Draw, QuantizedOutput, _nucleus
+from recommender.recommender import Recommender
+
+from .conftest import small_config
+
+
+def _walk(rec: Recommender, tracks: list[int]) -> RadioState:
+    state = rec.initial_state()
+    for track in tracks:
+        state = rec.advance(state, track)
+    return state
+
+
+def _tv(rec: Recommender, state: RadioState, temperature: float) -> tuple[float, float]:
+    """(total-variation distance, max |log p| error where p > 0.001) of the int8 pass.
+
+    The error of log p is measured where the tracks carry mass: far in the tail (p < 1e-4) the
+    bfloat16 product rounds large negative logits by a few hundredths, which no draw can notice.
+    """
+    fast = QuantizedOutput(rec.model.output_weight())
+    exact_ids, exact = radio.distribution(rec.model, rec.vocab, state, temperature=temperature)
+    fast_ids, approx = radio.distribution(
+        rec.model, rec.vocab, state, temperature=temperature, fast=fast
+    )
+    assert torch.equal(exact_ids, fast_ids)
+    likely = exact > 1e-3
+    log_error = (exact[likely].log() - approx[likely].log()).abs().max()
+    return float(0.5 * (exact - approx).abs().sum()), float(log_error)
+
+
+@pytest.fixture(scope="module")
+def wide() -> Recommender:
+    """5,000 tracks with logits spread like a trained model's (std ~3 over the library)."""
+    torch.manual_seed(3)
+    rec = Recommender.untrained(range(1, 5001), small_config(embedding_dim=128, hidden_dim=64))
+    with torch.no_grad():
+        rec.model.output_weight().mul_(8.0)
+        rec.model.item_bias.normal_(0.0, 1.0)
+    return rec
+
+
+@pytest.mark.parametrize("temperature", [0.6, 1.0, 1.8])
+def test_int8_scoring_keeps_the_trained_distribution(
+    trained: Recommender, temperature: float
+) -> None:
+    for tracks in ([7, 8], [1, 2, 3, 4], [20, 21, 22, 23, 24, 1]):
+        tv, log_error = _tv(trained, _walk(trained, tracks), temperature)
+        assert tv < 0.005
+        assert log_error < 0.05
+
+
+def test_int8_scoring_stays_close_on_a_wide_library(wide: Recommender) -> None:
+    rng = random.Random(0)
+    for _ in range(5):
+        state = _walk(wide, [rng.randrange(1, 5001) for _ in range(6)])
+        logits = radio.state_log_scores(wide.model, wide.vocab, state)[1:]
+        assert float(logits.std()) > 1.0  # a spread like a trained model's, not a flat one
+        tv, _ = _tv(wide, state, 0.6)  # the sharpest setting radio offers
+        assert tv < 0.02
+
+
+def test_nucleus_from_topk_matches_a_full_sort() -> None:
+    generator = torch.Generator().manual_seed(5)
+    for spread in (0.5, 3.0, 8.0):  # nucleus inside the first topk, after growing, everywhere
+        probs = torch.softmax(torch.randn(20_000, generator=generator) * spread, dim=0)
+        for top_p in (0.3, 0.9, 0.999):
+            draw = _nucleus(probs, top_p)
+            ordered, _ = torch.sort(probs, descending=True)
+            keep = int(torch.searchsorted(torch.cumsum(ordered, 0), torch.tensor([top_p]))) + 1
+            assert len(draw.probs) == keep
+            assert float(draw.probs.sum()) == pytest.approx(1.0, abs=1e-5)
+            assert float(probs[draw.rows].min()) >= float(ordered[keep - 1])
+
+
+def test_spare_candidates_are_distinct_draws_without_replacement() -> None:
+    probs = torch.tensor([0.0, 0.9, 0.05, 0.03, 0.02])
+    generator = torch.Generator().manual_seed(1)
+    seconds: dict[int, int] = {}
+    for _ in range(2000):
+        picks = Draw(probs.clone()).sample(generator, 3)
+        rows = [row for row, _ in picks]
+        assert len(set(rows)) == 3 and 0 not in rows
+        assert all(p == pytest.approx(float(probs[r])) for r, p in picks)
+        if rows[0] == 1:
+            seconds[rows[1]] = seconds.get(rows[1], 0) + 1
+    # Given the first pick was row 1, the second follows p without row 1: 0.5 / 0.3 / 0.2.
+    total = sum(seconds.values())
+    shares = np.array([seconds.get(r, 0) / total for r in (2, 3, 4)])
+    assert np.abs(shares - [0.5, 0.3, 0.2]).max() < 0.05
+    assert len(Draw(torch.tensor([0.0, 1.0])).sample(generator, 3)) == 1  # nothing else to draw
+
+
+def test_the_recommenders_radio_draws_stay_close_to_exact(trained: Recommender) -> None:
+    state = _walk(trained, [7, 8])
+    exact = radio.state_log_scores(trained.model, trained.vocab, state)
+    ids, probs = trained.distribution(state)
+    exact_probs = torch.softmax(exact, dim=0)[trained.vocab.indices(ids.tolist())]
+    assert np.abs(probs - exact_probs.numpy()).max() < 0.01
+    candidates = trained.sample_candidates(state, torch.Generator().manual_seed(0), count=4)
+    assert len({t for t, _ in candidates}) == 4
