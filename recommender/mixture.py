@@ -102,34 +102,71 @@ class Mixture:
         blocked: set[int],
         share: float,
         skips: Sequence[int],
-    ) -> Suggestion | None:
-        """Draw one track by first drawing the component (prior or model).
+        count: int = 1,
+    ) -> list[Suggestion]:
+        """Up to ``count`` distinct candidates for the next track, most preferred first.
 
-        That is an exact draw from the mixture without scoring the whole library twice (the
-        model's draw alone is the costly part). The probability reported is the pick's mass
-        through the component that drew it, which is what ``radio --preview`` prints.
+        Each candidate first draws its component (prior or model), then a track from it: an
+        exact draw from the mixture without scoring the whole library twice (the model's draw
+        alone is the costly part). Candidates after the first are spares for the same slot
+        (in case a file is missing): each component is scored once and drawn from without
+        replacement. The probability reported is the pick's mass through the component that
+        drew it, which is what ``radio --preview`` prints.
         """
         reason = "cold start" if share >= 0.5 else "model"
-        use_model = share < PRIOR_FLOOR or self.rng.random() >= share
-        if rec is not None and state is not None and use_model:
-            try:
-                track_id, p = rec.sample(
-                    state,
-                    self.torch_generator,
-                    temperature=self.temperature,
-                    top_p=self.top_p,
-                    exclude=blocked | self.prior.unavailable_ids,
-                )
+        model: list[tuple[int, float]] | None = None
+        prior: list[tuple[int, float]] | None = None
+        out: list[Suggestion] = []
+        taken: set[int] = set()
+        for _ in range(4 * count):
+            if len(out) >= count:
+                break
+            use_model = share < PRIOR_FLOOR or self.rng.random() >= share
+            if rec is not None and state is not None and use_model:
+                if model is None:
+                    model = self._model_draws(rec, state, blocked, count)
                 weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
-                return Suggestion(track_id, weight * p, reason)
-            except ValueError:  # everything the model knows is excluded: the prior decides
-                pass
+                source = model
+            else:
+                source, weight = [], 0.0
+            if not source:  # no model, or everything it knows is excluded: the prior decides
+                if prior is None:
+                    prior = self._prior_draws(last, blocked, skips, count)
+                source, weight = prior, (share if rec is not None else 1.0)
+            while source and source[0][0] in taken:
+                source.pop(0)
+            if not source:
+                continue
+            track_id, p = source.pop(0)
+            taken.add(track_id)
+            out.append(Suggestion(track_id, weight * p, reason))
+        return out
+
+    def _model_draws(
+        self, rec: Recommender, state: RadioState, blocked: set[int], count: int
+    ) -> list[tuple[int, float]]:
+        try:
+            return rec.sample_candidates(
+                state,
+                self.torch_generator,
+                temperature=self.temperature,
+                top_p=self.top_p,
+                exclude=blocked,
+                also_exclude=self.prior.unavailable_ids,
+                count=count,
+            )
+        except ValueError:  # everything the model knows is excluded
+            return []
+
+    def _prior_draws(
+        self, last: int | None, blocked: set[int], skips: Sequence[int], count: int
+    ) -> list[tuple[int, float]]:
         ids, probs = self.prior_distribution(last, blocked, skips)
         if len(ids) == 0:
-            return None
-        i = int(self.rng.choice(len(ids), p=probs))
-        weight = share if rec is not None else 1.0
-        return Suggestion(int(ids[i]), weight * float(probs[i]), reason)
+            return []
+        size = min(count, int(np.count_nonzero(probs)))
+        picks = self.rng.choice(len(ids), size=size, replace=False, p=probs)
+        return [(int(ids[i]), float(probs[i])) for i in picks]
 
     def prior_distribution(
         self, last: int | None, blocked: set[int], skips: Sequence[int]

@@ -29,11 +29,9 @@ the player's GUI thread at start-up.
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,11 +49,12 @@ from player.plugin_api import (
     Suggestion,
     TrackEnded,
     TrackStarted,
-    TrainProgress,
 )
 from recommender.coldstart import ColdStartPrior, prior_weight
 from recommender.mixture import Mixture, evidence, fit_share
 from recommender.plugin_state import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
+from recommender.plugin_training import Report, fine_tuned, fitted, progress_adapter
+from recommender.radio_states import AdvanceMemo, replayed_state, restored_state
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
 if TYPE_CHECKING:
@@ -67,8 +66,6 @@ log = logging.getLogger(__name__)
 STATE_FILE = "radio_state.json"
 #: Real sessions (of two plays or more) needed before a first model is trained.
 MIN_SESSIONS_FOR_MODEL = 3
-#: Older sessions replayed with each incremental update (keeps old knowledge).
-REPLAY_SESSIONS = 32
 RECENT_WINDOW = 50
 #: Histories up to this many sessions are refitted from scratch each time they double.
 REFIT_LIMIT = 2000
@@ -106,6 +103,7 @@ class RecommenderPlugin(Plugin):
         self._memory = RadioMemory()
         self._fitted_share: float | None = None
         self._history: list[TrainingSession] = []
+        self._memo = AdvanceMemo()
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -151,6 +149,8 @@ class RecommenderPlugin(Plugin):
                 self._observe(self._history[seen:])
                 self._update(self._history[seen:], None, None)
         self._state = self._restore_state()
+        if self._rec is not None:
+            self._rec.prepare_radio()
         log.info(
             "recommender plugin loaded: %s, %d tracks, %d sessions",
             "model" if self._rec is not None else "cold start",
@@ -228,21 +228,30 @@ class RecommenderPlugin(Plugin):
         self, n: int, exclude: frozenset[int], *, after: Sequence[int] = ()
     ) -> list[Suggestion]:
         """Draw ``n`` tracks, each as if the previous ones (and ``after``) were heard to the end."""
+        return [group[0] for group in self.candidates(n, exclude, after=after)]
+
+    def candidates(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
+        """``n`` slots, each its pick then up to ``spares`` alternatives for a missing file.
+
+        A slot's alternatives are drawn from the same distribution as its pick, without
+        replacement; each slot is drawn as if ``after`` and the earlier slots' picks were heard.
+        """
         state, last = self._state, self._memory.last_track
         for track_id in after:
             state, last = self._advanced(state, track_id), track_id
         blocked = set(exclude)
-        out: list[Suggestion] = []
+        share, skips = self.prior_share(), self._memory.skips
+        out: list[list[Suggestion]] = []
         for i in range(n):
-            pick = self._mix.pick(
-                self._rec, state, last, blocked, self.prior_share(), self._memory.skips
-            )
-            if pick is None:
+            group = self._mix.pick(self._rec, state, last, blocked, share, skips, 1 + spares)
+            if not group:
                 break
-            out.append(pick)
-            blocked.add(pick.track_id)
+            out.append(group)
+            blocked.add(group[0].track_id)
             if i + 1 < n:
-                state, last = self._advanced(state, pick.track_id), pick.track_id
+                state, last = self._advanced(state, group[0].track_id), group[0].track_id
         return out
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
@@ -293,7 +302,7 @@ class RecommenderPlugin(Plugin):
         """Retrain from ``sessions`` (all history when ``full``; else only unseen sessions)."""
         converted = self._convert(sessions)
         self._history = converted if full else self._history
-        report = _progress_adapter(progress)
+        report = progress_adapter(progress)
         if full or self._rec is None:
             if converted:
                 self._train_full(converted, report, should_stop)
@@ -304,44 +313,20 @@ class RecommenderPlugin(Plugin):
             self._update(converted[seen:], report, should_stop)
 
     def _train_full(
-        self,
-        sessions: Sequence[TrainingSession],
-        progress: Callable[[int, int, str], None] | None,
-        should_stop: StopCheck | None,
+        self, sessions: Sequence[TrainingSession], progress: Report | None, stop: StopCheck | None
     ) -> None:
-        from recommender.config import ModelConfig  # lazy: pulls torch with it
-        from recommender.recommender import Recommender
-
-        n_items = len({i for s in sessions for i in s.items})
-        config = ModelConfig.for_data(len(sessions), n_items, **self._overrides)
-        started = time.monotonic()
-        rec = Recommender.train_full(sessions, config, progress=progress, should_stop=should_stop)
-        if should_stop is not None and should_stop():
-            log.info("full training cancelled; the live model is kept")
-            return
-        rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
-        rec.cursor["full_at"] = len(sessions)
-        self._swap(rec)
-        log.info(
-            "full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started
-        )
+        library = (int(t) for t in self._mix.prior.track_ids)
+        rec = fitted(sessions, self._overrides, library, progress, stop)
+        if rec is not None:
+            self._swap(rec)
 
     def _update(
-        self,
-        new: Sequence[TrainingSession],
-        progress: Callable[[int, int, str], None] | None,
-        should_stop: StopCheck | None,
+        self, new: Sequence[TrainingSession], progress: Report | None, stop: StopCheck | None
     ) -> None:
         assert self._rec is not None
-        older = self._history[: max(0, len(self._history) - len(new))]
-        picks = self._mix.rng.permutation(len(older))[:REPLAY_SESSIONS]
-        replay = [older[int(i)] for i in picks]
-        candidate = copy.deepcopy(self._rec)  # train a copy: the live model stays usable
-        candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
-        if should_stop is not None and should_stop():
-            log.info("incremental training cancelled; the live model is kept")
-            return
-        self._swap(candidate, keep_state=True)
+        rec = fine_tuned(self._rec, new, self._history, self._mix.rng, progress, stop)
+        if rec is not None:
+            self._swap(rec, keep_state=True)
 
     def _swap(self, rec: Recommender, *, keep_state: bool = False) -> None:
         """Make ``rec`` the live model and checkpoint it.
@@ -349,6 +334,7 @@ class RecommenderPlugin(Plugin):
         A fine-tuned model keeps the carried hidden state (same shape, nearby weights), so radio
         goes on where it was; a retrained one gets a state rebuilt from the recent window.
         """
+        rec.prepare_radio()  # radio's int8 copy of V, built here rather than at the next pick
         self._rec = rec  # one reference assignment: suggestions see old or new, never half
         state = self._state
         if not (keep_state and state is not None and len(state.hidden) == rec.model.state_size):
@@ -389,32 +375,15 @@ class RecommenderPlugin(Plugin):
     def _advanced(self, state: RadioState | None, track_id: int) -> RadioState | None:
         if self._rec is None or state is None:
             return state
-        return self._rec.advance(state, track_id)
+        return self._memo.advance(self._rec, state, track_id)
 
     def _replayed_state(self) -> RadioState | None:
-        """A fresh state for the live model, fed the recent window (after a retrain)."""
-        if self._rec is None:
-            return None
-        state = self._rec.initial_state()
-        for track_id in self._memory.recent[-20:]:
-            state = self._rec.advance(state, track_id)
-        return state
+        return None if self._rec is None else replayed_state(self._rec, self._memory.recent)
 
     def _restore_state(self) -> RadioState | None:
         if self._rec is None:
             return None
-        from recommender.radio import RadioState  # lazy: pulls torch with it
-
-        saved = self._memory.state
-        if saved is not None:
-            try:
-                state = RadioState.from_dict(saved)
-                if len(state.hidden) == self._rec.model.state_size:
-                    return state
-                log.info("saved radio state does not fit the model; rebuilt from recent plays")
-            except ValueError as exc:
-                log.warning("saved radio state is unusable (%s); rebuilt from recent plays", exc)
-        return self._replayed_state()
+        return restored_state(self._rec, self._memory.state, self._memory.recent)
 
     def _load_checkpoint(self) -> Recommender | None:
         from recommender.recommender import load_or_none  # lazy: pulls torch with it
@@ -422,15 +391,3 @@ class RecommenderPlugin(Plugin):
         if not self.models_dir.is_dir() or not any(self.models_dir.iterdir()):
             return None  # no checkpoint yet (the player creates the empty folder up front)
         return load_or_none(self.models_dir)
-
-
-def _progress_adapter(
-    progress: ProgressCallback | None,
-) -> Callable[[int, int, str], None] | None:
-    if progress is None:
-        return None
-
-    def report(done: int, total: int, message: str) -> None:
-        progress(TrainProgress(done, total, message))
-
-    return report

@@ -1,0 +1,83 @@
+"""How the plugin builds a new model: a full fit, or a fine-tuned copy with replayed sessions.
+
+Both return a model that is not live yet (the plugin swaps it in), or ``None`` when training was
+cancelled, so a failed or cancelled training always leaves the live model untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from player.plugin_api import ProgressCallback, StopCheck, TrainProgress
+from recommender.sessions import TrainingSession
+
+if TYPE_CHECKING:
+    from recommender.recommender import Recommender
+
+log = logging.getLogger(__name__)
+
+#: Older sessions replayed with each incremental update (keeps old knowledge).
+REPLAY_SESSIONS = 32
+
+Report = Callable[[int, int, str], None]
+
+
+def fitted(
+    sessions: Sequence[TrainingSession],
+    overrides: Mapping[str, Any],
+    library: Iterable[int],
+    progress: Report | None,
+    should_stop: StopCheck | None,
+) -> Recommender | None:
+    """A model trained from scratch on ``sessions``, its vocabulary grown to ``library``."""
+    from recommender.config import ModelConfig  # lazy: pulls torch with it
+    from recommender.recommender import Recommender
+
+    n_items = len({i for s in sessions for i in s.items})
+    config = ModelConfig.for_data(len(sessions), n_items, **overrides)
+    started = time.monotonic()
+    rec = Recommender.train_full(sessions, config, progress=progress, should_stop=should_stop)
+    if should_stop is not None and should_stop():
+        log.info("full training cancelled; the live model is kept")
+        return None
+    rec.add_tracks(library)
+    rec.cursor["full_at"] = len(sessions)
+    log.info("full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started)
+    return rec
+
+
+def fine_tuned(
+    live: Recommender,
+    new: Sequence[TrainingSession],
+    history: Sequence[TrainingSession],
+    rng: np.random.Generator,
+    progress: Report | None,
+    should_stop: StopCheck | None,
+) -> Recommender | None:
+    """A copy of ``live`` fine-tuned on ``new`` with older sessions of ``history`` replayed."""
+    older = history[: max(0, len(history) - len(new))]
+    picks = rng.permutation(len(older))[:REPLAY_SESSIONS]
+    replay = [older[int(i)] for i in picks]
+    candidate = copy.deepcopy(live)  # train a copy: the live model stays usable
+    candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
+    if should_stop is not None and should_stop():
+        log.info("incremental training cancelled; the live model is kept")
+        return None
+    return candidate
+
+
+def progress_adapter(progress: ProgressCallback | None) -> Report | None:
+    """The plugin API's progress callback as training's ``(done, total, message)`` one."""
+    if progress is None:
+        return None
+
+    def report(done: int, total: int, message: str) -> None:
+        progress(TrainProgress(done, total, message))
+
+    return report
