@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import enum
 import functools
-import inspect
 import itertools
 import logging
-import queue
-import threading
-import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import entry_points
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -36,6 +31,7 @@ from player.plugin_api import (
     TrackStarted,
     TrainProgress,
 )
+from player.plugin_worker import CANDIDATES, STOP, Job, PluginWorker, from_entry_point, same_plugin
 
 log = logging.getLogger(__name__)
 
@@ -53,95 +49,6 @@ class PluginState(enum.StrEnum):
     DEGRADED = "degraded"  # a method raised; still called, its answers are not trusted blindly
     FAILED = "failed"  # could not be imported or loaded: skipped
     CLOSED = "closed"
-
-
-@dataclass
-class _Job:
-    method: str
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    request_id: int = 0  # 0: nobody waits for the answer
-
-
-_STOP = _Job(method="__stop__")
-
-
-class _PluginWorker(QThread):
-    """The one thread a plugin's methods run on."""
-
-    loaded = Signal(str, str)  # name, error ("" when it loaded)
-    call_done = Signal(int, object, str)  # request id, result, error ("" on success)
-    call_failed = Signal(str, str, str)  # name, method, message
-    progressed = Signal(str, object)  # name, TrainProgress
-
-    def __init__(
-        self,
-        name: str,
-        factory: Callable[[], Plugin],
-        context: PluginContext,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.name = name
-        self._factory = factory
-        self._context = context
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
-        self.cancel = threading.Event()
-        self.plugin: Plugin | None = None
-        self.takes_after = False
-
-    def submit(self, job: _Job) -> None:
-        self._jobs.put(job)
-
-    def run(self) -> None:
-        self._load()
-        while True:
-            job = self._jobs.get()
-            if job is _STOP:
-                break
-            self._run_job(job)
-
-    def _load(self) -> None:
-        try:
-            plugin = self._factory()
-            plugin.load(self._context)
-        except Exception as exc:  # a broken plugin must never take the player down
-            log.error("plugin %s could not be loaded:\n%s", self.name, traceback.format_exc())
-            self.loaded.emit(self.name, f"{type(exc).__name__}: {exc}")
-            return
-        self.plugin = plugin
-        try:
-            self.takes_after = "after" in inspect.signature(plugin.suggest).parameters
-        except (TypeError, ValueError):
-            self.takes_after = False
-        self.loaded.emit(self.name, "")
-
-    def _run_job(self, job: _Job) -> None:
-        if self.plugin is None:
-            if job.request_id:
-                self.call_done.emit(job.request_id, None, f"plugin {self.name} is not available")
-            return
-        kwargs = dict(job.kwargs)
-        if job.method == "train":
-            self.cancel.clear()
-            kwargs["progress"] = lambda p: self.progressed.emit(self.name, p)
-            kwargs["should_stop"] = self.cancel.is_set
-        if job.method == "suggest" and not self.takes_after:
-            kwargs.pop("after", None)
-        try:
-            if job.method == "train" and kwargs.get("sessions") is None:
-                # Reading the whole history is slow on a big library: done here, off the GUI.
-                kwargs["sessions"] = list(self._context.load_sessions())
-            result = getattr(self.plugin, job.method)(*job.args, **kwargs)
-        except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            log.error("plugin %s failed in %s:\n%s", self.name, job.method, traceback.format_exc())
-            self.call_failed.emit(self.name, job.method, message)
-            if job.request_id:
-                self.call_done.emit(job.request_id, None, message)
-            return
-        if job.request_id:
-            self.call_done.emit(job.request_id, result, "")
 
 
 class PluginHost(QObject):
@@ -175,7 +82,7 @@ class PluginHost(QObject):
         self._injected = list(plugins)
         self._discover = discover
         self._group = group
-        self._workers: dict[str, _PluginWorker] = {}
+        self._workers: dict[str, PluginWorker] = {}
         self._states: dict[str, PluginState] = {}
         self._callbacks: dict[int, DoneCallback] = {}
         self._ids = itertools.count(1)
@@ -189,7 +96,7 @@ class PluginHost(QObject):
             return
         self._started = True
         for plugin in self._injected:
-            self._add_worker(self._unique(plugin.name), functools.partial(_same, plugin))
+            self._add_worker(self._unique(plugin.name), functools.partial(same_plugin, plugin))
         if self._discover:
             try:
                 found = list(entry_points(group=self._group))
@@ -197,15 +104,15 @@ class PluginHost(QObject):
                 log.exception("could not list the %s entry points", self._group)
                 found = []
             for ep in found:
-                self._add_worker(self._unique(ep.name), functools.partial(_from_entry_point, ep))
+                self._add_worker(self._unique(ep.name), functools.partial(from_entry_point, ep))
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Save every plugin's state, close it and stop its thread (call on quit)."""
         for name, worker in self._workers.items():
             worker.cancel.set()  # a running retrain stops at its next check
-            worker.submit(_Job("save_state"))
-            worker.submit(_Job("close"))
-            worker.submit(_STOP)
+            worker.submit(Job("save_state"))
+            worker.submit(Job("close"))
+            worker.submit(STOP)
             self._states[name] = PluginState.CLOSED
         for name, worker in self._workers.items():
             if not worker.wait(timeout_ms):
@@ -262,14 +169,14 @@ class PluginHost(QObject):
         if on_done is not None:
             request_id = next(self._ids)
             self._callbacks[request_id] = on_done
-        worker.submit(_Job(method, args, kwargs, request_id))
+        worker.submit(Job(method, args, kwargs, request_id))
         return request_id
 
     def broadcast(self, method: str, *args: Any) -> None:
         """Send an event to every live plugin (fire and forget)."""
         for name in self._workers:
             if self._states[name] not in (PluginState.FAILED, PluginState.CLOSED):
-                self._workers[name].submit(_Job(method, args))
+                self._workers[name].submit(Job(method, args))
 
     def track_started(self, event: TrackStarted) -> None:
         """Relay a started track to every plugin."""
@@ -311,6 +218,27 @@ class PluginHost(QObject):
         self.call(name, "suggest", n, exclude, after=tuple(after), on_done=on_done)
         return True
 
+    def request_candidates(
+        self,
+        n: int,
+        exclude: frozenset[int],
+        on_done: Callable[[list[list[Suggestion]] | None, str | None], None],
+        *,
+        after: Sequence[int] = (),
+        spares: int = 0,
+    ) -> bool:
+        """Like :meth:`request_suggestions`, each slot with up to ``spares`` alternatives.
+
+        ``on_done`` receives one list per slot: its pick first, then alternatives drawn from the
+        same distribution (radio takes the first whose file exists, with no second round trip).
+        A plugin without ``candidates`` answers one pick per slot.
+        """
+        name = self.suggester()
+        if name is None:
+            return False
+        self.call(name, CANDIDATES, n, exclude, after=tuple(after), spares=spares, on_done=on_done)
+        return True
+
     def train(self, *, full: bool, sessions: Sequence[SessionRecord] | None = None) -> bool:
         """Retrain every live plugin (sessions read from history on the worker when None).
 
@@ -350,7 +278,7 @@ class PluginHost(QObject):
         return candidate
 
     def _add_worker(self, name: str, factory: Callable[[], Plugin]) -> None:
-        worker = _PluginWorker(name, factory, self._context)
+        worker = PluginWorker(name, factory, self._context)
         worker.setObjectName(f"plugin-{name}")
         worker.loaded.connect(self._on_loaded)
         worker.call_done.connect(self._on_call_done)
@@ -397,19 +325,3 @@ class PluginHost(QObject):
     @Slot(str, object)
     def _on_progressed(self, name: str, progress: TrainProgress) -> None:
         self.train_progress.emit(name, progress.done, progress.total, progress.message)
-
-
-def _same(plugin: Plugin) -> Plugin:
-    return plugin
-
-
-def _from_entry_point(ep: EntryPoint) -> Plugin:
-    """Import an entry point (on the worker thread) and build its plugin.
-
-    The entry point names a Plugin subclass or a factory returning an instance.
-    """
-    obj = ep.load()
-    instance = obj() if callable(obj) else obj
-    if not isinstance(instance, Plugin):
-        raise TypeError(f"{obj!r} is not a segue Plugin")
-    return instance

@@ -158,3 +158,20 @@ def test_training_reports_progress_can_be_cancelled_and_state_is_saved_on_shutdo
     assert plugin.sessions_seen == 0  # history read on the worker
     host.shutdown()
     assert plugin.saved
+
+
+def test_candidates_of_a_plugin_without_them_are_its_picks_one_per_slot(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    host = start_host(qtbot, make_context(app_paths, db, history), [ShufflePlugin()])
+    try:
+        got: list[tuple[object, object]] = []
+        assert host.request_candidates(
+            2, frozenset(), lambda r, e: got.append((r, e)), after=(1,), spares=3
+        )
+        qtbot.waitUntil(lambda: bool(got))
+        groups, error = got[0]
+        assert error is None and isinstance(groups, list) and len(groups) == 2
+        assert all(len(g) == 1 and isinstance(g[0], Suggestion) for g in groups)
+    finally:
+        host.shutdown()

@@ -184,3 +184,48 @@ def test_a_skip_replaces_radio_picks_but_keeps_user_queued_tracks(
     assert sim.play_next() == library[60].track_id
     qtbot.waitUntil(lambda: len(sim.queue) >= 2)
     assert not set(sim.upcoming_track_ids()) & {t for t, _ in before[1:]}
+
+
+class MissingFirstWithSpares(ShufflePlugin):
+    """Answers with candidates: a missing file first in every slot, a playable spare after it."""
+
+    name = "spares"
+
+    def __init__(self, missing: list[int]) -> None:
+        super().__init__(2)
+        self.missing = missing
+        self.requests: list[tuple[int, int]] = []
+
+    def candidates(
+        self, n: int, exclude: frozenset[int], *, after: tuple[int, ...] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
+        self.requests.append((n, spares))
+        gone = [t for t in self.missing if t not in exclude]
+        picks = self.suggest(n, exclude | set(gone))
+        return [[Suggestion(t, 0.5) for t in gone[:1]] + [p] for p in picks]
+
+
+def test_a_missing_pick_is_replaced_by_a_spare_without_asking_again(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History,
+    library: list[TrackInfo], hosts: list[PluginHost],
+) -> None:  # fmt: skip
+    gone = [library[40], library[41], library[42]]
+    for track in gone:
+        os.remove(track.path)
+    plugin = MissingFirstWithSpares([t.track_id for t in gone])
+    host = start_host(qtbot, make_context(app_paths, db, history), [plugin])
+    hosts.append(host)
+    sim = SimPlayer(history, db)
+    radio = make_radio(sim, host, db, history)
+    sim.play(library[0].track_id)
+    radio.set_enabled(True)
+    qtbot.waitUntil(lambda: len(sim.queue) >= 2, timeout=10000)
+    for _ in range(4):
+        sim.end(Outcome.FINISHED)
+        sim.play_next()
+        qtbot.waitUntil(lambda: len(sim.queue) >= 2, timeout=10000)
+    assert not {t.track_id for t in gone} & set(sim.played + sim.upcoming_track_ids())
+    assert all(spares > 0 for _, spares in plugin.requests)
+    # Start: one slot answered by its spare, then one more request for the second slot; after
+    # that one request per track, whether or not the pick's file was missing.
+    assert len(plugin.requests) == 2 + 4

@@ -225,3 +225,18 @@ def test_the_prior_share_is_fitted_to_how_the_listener_really_moves_on(tmp_path:
     assert len(by_album.memory.evidence) >= 40 and len(own_way.memory.evidence) >= 40
     assert by_album.prior_share() > 0.5  # album order: the library's structure explains it
     assert own_way.prior_share() < by_album.prior_share()
+
+
+@pytest.mark.parametrize("history", [0, 6])  # cold start (prior only) and a trained model
+def test_candidates_give_distinct_spares_per_slot(tmp_path: Path, history: int) -> None:
+    plugin = make_plugin(tmp_path, planted_sessions(history))
+    assert (plugin.model is not None) == bool(history)
+    _start(plugin, 1)
+    exclude = frozenset({2, 3})
+    groups = plugin.candidates(2, exclude, after=(13,), spares=3)
+    assert [len(g) for g in groups] == [4, 4]
+    for group in groups:
+        ids = [s.track_id for s in group]
+        assert len(set(ids)) == 4 and not set(ids) & exclude
+        assert all(0.0 < s.probability <= 1.0 for s in group)
+    assert groups[0][0].track_id not in [s.track_id for s in groups[1]]
