@@ -181,6 +181,14 @@ def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
     from player.mpris import Mpris  # QtDBus: only once the window is up
 
     mpris = Mpris(parts.controller, raise_window=parts.window.raise_, quit_app=app.quit)
+    wiring = parts.radio  # player.ui.radio_controls.RadioWiring, when radio could be set up
+    if wiring is not None:
+        slider = wiring.slider  # type: ignore[attr-defined]
+        mpris.attach_radio(
+            wiring.radio,  # type: ignore[attr-defined]
+            adventurousness=slider.value,
+            adventurousness_changed=slider.changed,
+        )
     if not mpris.register():
         log.info("MPRIS not available (no session bus)")
     parts.mpris = mpris

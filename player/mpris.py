@@ -3,15 +3,20 @@
 Exports ``org.mpris.MediaPlayer2`` and ``org.mpris.MediaPlayer2.Player`` on
 ``/org/mpris/MediaPlayer2`` under the bus name ``org.mpris.MediaPlayer2.segue``, and emits
 ``org.freedesktop.DBus.Properties.PropertiesChanged`` when status, metadata or volume change.
+
+MPRIS has no radio, so Segue adds its own interface ``org.segue.Radio`` on the same object: a
+read/write boolean ``Radio`` (set it to turn radio on or off) and a read-only double
+``Adventurousness`` (0 familiar .. 1 adventurous), both announced by PropertiesChanged; and the
+current track's ``Metadata`` carries ``segue:radioPick`` (true when radio chose it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Signal, Slot
+from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Signal, SignalInstance, Slot
 from PySide6.QtDBus import (
     QDBusAbstractAdaptor,
     QDBusArgument,
@@ -22,6 +27,7 @@ from PySide6.QtDBus import (
 
 from player.controller import PlayerController
 from player.playback import Playable, PlayState
+from player.plugin_api import Origin
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,7 @@ BUS_NAME = "org.mpris.MediaPlayer2.segue"
 OBJECT_PATH = "/org/mpris/MediaPlayer2"
 ROOT_IFACE = "org.mpris.MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
+RADIO_IFACE = "org.segue.Radio"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"
 _MIME_TYPES = ["audio/mpeg", "audio/flac", "audio/ogg", "audio/opus", "audio/mp4", "audio/x-wav"]
 
@@ -40,6 +47,23 @@ def _dbus_interface(name: str) -> Callable[[type[_T]], type[_T]]:
     """Class decorator naming the D-Bus interface an adaptor exports."""
     class_info: Any = ClassInfo  # PySide's stubs do not type ClassInfo's dict form
     return cast(Callable[[type[_T]], type[_T]], class_info({"D-Bus Interface": name}))
+
+
+class RadioSwitch(Protocol):
+    """What MPRIS needs from radio (``player.radio.RadioController`` has it)."""
+
+    @property
+    def enabled_changed(self) -> SignalInstance:
+        """Emitted with the new on/off state."""
+        ...
+
+    def is_enabled(self) -> bool:
+        """Whether radio is on."""
+        ...
+
+    def set_enabled(self, on: bool) -> None:
+        """Turn radio on or off."""
+        ...
 
 
 def track_object_path(track_id: int) -> str:
@@ -144,6 +168,22 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
         log.info("MPRIS OpenUri not supported: %s", uri)
 
 
+@_dbus_interface(RADIO_IFACE)
+class _RadioAdaptor(QDBusAbstractAdaptor):
+    def __init__(self, owner: Mpris) -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def _radio(self) -> bool:
+        return self._owner.radio_enabled()
+
+    def _set_radio(self, on: bool) -> None:
+        self._owner.set_radio_enabled(bool(on))
+
+    Radio = Property(bool, _radio, _set_radio)
+    Adventurousness = Property(float, lambda self: self._owner.adventurousness())
+
+
 class Mpris(QObject):
     """The MPRIS2 service of one player window."""
 
@@ -166,13 +206,52 @@ class Mpris(QObject):
         self._no_invalidated = QDBusArgument()
         self._no_invalidated.beginArray(QMetaType(QMetaType.Type.QString))
         self._no_invalidated.endArray()
+        self._radio: RadioSwitch | None = None
+        self._adventurousness: Callable[[], float] = lambda: 0.5
         self._root = _RootAdaptor(self)
         self._player = _PlayerAdaptor(self)
+        self._radio_adaptor = _RadioAdaptor(self)
         playback = controller.playback
         playback.state_changed.connect(lambda _s: self._changed("PlaybackStatus", "CanSeek"))
         playback.track_loaded.connect(lambda _p: self._changed("Metadata", "CanSeek"))
         playback.duration_changed.connect(lambda _d: self._changed("Metadata"))
         playback.volume_changed.connect(lambda _v: self._changed("Volume"))
+
+    def attach_radio(
+        self,
+        radio: RadioSwitch,
+        *,
+        adventurousness: Callable[[], float] | None = None,
+        adventurousness_changed: SignalInstance | None = None,
+    ) -> None:
+        """Expose ``radio`` as ``org.segue.Radio`` (its ``Radio`` property is read/write).
+
+        Args:
+            radio: The radio controller.
+            adventurousness: Returns the slider's value in [0, 1].
+            adventurousness_changed: Emitted when that value changes.
+        """
+        self._radio = radio
+        radio.enabled_changed.connect(lambda _on: self._radio_changed("Radio"))
+        if adventurousness is not None:
+            self._adventurousness = adventurousness
+        if adventurousness_changed is not None:
+            adventurousness_changed.connect(lambda *_: self._radio_changed("Adventurousness"))
+
+    def radio_enabled(self) -> bool:
+        """Whether radio is on (False when there is no radio)."""
+        return self._radio is not None and self._radio.is_enabled()
+
+    def set_radio_enabled(self, on: bool) -> None:
+        """Turn radio on or off from the bus (ignored when there is no radio)."""
+        if self._radio is None:
+            log.info("MPRIS: radio is not available; Radio=%s ignored", on)
+            return
+        self._radio.set_enabled(on)
+
+    def adventurousness(self) -> float:
+        """Radio's adventurousness in [0, 1]."""
+        return float(self._adventurousness())
 
     def register(self) -> bool:
         """Export the object and take the bus name; False when there is no session bus."""
@@ -207,6 +286,7 @@ class Mpris(QObject):
             "mpris:trackid": QDBusObjectPath(track_object_path(track.track_id)),
             "xesam:url": f"file://{track.path}",
             "xesam:title": track.title or track.path.rsplit("/", 1)[-1],
+            "segue:radioPick": track.origin == Origin.RADIO,
         }
         if track.artist:
             meta["xesam:artist"] = [track.artist]
@@ -218,13 +298,17 @@ class Mpris(QObject):
         return meta
 
     def _changed(self, *names: str) -> None:
+        self._announce(PLAYER_IFACE, self._player, names)
+
+    def _radio_changed(self, *names: str) -> None:
+        self._announce(RADIO_IFACE, self._radio_adaptor, names)
+
+    def _announce(self, interface: str, adaptor: QObject, names: tuple[str, ...]) -> None:
         if not self._bus.isConnected():
             return
-        values: dict[str, Any] = {}
-        for name in names:
-            values[name] = getattr(self._player, name)
+        values = {name: getattr(adaptor, name) for name in names}
         message = QDBusMessage.createSignal(
             OBJECT_PATH, "org.freedesktop.DBus.Properties", "PropertiesChanged"
         )
-        message.setArguments([PLAYER_IFACE, values, self._no_invalidated])
+        message.setArguments([interface, values, self._no_invalidated])
         self._bus.send(message)
