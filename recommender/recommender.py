@@ -283,11 +283,7 @@ class Recommender:
         top_p: float | None = None,
         exclude: Collection[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(track_ids, probabilities) of the next track (see :func:`radio.distribution`).
-
-        Radio's fast scoring (int8 V, see :mod:`recommender.radio_scoring`), the same
-        distribution :meth:`sample` draws from.
-        """
+        """(track_ids, probabilities) of the next track, as :meth:`sample` draws (int8 V)."""
         ids, probs = radio.distribution(
             self.model,
             self.vocab,
