@@ -127,10 +127,11 @@ class Optimizer:
         """Split ``model``'s parameters by gradient kind."""
         self.dense_scale = dense_scale
         sparse_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
-        named = list(model.named_parameters())
-        self.names = {id(p): name for name, p in named}
-        self.sparse = [p for _, p in named if id(p) in sparse_ids]
-        self.dense = [p for _, p in named if id(p) not in sparse_ids]
+        # (name, parameter) pairs, not an id-keyed dict: ids change under copy.deepcopy (the
+        # plugin fine-tunes a copy of the live model) while these references follow the copy.
+        self.named = list(model.named_parameters())
+        self.sparse = [p for _, p in self.named if id(p) in sparse_ids]
+        self.dense = [p for _, p in self.named if id(p) not in sparse_ids]
         self.optimizers: list[torch.optim.Optimizer] = [
             torch.optim.Adam(self.dense, lr=lr * dense_scale),
             torch.optim.SparseAdam(self.sparse, lr=lr),
@@ -138,7 +139,7 @@ class Optimizer:
 
     def follows(self, model: SessionRNN) -> bool:
         """True if this optimizer holds exactly ``model``'s current parameters."""
-        return {id(p) for p in model.parameters()} == set(self.names)
+        return {id(p) for p in model.parameters()} == {id(p) for _, p in self.named}
 
     def rebuilt_for(self, model: SessionRNN) -> Optimizer:
         """A new optimizer for ``model`` (whose vocabulary grew) that keeps this one's moments.
@@ -149,10 +150,11 @@ class Optimizer:
         """
         lr = float(self.optimizers[1].param_groups[0]["lr"])
         fresh = Optimizer(model, lr, self.dense_scale)
-        old_by_name = {name: p for p, name in ((p, self.names[id(p)]) for p in self.params())}
+        old_by_name = dict(self.named)
+        new_names = {id(p): name for name, p in fresh.named}
         for new_opt, old_opt in zip(fresh.optimizers, self.optimizers, strict=True):
             for p in new_opt.param_groups[0]["params"]:
-                old = old_by_name.get(fresh.names[id(p)])
+                old = old_by_name.get(new_names[id(p)])
                 state = old_opt.state.get(old) if old is not None else None
                 if state:
                     new_opt.state[p] = {
@@ -160,10 +162,6 @@ class Optimizer:
                         for key, value in state.items()
                     }
         return fresh
-
-    def params(self) -> list[torch.nn.Parameter]:
-        """Every parameter this optimizer updates."""
-        return [*self.dense, *self.sparse]
 
     def set_lr(self, lr: float) -> None:
         """Set the learning rate of every group."""

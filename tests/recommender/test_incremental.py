@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -45,6 +46,10 @@ def test_updates_share_one_optimizer_and_growth_keeps_its_moments() -> None:
     optimizer = rec._optimizer
     rec.update(planted_sessions(20, seed=3))
     assert optimizer is not None and rec._optimizer is optimizer  # no fresh Adam per update
+
+    copied = copy.deepcopy(rec)  # the plugin fine-tunes a copy of the live model
+    copied.update([TrainingSession((401, 402, 403)) for _ in range(3)])
+    assert copied._optimizer is not None and copied._optimizer.follows(copied.model)
 
     old_rows = rec.model.n_items
     sparse_before = dict(optimizer.optimizers[1].state[rec.model.embedding.weight])
