@@ -19,6 +19,8 @@ class ModelConfig:
         hidden_dim: Size of the recurrent state.
         tied: Output matrix V is the input embedding W (through a linear projection of the state).
         repeat: Add the learned repeat (copy) head: a gated attention over the session so far.
+        skip_last: The output layer also reads the last track's embedding beside the state: a
+            direct path for track-to-track transitions, which the state alone learns slowly.
         dropout_embedding: Dropout on the input embeddings.
         dropout_hidden: Dropout on the recurrent output before scoring.
         epochs: Passes over the data in :meth:`Recommender.train_full`.
@@ -43,6 +45,7 @@ class ModelConfig:
     hidden_dim: int = 128
     tied: bool = True
     repeat: bool = True
+    skip_last: bool = True
     dropout_embedding: float = 0.25
     dropout_hidden: float = 0.1
     epochs: int = 6
@@ -120,4 +123,6 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored (newer checkpoints)."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        values.setdefault("skip_last", False)  # checkpoints from before the field had none
+        return cls(**values)

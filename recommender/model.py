@@ -45,7 +45,7 @@ class SessionRNN(nn.Module):
             self.cell = nn.LSTM(d, h, batch_first=True)
         else:
             self.cell = nn.RNN(d, h, nonlinearity="relu", batch_first=True)
-        self.projection = nn.Linear(h, d)
+        self.projection = nn.Linear(h + (d if config.skip_last else 0), d)
         self.drop_embedding = nn.Dropout(config.dropout_embedding)
         self.drop_hidden = nn.Dropout(config.dropout_hidden)
         self.repeat_query = nn.Linear(d, d, bias=False)
@@ -108,9 +108,21 @@ class SessionRNN(nn.Module):
             flat = final[0]
         return out, flat
 
-    def query(self, outputs: Tensor) -> Tensor:
-        """Project cell outputs (..., hidden) to the item space (..., k)."""
-        projected: Tensor = self.projection(self.drop_hidden(outputs))
+    def query(self, outputs: Tensor, last_rows: Tensor, *, dropout: bool = True) -> Tensor:
+        """Project cell outputs (..., hidden) to the item space (..., k).
+
+        Args:
+            outputs: Cell outputs after each input.
+            last_rows: The input row at each of those positions (same leading shape); with
+                ``skip_last`` its embedding joins the state before the projection.
+            dropout: Apply the hidden dropout (in training mode only, as always).
+        """
+        features = outputs
+        if self.config.skip_last:
+            features = torch.cat([outputs, self.embedding(last_rows)], dim=-1)
+        if dropout:
+            features = self.drop_hidden(features)
+        projected: Tensor = self.projection(features)
         return projected
 
     def explore_logits(self, query: Tensor, rows: Tensor | None = None) -> Tensor:

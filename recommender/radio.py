@@ -1,7 +1,7 @@
 """Radio inference: the carried state, skip feedback, and the next-track scores and draw.
 
 Every call into the model for radio is in this module (``run`` in :func:`advance`;
-``projection``, ``output_weight``, ``item_bias``, ``gate``, ``repeat_attention`` and
+``query``, ``output_weight``, ``item_bias``, ``gate``, ``repeat_attention`` and
 ``mix_repeat`` in :func:`_query` and :func:`_shifted_scores`), so a change of the model's
 internals has one place to follow here.
 """
@@ -127,7 +127,8 @@ def _copy(state: RadioState, skips: list[list[float]]) -> RadioState:
 def _query(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> tuple[Tensor, Tensor]:
     """(cell output (1, hidden), query (k,)) with every remembered skip pushed out of the query."""
     output = state.hidden_tensor()[: model.config.hidden_dim].unsqueeze(0)
-    query = model.projection(output)[0]  # no dropout, whatever mode the model is in
+    last = vocab.index(state.last_track) if state.last_track is not None else None
+    query = model.query(output, torch.tensor([last or 0]), dropout=False)[0]
     if state.skips:
         weight = model.output_weight()
         for track, strength in state.skips:

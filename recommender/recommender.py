@@ -234,7 +234,7 @@ class Recommender:
             inputs[i, : len(rows)] = torch.tensor(rows, dtype=torch.long)
             valid[i, : len(rows)] = True
         outputs, _ = self.model.run(inputs)
-        query = self.model.query(outputs)
+        query = self.model.query(outputs, inputs)
         attention = self.model.repeat_attention(query, inputs, causal=True)
         history = inputs.unsqueeze(1).expand(-1, width, -1)
         return self.model.full_log_scores(

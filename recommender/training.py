@@ -101,12 +101,15 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
     exact: the attention mass on earlier occurrences of the target in the session.
     """
     outputs, _ = model.run(batch.inputs)
-    query = model.query(outputs)
+    query = model.query(outputs, batch.inputs)
     valid = batch.targets > 0
     targets = batch.targets[valid]
     q = query[valid]
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
     neg = model.explore_logits(q, negatives) - log_kq
+    # A negative that is this position's own target is an accidental hit: leave it out, or it
+    # cancels part of the positive's gradient (popular targets are drawn often).
+    neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
     log_explore = pos - torch.logsumexp(torch.cat([pos.unsqueeze(1), neg], dim=1), dim=1)
     if model.config.repeat:
         log_g, log_not_g = model.gate(outputs)

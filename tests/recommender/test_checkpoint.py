@@ -10,6 +10,7 @@ import pytest
 
 from recommender.checkpoint import META_FILE, WEIGHTS_FILE, CheckpointError
 from recommender.recommender import Recommender, load_or_none
+from tests.recommender.conftest import small_config
 
 
 def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
@@ -22,6 +23,19 @@ def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.counts, trained.counts)
     np.testing.assert_allclose(loaded.scores([3, 4]), trained.scores([3, 4]))
     assert not [p for p in directory.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_checkpoint_from_before_skip_last_still_loads(tmp_path: Path) -> None:
+    old = Recommender.untrained(range(1, 30), small_config(skip_last=False))
+    directory = tmp_path / "model"
+    old.save(directory)
+    meta_path = directory / META_FILE
+    meta = json.loads(meta_path.read_text())
+    del meta["config"]["skip_last"]  # what an older Segue wrote
+    meta_path.write_text(json.dumps(meta))
+    loaded = Recommender.load(directory)
+    assert loaded.config.skip_last is False
+    np.testing.assert_allclose(loaded.scores([3, 4]), old.scores([3, 4]))
 
 
 def test_save_overwrites_atomically(trained: Recommender, tmp_path: Path) -> None:
