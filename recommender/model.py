@@ -170,6 +170,53 @@ class SessionRNN(nn.Module):
         scores = scores.masked_fill(mask, LOG_ZERO)
         return torch.log_softmax(scores, dim=-1)
 
+    # --- one step at a time (radio) --------------------------------------------------------------
+    def step(self, row: int, state: Tensor) -> Tensor:
+        """The flat state (state_size,) after input ``row`` from ``state`` (state_size,).
+
+        ``run`` for one input in eval mode (no dropout), without its batch dimensions, state
+        packing and module calls: radio advances one track at a time.
+        """
+        h = self.config.hidden_dim
+        x = self.embedding.weight[row].unsqueeze(0)
+        names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+        weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in names)
+        if self.config.cell == "lstm":
+            hx = state.view(2, 1, h)
+            new_h, new_c = torch.lstm_cell(x, (hx[0], hx[1]), *weights)
+            return torch.cat([new_h[0], new_c[0]])
+        if self.config.cell == "gru":
+            return torch.gru_cell(x, state.unsqueeze(0), *weights)[0]
+        return torch.rnn_relu_cell(x, state.unsqueeze(0), *weights)[0]
+
+    def step_query(self, output: Tensor, last_row: int) -> Tensor:
+        """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,)."""
+        features = output
+        if self.config.skip_last:
+            features = torch.cat([output, self.embedding.weight[last_row]])
+        return torch.addmv(self.projection.bias, self.projection.weight, features)
+
+    def step_gate(self, output: Tensor) -> tuple[float, float]:
+        """``gate`` for one cell output (hidden,), as Python floats (log g, log(1 - g))."""
+        if not self.config.repeat:
+            return LOG_ZERO, 0.0
+        z = float(torch.dot(self.repeat_gate.weight[0], output)) + float(self.repeat_gate.bias)
+        return -_softplus(-z), -_softplus(z)
+
+    def step_attention(self, query: Tensor, items: Tensor) -> Tensor:
+        """``repeat_attention`` of one query (k,) over ``items`` (S,), as probabilities (S,).
+
+        The last item is the most recent; no padding (every row > 0). The two projections are
+        applied to the query (``K^T Q q``), not to each item's embedding.
+        """
+        d = self.config.embedding_dim
+        keyed = torch.mv(self.repeat_key.weight.t(), torch.mv(self.repeat_query.weight, query))
+        distance = torch.arange(len(items) - 1, -1, -1).clamp_(max=MAX_DISTANCE - 1)
+        scores = torch.addmv(
+            self.repeat_distance[distance], self.embedding.weight[items], keyed, alpha=d**-0.5
+        )
+        return torch.softmax(scores, dim=0)
+
     # --- full scores --------------------------------------------------------------------------
     def full_log_scores(
         self,
@@ -243,6 +290,11 @@ def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Te
     mass = (same * attention.unsqueeze(1)).sum(-1)
     mixed = torch.logaddexp(scores.gather(1, history), log_g.unsqueeze(1) + mass.log())
     return scores.scatter_(1, history, mixed)
+
+
+def _softplus(x: float) -> float:
+    """log(1 + e^x) without overflow."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 def _grown(embedding: nn.Embedding, extra: int, std: float) -> nn.Embedding:

@@ -1,0 +1,70 @@
+"""The model's one-step radio path equals its batched methods (every cell, with and without skip)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from recommender.model import SessionRNN
+
+from .conftest import small_config
+
+
+def _model(cell: str, skip_last: bool, dropout: float = 0.0) -> SessionRNN:
+    torch.manual_seed(3)
+    config = small_config(
+        cell=cell, skip_last=skip_last, dropout_embedding=dropout, dropout_hidden=dropout
+    )
+    model = SessionRNN(40, config)
+    with torch.no_grad():  # a bias and distance profile that are not all zero
+        model.item_bias.normal_()
+        model.repeat_distance.normal_()
+        model.repeat_gate.bias.fill_(0.3)
+    return model.eval()
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+@pytest.mark.parametrize("skip_last", [True, False])
+@torch.no_grad()
+def test_one_step_path_equals_the_batched_methods(cell: str, skip_last: bool) -> None:
+    model = _model(cell, skip_last)
+    state = torch.randn(model.state_size) * 0.5
+    for row in (5, 17, 33):
+        _, expected = model.run(torch.tensor([[row]]), state.unsqueeze(0))
+        stepped = model.step(row, state)
+        assert stepped.shape == (model.state_size,)
+        torch.testing.assert_close(stepped, expected[0], atol=1e-6, rtol=0)
+        state = stepped
+    output = state[: model.config.hidden_dim]
+    query = model.step_query(output, 33)
+    expected_query = model.query(output.unsqueeze(0), torch.tensor([33]), dropout=False)[0]
+    torch.testing.assert_close(query, expected_query, atol=1e-6, rtol=0)
+    log_g, log_not_g = model.gate(output.unsqueeze(0))
+    assert model.step_gate(output) == pytest.approx((float(log_g), float(log_not_g)), abs=1e-6)
+    items = torch.tensor([4, 9, 4, 21, 30, 9, 12])
+    attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
+    torch.testing.assert_close(
+        model.step_attention(query, items), attention[0, 0].exp(), atol=1e-6, rtol=0
+    )
+
+
+@torch.no_grad()
+def test_step_ignores_dropout_and_training_mode() -> None:
+    model = _model("gru", True, dropout=0.5)
+    state = torch.randn(model.state_size)
+    model.eval()
+    _, expected = model.run(torch.tensor([[7]]), state.unsqueeze(0))
+    model.train()
+    torch.testing.assert_close(model.step(7, state), expected[0], atol=1e-6, rtol=0)
+    assert model.training  # step did not switch modes
+
+
+@torch.no_grad()
+def test_attention_over_a_long_history_keeps_the_distance_cap() -> None:
+    model = _model("gru", True)
+    query = torch.randn(model.config.embedding_dim)
+    items = torch.arange(1, 40)  # longer than the distances the head tells apart
+    attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
+    torch.testing.assert_close(
+        model.step_attention(query, items), attention[0, 0].exp(), atol=1e-6, rtol=0
+    )
