@@ -1,9 +1,10 @@
 """Radio inference: the carried state, skip feedback, and the next-track scores and draw.
 
-Every call into the model for radio is in this module (``run`` in :func:`advance`;
-``query``, ``output_weight``, ``item_bias``, ``gate``, ``repeat_attention`` and
-``mix_repeat`` in :func:`_query` and :func:`_shifted_scores`), so a change of the model's
-internals has one place to follow here.
+Every call into the model for radio is in this module, through the model's one-step path
+(``step`` in :func:`advance`; ``step_query``, ``output_weight``, ``item_bias``, ``step_gate``
+and ``step_attention`` in :func:`_query` and :func:`_shifted_scores`), which is tested equal to
+the batched methods training and evaluation use. A pick works on vectors, never on batches: the
+repeat head's mass goes straight onto the (at most ``HISTORY_LENGTH``) history rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender.model import SessionRNN, mix_repeat
+from recommender.model import SessionRNN
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
@@ -104,17 +105,11 @@ def advance(
     if skipped:
         strength = max(0.2, min(1.0, 1.0 - played_fraction))
         return _copy(state, [[float(track_id), strength], *state.skips][:SKIP_MEMORY])
-    hidden = state.hidden_tensor().unsqueeze(0)
-    if model.training:  # radio keeps the model in eval mode; switching costs a module walk
-        model.eval()
-        _, new_hidden = model.run(torch.tensor([[row]]), hidden)
-        model.train()
-    else:
-        _, new_hidden = model.run(torch.tensor([[row]]), hidden)
+    new_hidden = model.step(row, state.hidden_tensor())  # no dropout, whatever the mode
     skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
-    new = RadioState(new_hidden[0].tolist(), track_id, history, skips)
-    new._tensor = new_hidden[0]
+    new = RadioState(new_hidden.tolist(), track_id, history, skips)
+    new._tensor = new_hidden
     return new
 
 
@@ -125,10 +120,10 @@ def _copy(state: RadioState, skips: list[list[float]]) -> RadioState:
 
 
 def _query(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> tuple[Tensor, Tensor]:
-    """(cell output (1, hidden), query (k,)) with every remembered skip pushed out of the query."""
-    output = state.hidden_tensor()[: model.config.hidden_dim].unsqueeze(0)
+    """(cell output (hidden,), query (k,)) with every remembered skip pushed out of the query."""
+    output = state.hidden_tensor()[: model.config.hidden_dim]
     last = vocab.index(state.last_track) if state.last_track is not None else None
-    query = model.query(output, torch.tensor([last or 0]), dropout=False)[0]
+    query = model.step_query(output, last or 0)
     if state.skips:
         weight = model.output_weight()
         for track, strength in state.skips:
@@ -142,28 +137,54 @@ def _query(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> tuple[Ten
 
 
 def _shifted_scores(
-    model: SessionRNN, vocab: Vocabulary, state: RadioState, fast: QuantizedOutput | None
-) -> tuple[Tensor, Tensor]:
+    model: SessionRNN,
+    vocab: Vocabulary,
+    state: RadioState,
+    fast: QuantizedOutput | None,
+    excluded: Collection[int] = (),
+) -> tuple[Tensor, float]:
     """``(scores, shift)`` with log p(next) = scores - shift over all rows (row 0 not masked).
 
     The explore part is ``V q + b`` (exact float32, or ``fast``'s int8 pass); ``shift`` is its
     log-sum-exp minus log(1 - g), and the repeat head's mass is mixed into the history rows in
     the same shifted units (as ``SessionRNN.full_log_scores`` does), so a caller that only needs
     a softmax never pays for subtracting the shift from every row.
+
+    When every history row is in ``excluded`` (radio's usual case: the recent window covers the
+    history), the repeat head only moves mass onto rows the caller masks, and after the mask and
+    renormalisation the distribution is the explore part's alone, whatever g is: the head, the
+    gate and the log-sum-exp are skipped and ``shift`` is NaN (valid up to the mask only).
     """
     output, query = _query(model, vocab, state)
     if fast is not None:
         scores = fast.logits(query, model.item_bias)
     else:
         scores = torch.addmv(model.item_bias, model.output_weight(), query)
-    log_g, log_not_g = model.gate(output)
-    shift = torch.logsumexp(scores, dim=0) - log_not_g[0]
     rows = vocab.indices(state.history)
+    if excluded and all(row in excluded for row in rows):
+        return scores, math.nan
+    log_g, log_not_g = model.step_gate(output)
+    shift = float(torch.logsumexp(scores, dim=0)) - log_not_g
     if model.config.repeat and rows:
-        history = torch.tensor([rows])
-        attention = model.repeat_attention(query.view(1, 1, -1), history, causal=False)[:, 0]
-        mix_repeat(scores.unsqueeze(0), log_g + shift, attention, history)
+        _mix_history(model, scores, query, rows, log_g + shift)
     return scores, shift
+
+
+def _mix_history(
+    model: SessionRNN, scores: Tensor, query: Tensor, rows: list[int], log_g: float
+) -> None:
+    """``mix_repeat`` for one query: log((1 - g) p_explore + g p_repeat) at the history rows.
+
+    The attention each history slot gets is summed per row (a track heard twice gets both
+    slots' share), then added to that row's score in log space, in place.
+    """
+    attention = model.step_attention(query, torch.tensor(rows)).tolist()
+    mass: dict[int, float] = {}
+    for row, share in zip(rows, attention, strict=True):
+        mass[row] = mass.get(row, 0.0) + share
+    unique = torch.tensor(list(mass))
+    repeat = torch.tensor(list(mass.values())).log_().add_(log_g)
+    scores.index_copy_(0, unique, torch.logaddexp(scores[unique], repeat))
 
 
 @torch.no_grad()
@@ -205,8 +226,8 @@ def next_draw(
     Raises:
         ValueError: ``temperature`` is not positive, or every track is excluded.
     """
-    scores, _ = _shifted_scores(model, vocab, state, fast)
     rows = vocab.indices(exclude)
+    scores, _ = _shifted_scores(model, vocab, state, fast, set(rows))
     masked = torch.tensor(rows, dtype=torch.long) if rows else None
     if excluded_rows is not None and excluded_rows.numel():
         masked = excluded_rows if masked is None else torch.cat([masked, excluded_rows])

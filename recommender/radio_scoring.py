@@ -10,7 +10,8 @@ Evaluation (``Recommender.session_scores``) never uses it.
 Everything after the scoring pass works on one vector in place: the repeat head's mass is added
 to the few history rows, the temperature is one multiply, excluded rows are filled with -inf,
 one softmax, and a nucleus cut-off looks at the top few hundred tracks (``topk``) rather than
-sorting all of them.
+sorting all of them. A draw inverts the CDF in two levels (block sums, then one block), which
+is the same draw as one cumulative sum over every track, for a fraction of its cost.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ NUCLEUS_START = 256
 NUCLEUS_GROWTH = 8
 #: Redraws from the same distribution before a repeated candidate is zeroed out instead.
 REDRAWS = 32
+#: Tracks per block of the two-level inverse-CDF draw.
+BLOCK = 256
 
 
 class QuantizedOutput:
@@ -145,16 +148,32 @@ class Draw:
         return out
 
     def _draw_index(self, probs: Tensor, generator: torch.Generator) -> int:
-        # Inverse-CDF draw: one cumsum (kept for later draws) and a binary search; far cheaper
-        # than torch.multinomial over 100k categories.
+        # Inverse-CDF draw in two levels: the cumulative mass of blocks of BLOCK tracks (kept for
+        # later draws) picks a block, the cumulative sum inside it the track. Far cheaper than
+        # torch.multinomial over 100k categories, and than one cumsum over all of them.
         if self._cumulative is None:
-            self._cumulative = torch.cumsum(probs, dim=0)
-        cumulative = self._cumulative
-        point = torch.rand(1, generator=generator) * cumulative[-1]
-        index = int(torch.searchsorted(cumulative, point, right=True).clamp_max(len(probs) - 1))
+            self._cumulative = _block_cumulative(probs)
+        blocks = self._cumulative
+        point = torch.rand(1, generator=generator) * blocks[-1]
+        block = int(torch.searchsorted(blocks, point, right=True).clamp_max(len(blocks) - 1))
+        start = block * BLOCK
+        inside = torch.cumsum(probs[start : start + BLOCK], dim=0)
+        if block:
+            point -= blocks[block - 1]
+        offset = int(torch.searchsorted(inside, point, right=True).clamp_max(len(inside) - 1))
+        index = start + offset
         while probs[index] <= 0 and index > 0:  # float rounding at the very end of the CDF
             index -= 1
         return index
+
+
+def _block_cumulative(probs: Tensor) -> Tensor:
+    """Cumulative mass of consecutive blocks of ``BLOCK`` entries (the last may be shorter)."""
+    whole = len(probs) - len(probs) % BLOCK
+    sums = probs[:whole].view(-1, BLOCK).sum(dim=1)
+    if whole < len(probs):
+        sums = torch.cat([sums, probs[whole:].sum().view(1)])
+    return torch.cumsum(sums, dim=0)
 
 
 def tempered_draw(
@@ -177,9 +196,9 @@ def tempered_draw(
     scores[0] = -math.inf
     if excluded is not None and excluded.numel():
         scores.index_fill_(0, excluded, -math.inf)
-    if not math.isfinite(float(scores.max())):
-        raise ValueError("every track is excluded: nothing left to choose")
     probs = torch.softmax(scores, dim=0)
+    if math.isnan(float(probs[0])):  # row 0 is 0 unless every score was -inf (then all NaN)
+        raise ValueError("every track is excluded: nothing left to choose")
     if top_p is not None and 0.0 < top_p < 1.0:
         return _nucleus(probs, top_p)
     return Draw(probs)

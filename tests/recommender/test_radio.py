@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 import torch
 
+from recommender import radio
 from recommender.radio import RadioState
 from recommender.recommender import Recommender
 
@@ -100,3 +102,26 @@ def test_sampling_is_seeded(trained: Recommender) -> None:
     assert draws[0] == draws[1]
     track, prob = trained.sample(state, torch.Generator().manual_seed(1))
     assert 0.0 < prob <= 1.0 and track in trained.vocab
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_a_masked_history_leaves_the_full_models_masked_distribution(
+    trained: Recommender, temperature: float
+) -> None:
+    # Radio's window usually covers the whole history: the repeat head is skipped then, which
+    # must leave exactly the distribution of the full model (repeat head and all), masked.
+    model, vocab = trained.model, trained.vocab
+    state = _state(trained, [3, 4, 5, 3])
+    exclude = {3, 4, 5, 11}
+    full = radio.state_log_scores(model, vocab, state)
+    full[vocab.indices(exclude)] = -math.inf
+    expected = torch.softmax(full / temperature, dim=0)
+    draw = radio.next_draw(model, vocab, state, temperature=temperature, exclude=exclude)
+    torch.testing.assert_close(draw.probs, expected, atol=1e-6, rtol=0)
+    # With a history row allowed, the repeat head's mass on it is kept.
+    partial = radio.next_draw(model, vocab, state, temperature=temperature, exclude={4, 5})
+    full = radio.state_log_scores(model, vocab, state)
+    full[vocab.indices({4, 5})] = -math.inf
+    torch.testing.assert_close(
+        partial.probs, torch.softmax(full / temperature, dim=0), atol=1e-6, rtol=0
+    )
