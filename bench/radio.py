@@ -6,8 +6,10 @@ Usage: .venv/bin/python bench/radio.py [--tracks 100000] [--sessions 4000] [--pi
 Everything is generated in a temporary folder (never the repository) and deleted afterwards:
 - a library of ``--tracks`` tracks (10 per album, 3 albums per artist) in a real SQLite db;
 - synthetic sessions (walks over a hidden "taste" graph) on which a model is trained briefly;
-- latency: the plugin's ``suggest`` (model part) and, end to end, from a track starting until
-  the radio controller has refilled the queue (plugin host thread + Qt event loop + history);
+- latency: the model part (the plugin stepping its state with the track that started, then
+  ``suggest``: what the plugin's worker does per track; the pick alone beside it) and, end to
+  end, from a track starting until the radio controller has refilled the queue (plugin host
+  thread + Qt event loop + history);
 - 1,000 consecutive picks with ``--missing`` of the files gone: no stop, no repeat in the window;
 - cold start on ~200 albums: share of consecutive picks sharing artist or album, radio vs uniform;
 - takeover: how many sessions of a listener whose habits differ from album order until the
@@ -151,15 +153,18 @@ def bench_model_part(context: PluginContext, picks: int) -> None:
     for mode in ("model", "mixed"):
         if mode == "mixed":  # as in a young model's life: the prior still takes a share
             plugin.model.cursor["sessions_seen"] = 50
-        times = []
+        both, alone = [], []
         for _ in range(picks):
             exclude = frozenset(recent[-50:])
             started = time.perf_counter()
             pick = plugin.suggest(1, exclude)[0]
-            times.append(time.perf_counter() - started)
+            picked = time.perf_counter()
             plugin.on_track_started(TrackStarted(pick.track_id, Origin.RADIO, 0.0))
+            both.append(time.perf_counter() - started)
+            alone.append(picked - started)
             recent.append(pick.track_id)
-        print(f"model part ({mode}, prior share {plugin.prior_share():.3f}): {ms(times)}")
+        print(f"model part ({mode}, prior share {plugin.prior_share():.3f}): step + pick "
+              f"{ms(both)}; pick alone {ms(alone)}; load {os.getloadavg()[0]:.2f}")  # fmt: skip
 
 
 class SimQueue:

@@ -10,7 +10,7 @@ import torch
 
 from recommender import radio
 from recommender.radio import RadioState
-from recommender.radio_scoring import Draw, QuantizedOutput, _nucleus
+from recommender.radio_scoring import BLOCK, Draw, QuantizedOutput, _nucleus
 from recommender.recommender import Recommender
 
 from .conftest import small_config
@@ -113,3 +113,23 @@ def test_the_recommenders_radio_draws_stay_close_to_exact(trained: Recommender) 
     assert np.abs(probs - exact_probs.numpy()).max() < 0.01
     candidates = trained.sample_candidates(state, torch.Generator().manual_seed(0), count=4)
     assert len({t for t, _ in candidates}) == 4
+
+
+def test_two_level_draw_follows_the_distribution_across_blocks() -> None:
+    # 3.5 blocks: mass in whole blocks and in the short last one, zeros (masked rows) in between.
+    size = BLOCK * 3 + BLOCK // 2
+    weights = torch.rand(size, generator=torch.Generator().manual_seed(2)) ** 4
+    weights[: BLOCK // 3] = 0.0
+    weights[BLOCK : 2 * BLOCK] = 0.0  # a whole block without mass
+    weights[-5:] = 0.05  # the very end of the CDF
+    probs = weights / weights.sum()
+    generator = torch.Generator().manual_seed(3)
+    counts = np.zeros(size)
+    draw = Draw(probs)
+    draws = 30_000
+    for _ in range(draws):
+        counts[draw.sample(generator)[0][0]] += 1
+    assert counts[probs.numpy() == 0].sum() == 0
+    assert 0.5 * np.abs(counts / draws - probs.numpy()).sum() < 0.08
+    tail = slice(size - 5, size)
+    assert counts[tail].sum() / draws == pytest.approx(float(probs[tail].sum()), abs=0.01)
