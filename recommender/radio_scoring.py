@@ -21,6 +21,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -110,7 +111,7 @@ class Draw:
 
     probs: Tensor
     rows: Tensor | None = None
-    _cumulative: Tensor | None = None
+    _cumulative: tuple[np.ndarray, np.ndarray] | None = None  # (probs as numpy, block CDF)
 
     def row_probs(self) -> tuple[Tensor, Tensor]:
         """``(rows, probabilities)`` of the tracks with a chance, in row order."""
@@ -145,35 +146,45 @@ class Draw:
             taken.add(index)
             row = index if self.rows is None else int(self.rows[index])
             out.append((row, float(self.probs[index])))
+        if probs is not self.probs:
+            self._cumulative = None  # it described the copy without the draws
         return out
 
+    # The small steps run in numpy (a fraction of torch's per-call cost); the one pass over all
+    # tracks (the block sums) runs in torch.
     def _draw_index(self, probs: Tensor, generator: torch.Generator) -> int:
         # Inverse-CDF draw in two levels: the cumulative mass of blocks of BLOCK tracks (kept for
         # later draws) picks a block, the cumulative sum inside it the track. Far cheaper than
         # torch.multinomial over 100k categories, and than one cumsum over all of them.
         if self._cumulative is None:
-            self._cumulative = _block_cumulative(probs)
-        blocks = self._cumulative
-        point = torch.rand(1, generator=generator) * blocks[-1]
-        block = int(torch.searchsorted(blocks, point, right=True).clamp_max(len(blocks) - 1))
+            values = probs.detach().numpy()
+            self._cumulative = (values, _block_cumulative(probs, values))
+        values, blocks = self._cumulative
+        point = float(torch.rand(1, generator=generator)) * float(blocks[-1])
+        block = min(int(np.searchsorted(blocks, point, side="right")), len(blocks) - 1)
         start = block * BLOCK
-        inside = torch.cumsum(probs[start : start + BLOCK], dim=0)
+        inside = np.cumsum(values[start : start + BLOCK], dtype=np.float64)
         if block:
-            point -= blocks[block - 1]
-        offset = int(torch.searchsorted(inside, point, right=True).clamp_max(len(inside) - 1))
+            point -= float(blocks[block - 1])
+        offset = min(int(np.searchsorted(inside, point, side="right")), len(inside) - 1)
         index = start + offset
-        while probs[index] <= 0 and index > 0:  # float rounding at the very end of the CDF
+        while values[index] <= 0 and index > 0:  # float rounding at the very end of the CDF
             index -= 1
         return index
 
 
-def _block_cumulative(probs: Tensor) -> Tensor:
-    """Cumulative mass of consecutive blocks of ``BLOCK`` entries (the last may be shorter)."""
-    whole = len(probs) - len(probs) % BLOCK
-    sums = probs[:whole].view(-1, BLOCK).sum(dim=1)
-    if whole < len(probs):
-        sums = torch.cat([sums, probs[whole:].sum().view(1)])
-    return torch.cumsum(sums, dim=0)
+def _block_cumulative(probs: Tensor, values: np.ndarray) -> np.ndarray:
+    """Cumulative mass (float64) of consecutive blocks of ``BLOCK`` entries (the last shorter).
+
+    ``values`` is ``probs`` as numpy (the same memory): torch sums the whole blocks in one
+    vectorised pass, numpy does the few small steps.
+    """
+    size = len(values)
+    whole = size - size % BLOCK
+    sums = probs[:whole].detach().reshape(-1, BLOCK).sum(dim=1).numpy()
+    if whole < size:
+        sums = np.append(sums, values[whole:].sum())
+    return np.cumsum(sums, dtype=np.float64)
 
 
 def tempered_draw(
