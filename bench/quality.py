@@ -9,6 +9,8 @@
 
 ``validate`` trains on the train file minus its last ``--val`` sessions and evaluates on that tail
 (the files are time-ordered): hyper-parameters are chosen there, never on the test file.
+``slice`` does the same for a young history: it trains on the ``--slice`` sessions just before
+the train file's last ``--test-sessions`` and evaluates every model on those.
 """
 
 from __future__ import annotations
@@ -209,9 +211,11 @@ def main() -> None:
             )
         )
     elif args.what == "slice":
-        fit = train[-args.slice :]
+        # a small, young history cut from the train file: --slice sessions, then the next
+        # --test-sessions as its validation tail (the test file is never used for choices)
+        fit = train[-args.slice - args.test_sessions : -args.test_sessions]
         known = set(item_ids(fit))
-        valid = _restrict(test[: args.test_sessions], known)
+        valid = _restrict([s.items for s in train[-args.test_sessions :]], known)
         for model in ("pop", "markov", "sknn", "gru"):
             scorer, seconds = _build(model, fit)
             print(
