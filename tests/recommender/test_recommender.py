@@ -64,12 +64,14 @@ def test_update_learns_new_tracks_and_keeps_old(trained: Recommender) -> None:
     rec.config = dataclasses.replace(rec.config, update_lr=0.01, update_epochs=3)
     new = [TrainingSession((100, 101, 102, 103)) for _ in range(30)]
     replay = planted_sessions(60, seed=5)
-    for _ in range(4):
+    # six updates: one optimizer lives across them, so unlike a fresh Adam per update its steps
+    # shrink where the gradients are noisy (measured: 8 of 8 seeds learn the new order in six)
+    for _ in range(6):
         rec.update(new, replay=replay)
     assert rec.vocab.index(103) is not None
     assert _top(rec, [100, 101]) == 102
     assert _top(rec, [4, 5]) == 6
-    assert rec.cursor["updates"] == 4
+    assert rec.cursor["updates"] == 6
 
 
 def test_nan_guard_stops_without_corrupting_weights() -> None:
