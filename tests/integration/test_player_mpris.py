@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.fresh_python import run_on_private_bus
 
 # Runs inside dbus-run-session: serves MPRIS from the Qt thread while a helper thread plays the
 # desktop's part with dbus-send / dbus-monitor, then prints what it saw as JSON.
@@ -89,29 +84,7 @@ print("RESULT " + json.dumps(out), flush=True)
 
 
 def test_mpris_over_private_bus(tmp_path: Path) -> None:
-    runner = shutil.which("dbus-run-session")
-    if runner is None or shutil.which("dbus-send") is None:
-        pytest.skip("dbus-run-session / dbus-send not installed")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    try:
-        result = subprocess.run(
-            [runner, "--", sys.executable, "-c", SCRIPT, str(tmp_path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            cwd=Path(__file__).resolve().parents[2],
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("MPRIS check timed out")
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")]
-    if not lines:
-        if "Failed to" in result.stderr and "dbus" in result.stderr.lower():
-            pytest.skip(f"no private session bus: {result.stderr[-300:]}")
-        pytest.fail(f"no result; stderr: {result.stderr[-2000:]}")
-    out = json.loads(lines[-1][len("RESULT ") :])
-    if not out["registered"]:
-        pytest.skip("session bus refused the MPRIS name")
+    out = run_on_private_bus(SCRIPT, str(tmp_path), what="MPRIS check")
     assert "error" not in out, out.get("error")
     assert '"Segue"' in out["identity"]
     assert '"Stopped"' in out["status_before"]

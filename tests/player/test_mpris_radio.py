@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.fresh_python import run_on_private_bus
 
 # Runs inside dbus-run-session: the Qt thread serves MPRIS with a real radio controller while a
 # helper thread plays a desktop script's part with dbus-send / dbus-monitor.
@@ -116,29 +111,7 @@ def _signal_blocks(monitor_output: str) -> list[str]:
 
 
 def test_radio_is_readable_settable_and_announced_over_dbus(tmp_path: Path) -> None:
-    runner = shutil.which("dbus-run-session")
-    if runner is None or shutil.which("dbus-send") is None:
-        pytest.skip("dbus-run-session / dbus-send not installed")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    try:
-        result = subprocess.run(
-            [runner, "--", sys.executable, "-c", SCRIPT, str(tmp_path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            cwd=Path(__file__).resolve().parents[2],
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("MPRIS radio check timed out")
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("RESULT ")]
-    if not lines:
-        if "Failed to" in result.stderr and "dbus" in result.stderr.lower():
-            pytest.skip(f"no private session bus: {result.stderr[-300:]}")
-        pytest.fail(f"no result; stderr: {result.stderr[-2000:]}")
-    out = json.loads(lines[-1][len("RESULT ") :])
-    if not out["registered"]:
-        pytest.skip("session bus refused the MPRIS name")
+    out = run_on_private_bus(SCRIPT, str(tmp_path), what="MPRIS radio check")
     assert "error" not in out, out.get("error")
     assert 'interface name="org.segue.Radio"' in out["introspect"]
     assert 'name="Radio" type="b" access="readwrite"' in out["introspect"]

@@ -1,4 +1,4 @@
-"""The model's one-step radio path equals its batched methods (every cell, with and without skip)."""
+"""The one-step radio path equals the batched methods (every cell, with and without skip)."""
 
 from __future__ import annotations
 
