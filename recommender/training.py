@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from recommender.lazy_adam import LazyAdam
 from recommender.model import LOG_ZERO, SessionRNN
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
 
 
 class Optimizer:
-    """Adam for dense parameters + lazy (sparse) Adam for the embedding matrices."""
+    """Adam for dense parameters + lazy Adam (rows touched only) for the embedding matrices."""
 
     def __init__(self, model: SessionRNN, lr: float, dense_scale: float = 1.0) -> None:
         """Split ``model``'s parameters by gradient kind."""
@@ -136,8 +137,8 @@ class Optimizer:
         self.sparse = [p for _, p in self.named if id(p) in sparse_ids]
         self.dense = [p for _, p in self.named if id(p) not in sparse_ids]
         self.optimizers: list[torch.optim.Optimizer] = [
-            torch.optim.Adam(self.dense, lr=lr * dense_scale),
-            torch.optim.SparseAdam(self.sparse, lr=lr),
+            torch.optim.Adam(self.dense, lr=lr * dense_scale, fused=True),
+            LazyAdam(self.sparse, lr=lr),
         ]
 
     def follows(self, model: SessionRNN) -> bool:
@@ -185,8 +186,10 @@ class Optimizer:
         if not torch.isfinite(norm):
             return False
         for p in self.sparse:
-            if p.grad is not None and not torch.isfinite(p.grad.coalesce().values()).all():
-                return False
+            if p.grad is not None:
+                p.grad = p.grad.coalesce()  # once, here; LazyAdam reuses it
+                if not torch.isfinite(p.grad.values()).all():
+                    return False
         return True
 
     def step(self) -> None:
