@@ -21,6 +21,8 @@ class ModelConfig:
         repeat: Add the learned repeat (copy) head: a gated attention over the session so far.
         skip_last: The output layer also reads the last track's embedding beside the state: a
             direct path for track-to-track transitions, which the state alone learns slowly.
+        cooccurrence_start: Full training starts W from the SVD of the tracks' co-occurrence
+            (PPMI) matrix instead of noise (:mod:`recommender.cooccurrence`).
         dropout_embedding: Dropout on the input embeddings.
         dropout_hidden: Dropout on the recurrent output before scoring.
         epochs: Passes over the data in :meth:`Recommender.train_full`.
@@ -46,6 +48,7 @@ class ModelConfig:
     tied: bool = True
     repeat: bool = True
     skip_last: bool = True
+    cooccurrence_start: bool = False
     dropout_embedding: float = 0.25
     dropout_hidden: float = 0.1
     epochs: int = 6

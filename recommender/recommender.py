@@ -20,6 +20,7 @@ from recommender.checkpoint import (
     write_checkpoint,
 )
 from recommender.config import ModelConfig
+from recommender.cooccurrence import cooccurrence_embedding
 from recommender.model import SessionRNN
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
@@ -114,6 +115,8 @@ class Recommender:
         data = split_long(rec.encode(sessions), config.max_length)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
+            if config.cooccurrence_start:
+                rec._start_from_cooccurrence(data)
             train_epochs(
                 rec.model,
                 data,
@@ -127,6 +130,15 @@ class Recommender:
             )
         rec.cursor = {"sessions_seen": len(sessions), "updates": 0}
         return rec
+
+    def _start_from_cooccurrence(self, data: Sequence[EncodedSession]) -> None:
+        std = float(self.model.embedding.weight.detach()[1:].std())
+        start = cooccurrence_embedding(data, self.model.n_items, self.config.embedding_dim, std)
+        if start is None:
+            log.info("too few co-occurrences to factor: W starts from noise")
+            return
+        with torch.no_grad():
+            self.model.embedding.weight.copy_(start)
 
     def update(
         self,

@@ -1,0 +1,83 @@
+"""A starting point for the item embeddings: the SVD of the tracks' co-occurrence (PPMI) matrix.
+
+Full training normally starts W from noise, and a track heard a handful of times gets only a
+handful of gradient steps. Tracks that share sessions with the same other tracks are alike,
+and the positive pointwise mutual information (PPMI) of "heard within ``window`` tracks of each
+other", factored by a truncated SVD, says so for every track before the first step (as
+word2vec-style embeddings do for words; Levy & Goldberg 2014 showed the two are close).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from recommender.training import EncodedSession
+
+log = logging.getLogger(__name__)
+
+#: Tracks within this distance of each other in a session count as co-occurring.
+WINDOW = 5
+#: Context counts are raised to this power (smooths PMI's bias towards rare contexts).
+CONTEXT_POWER = 0.75
+#: Power iterations of the randomized SVD.
+SVD_ITERATIONS = 3
+
+
+def cooccurrence_embedding(
+    sessions: Sequence[EncodedSession], n_rows: int, dim: int, std: float
+) -> Tensor | None:
+    """(n_rows, dim) embeddings from the PPMI matrix's SVD (U sqrt(S)), scaled to ``std``.
+
+    Row 0 and rows that co-occur with nothing are zero. Returns ``None`` when the data has too
+    few co-occurrences to factor (the caller keeps its random start). Draws from torch's global
+    generator (the randomized SVD): seed it for a reproducible result.
+    """
+    started = time.perf_counter()
+    left, right = [], []
+    for session in sessions:
+        rows = session.rows
+        for offset in range(1, min(WINDOW, len(rows) - 1) + 1):
+            left.append(rows[:-offset])
+            right.append(rows[offset:])
+    if not left:
+        return None
+    a, b = np.concatenate(left), np.concatenate(right)
+    keys = np.concatenate([a * n_rows + b, b * n_rows + a])  # symmetric
+    keys, counts = np.unique(keys, return_counts=True)
+    i, j = keys // n_rows, keys % n_rows
+    weight = counts.astype(np.float64)
+    row_total = np.bincount(i, weights=weight, minlength=n_rows)
+    context = np.bincount(j, weights=weight, minlength=n_rows) ** CONTEXT_POWER
+    pmi = np.log(weight * context.sum() / (row_total[i] * context[j]))
+    keep = pmi > 0
+    rank = min(dim, n_rows - 1)
+    if int(keep.sum()) < rank or rank < 1:
+        return None
+    matrix = torch.sparse_coo_tensor(
+        torch.from_numpy(np.stack([i[keep], j[keep]])),
+        torch.from_numpy(pmi[keep]).float(),
+        (n_rows, n_rows),
+        check_invariants=False,
+    ).coalesce()
+    u, singular, _ = torch.svd_lowrank(matrix, q=rank, niter=SVD_ITERATIONS)
+    embedding = torch.zeros(n_rows, dim)
+    embedding[:, :rank] = u * singular.sqrt()
+    embedding[0] = 0.0
+    spread = float(embedding[1:].std())
+    if not math.isfinite(spread) or spread <= 0:
+        return None
+    embedding *= std / spread
+    log.info(
+        "co-occurrence start: %d PPMI pairs over %d rows in %.1f s",
+        int(keep.sum()),
+        n_rows,
+        time.perf_counter() - started,
+    )
+    return embedding
