@@ -61,7 +61,7 @@ class ModelConfig:
     dense_lr_scale: float = 0.3
     grad_clip: float = 5.0
     max_length: int = 50
-    update_epochs: int = 2
+    update_epochs: int = 3
     update_lr: float = 0.002
     seed: int = 0
     device: str = "cpu"

@@ -26,13 +26,41 @@ class IncrementalRun:
     update_seconds: list[float] = field(default_factory=list)
 
 
+#: Share of the replayed sessions drawn from the most recent ones (the rest: uniformly from all).
+RECENT_SHARE = 0.5
+#: How many of the latest sessions count as recent for replay.
+RECENT_WINDOW = 1000
+
+
 def pick_replay(
-    history: Sequence[TrainingSession], count: int, generator: torch.Generator
+    history: Sequence[TrainingSession],
+    count: int,
+    generator: torch.Generator,
+    *,
+    recent_share: float = RECENT_SHARE,
+    window: int = RECENT_WINDOW,
 ) -> list[TrainingSession]:
-    """``count`` sessions drawn uniformly (without replacement) from ``history``."""
-    if count <= 0 or not history:
+    """``count`` distinct sessions of ``history`` (oldest first) to replay with an update.
+
+    ``recent_share`` of them come from the last ``window`` sessions, the rest uniformly from all
+    of ``history``. Full training passes over every session once per epoch, but an update trains
+    a closed session only in its own update; replaying recent sessions over the next few updates
+    gives the newest habits more passes, while the uniform part keeps older knowledge.
+    """
+    count = min(count, len(history))
+    if count <= 0:
         return []
-    picks = torch.randperm(len(history), generator=generator)[:count].tolist()
+    window = min(window, len(history))
+    start = len(history) - window
+    n_recent = min(round(count * recent_share), window)
+    picks = (torch.randperm(window, generator=generator)[:n_recent] + start).tolist()
+    chosen = set(picks)
+    for i in torch.randperm(len(history), generator=generator).tolist():
+        if len(picks) >= count:
+            break
+        if i not in chosen:
+            picks.append(i)
+            chosen.add(i)
     return [history[i] for i in picks]
 
 

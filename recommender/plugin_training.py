@@ -61,9 +61,13 @@ def fine_tuned(
     should_stop: StopCheck | None,
 ) -> Recommender | None:
     """A copy of ``live`` fine-tuned on ``new`` with older sessions of ``history`` replayed."""
+    import torch  # lazy, as above
+
+    from recommender.incremental import pick_replay
+
     older = history[: max(0, len(history) - len(new))]
-    picks = rng.permutation(len(older))[:REPLAY_SESSIONS]
-    replay = [older[int(i)] for i in picks]
+    generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
+    replay = pick_replay(older, REPLAY_SESSIONS, generator)
     candidate = copy.deepcopy(live)  # train a copy: the live model stays usable
     candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
     if should_stop is not None and should_stop():

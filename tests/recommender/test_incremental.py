@@ -68,3 +68,13 @@ def test_updates_share_one_optimizer_and_growth_keeps_its_moments() -> None:
     bias = grown.optimizers[0].state[rec.model.item_bias]
     assert torch.equal(bias["exp_avg"][:old_rows], bias_before["exp_avg"])
     assert torch.equal(grown.optimizers[0].state[gru_weight]["exp_avg"], gru_before)
+
+
+def test_pick_replay_favours_recent_sessions_and_reaches_back() -> None:
+    history = [TrainingSession((i, i + 1)) for i in range(1, 5001)]
+    picks = pick_replay(history, 40, torch.Generator().manual_seed(3), window=100)
+    positions = [s.items[0] - 1 for s in picks]
+    assert len(set(positions)) == 40
+    assert sum(p >= 4900 for p in positions) >= 20  # half from the last 100 sessions
+    assert sum(p < 4900 for p in positions) >= 10  # the uniform half reaches back
+    assert len(pick_replay(history[:30], 100, torch.Generator())) == 30
