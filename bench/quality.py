@@ -1,7 +1,7 @@
 """Quality benchmarks on nowplaying (prints figures; the full runs take minutes, not seconds).
 
     .venv/bin/python bench/quality.py full   [--model gru|pop|markov|sknn|...]
-    .venv/bin/python bench/quality.py incremental
+    .venv/bin/python bench/quality.py incremental [--on-val [--val 5000]]
     .venv/bin/python bench/quality.py slice  [--slice 3000] [--test-sessions 2000]
     .venv/bin/python bench/quality.py latency      # one update() of 50 sessions, 60k items
     .venv/bin/python bench/quality.py validate [--val 5000] [--set key=value ...]
@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument("--slice", type=int, default=3000)
     parser.add_argument("--test-sessions", type=int, default=2000)
     parser.add_argument("--val", type=int, default=5000)
+    parser.add_argument(
+        "--on-val", action="store_true", help="incremental: on the validation tail, not the test"
+    )
     parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -191,6 +194,9 @@ def main() -> None:
             )
         )
     elif args.what == "incremental":
+        if args.on_val:  # choices are made here: the train file minus its tail, scored on it
+            train, tail = train[: -args.val], train[-args.val :]
+            test = _restrict([s.items for s in tail], set(item_ids(train)))
         run = train_incremental(
             train, ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
         )
