@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from recommender.model import SessionRNN
 from recommender.training import EncodedSession
 
 log = logging.getLogger(__name__)
@@ -81,3 +82,19 @@ def cooccurrence_embedding(
         time.perf_counter() - started,
     )
     return embedding
+
+
+def start_from_cooccurrence(model: SessionRNN, sessions: Sequence[EncodedSession]) -> bool:
+    """Overwrite ``model``'s W with :func:`cooccurrence_embedding` at W's current spread.
+
+    Returns False (W left as it was) when the data is too sparse to factor.
+    """
+    weight = model.embedding.weight
+    std = float(weight.detach()[1:].std())
+    start = cooccurrence_embedding(sessions, model.n_items, model.config.embedding_dim, std)
+    if start is None:
+        log.info("too few co-occurrences to factor: W starts from noise")
+        return False
+    with torch.no_grad():
+        weight.copy_(start)
+    return True

@@ -20,7 +20,7 @@ from recommender.checkpoint import (
     write_checkpoint,
 )
 from recommender.config import ModelConfig
-from recommender.cooccurrence import cooccurrence_embedding
+from recommender.cooccurrence import start_from_cooccurrence
 from recommender.model import SessionRNN
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
@@ -116,7 +116,7 @@ class Recommender:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if config.cooccurrence_start:
-                rec._start_from_cooccurrence(data)
+                start_from_cooccurrence(rec.model, data)
             train_epochs(
                 rec.model,
                 data,
@@ -130,15 +130,6 @@ class Recommender:
             )
         rec.cursor = {"sessions_seen": len(sessions), "updates": 0}
         return rec
-
-    def _start_from_cooccurrence(self, data: Sequence[EncodedSession]) -> None:
-        std = float(self.model.embedding.weight.detach()[1:].std())
-        start = cooccurrence_embedding(data, self.model.n_items, self.config.embedding_dim, std)
-        if start is None:
-            log.info("too few co-occurrences to factor: W starts from noise")
-            return
-        with torch.no_grad():
-            self.model.embedding.weight.copy_(start)
 
     def update(
         self,
