@@ -24,6 +24,26 @@ log = logging.getLogger(__name__)
 _MAX_LISTEN_STEP_MS = 2000
 
 
+def settle_notify_lookups(*objects: QObject) -> None:
+    """Connect to and disconnect from each object once, here, on the thread holding the GIL.
+
+    QtMultimedia's FFmpeg threads connect to our player and audio output and drop those
+    connections when their own objects die; Qt then calls the *sender's* ``disconnectNotify``
+    while holding a signal-slot mutex. On an object made from Python that virtual first looks for
+    a Python override, which needs the GIL. If the main thread holds the GIL at that moment and
+    waits for the same mutex (inside ``stop()`` or ``setSource()``), neither moves again: a hang
+    seen once in CI at teardown. Shiboken remembers a lookup that found no override and skips
+    the GIL from then on, so one connect / disconnect pair per object, made here, settles it.
+    """
+    for obj in objects:
+        obj.destroyed.connect(_ignore)
+        obj.destroyed.disconnect(_ignore)
+
+
+def _ignore(*_args: object) -> None:
+    """The slot :func:`settle_notify_lookups` connects and disconnects at once."""
+
+
 class PlayState(enum.StrEnum):
     """What the user hears: nothing, music, or a held position."""
 
@@ -86,6 +106,7 @@ class Playback(QObject):
         self._player = QMediaPlayer(self)
         self._output = QAudioOutput(self)
         self._player.setAudioOutput(self._output)
+        settle_notify_lookups(self, self._player, self._output)
         self._current: Playable | None = None
         self._started = False
         self._ended = True

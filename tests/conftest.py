@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,23 @@ def db(app_paths: AppPaths) -> Iterator[Database]:
     database = open_database(app_paths.db_path)
     yield database
     database.close()
+
+
+#: A test (or the teardown after it) still running after this long is stuck, not slow.
+HANG_SECONDS = 300
+
+
+@pytest.fixture(autouse=True)
+def _hang_watchdog() -> Iterator[None]:
+    """Print every thread's stack and exit with an error if the suite stops moving.
+
+    A deadlock in C++ (Qt's mutexes and the GIL, say) blocks the main thread where no Python
+    timeout can reach it; faulthandler's watchdog is a C thread that needs no GIL. Re-armed after
+    each test rather than cancelled, so teardown at exit is watched too.
+    """
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
+    yield
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True)
 
 
 @pytest.fixture(autouse=True)

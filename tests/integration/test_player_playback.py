@@ -133,3 +133,30 @@ def test_session_closed_signal_on_shutdown(qtbot, rig) -> None:
     with qtbot.waitSignal(r.relay.session_closed) as closed:
         r.tracker.shutdown()
     assert closed.args[0].session.plays[0].track_id == rows[0].id
+
+
+def test_notify_lookups_are_settled_on_the_creating_thread(qapp: object) -> None:
+    """``settle_notify_lookups`` makes Qt call each object's (dis)connectNotify once, from here.
+
+    That first call is the one that looks for a Python override (and needs the GIL); a later call
+    from an FFmpeg thread then finds the answer remembered. A Python override shows the calls.
+    """
+    from PySide6.QtCore import QMetaMethod, QObject
+
+    from player.playback import settle_notify_lookups
+
+    class Probe(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list[tuple[str, str]] = []
+
+        def connectNotify(self, signal: QMetaMethod) -> None:
+            self.calls.append(("connect", bytes(signal.name().data()).decode()))
+
+        def disconnectNotify(self, signal: QMetaMethod) -> None:
+            self.calls.append(("disconnect", bytes(signal.name().data()).decode()))
+
+    probe = Probe()
+    settle_notify_lookups(probe)
+    assert ("disconnect", "destroyed") in probe.calls
+    assert ("connect", "destroyed") in probe.calls
