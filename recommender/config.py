@@ -22,7 +22,8 @@ class ModelConfig:
         skip_last: The output layer also reads the last track's embedding beside the state: a
             direct path for track-to-track transitions, which the state alone learns slowly.
         cooccurrence_start: Full training starts W from the SVD of the tracks' co-occurrence
-            (PPMI) matrix instead of noise (:mod:`recommender.cooccurrence`).
+            (PPMI) matrix instead of noise (:mod:`recommender.cooccurrence`): on every data
+            size measured it helps recall most, and rank precision a little.
         dropout_embedding: Dropout on the input embeddings.
         dropout_hidden: Dropout on the recurrent output before scoring.
         epochs: Passes over the data in :meth:`Recommender.train_full`.
@@ -37,7 +38,9 @@ class ModelConfig:
         grad_clip: Gradient norm clip.
         max_length: Longer sessions are cut into pieces of this length for training.
         update_epochs: Passes over new + replayed sessions in :meth:`Recommender.update`.
-        update_lr: Adam learning rate for updates.
+        update_lr: Adam learning rate for updates. Chosen on the validation tail (updates of 50
+            from a model of the first 80%): 0.002 / 0.004 / 0.008 gave MRR@20 0.087 / 0.091 /
+            0.086, against 0.092 for full training on all of it.
         seed: Seed used when no generator is given.
         device: Torch device name (CPU by default).
     """
@@ -48,7 +51,7 @@ class ModelConfig:
     tied: bool = True
     repeat: bool = True
     skip_last: bool = True
-    cooccurrence_start: bool = False
+    cooccurrence_start: bool = True
     dropout_embedding: float = 0.25
     dropout_hidden: float = 0.1
     epochs: int = 6
@@ -62,7 +65,7 @@ class ModelConfig:
     grad_clip: float = 5.0
     max_length: int = 50
     update_epochs: int = 3
-    update_lr: float = 0.002
+    update_lr: float = 0.004
     seed: int = 0
     device: str = "cpu"
 
@@ -141,5 +144,7 @@ class ModelConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored (newer checkpoints)."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
-        values.setdefault("skip_last", False)  # checkpoints from before the field had none
+        # checkpoints from before these fields existed were trained without them
+        values.setdefault("skip_last", False)
+        values.setdefault("cooccurrence_start", False)
         return cls(**values)

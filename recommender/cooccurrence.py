@@ -29,6 +29,10 @@ WINDOW = 5
 CONTEXT_POWER = 0.75
 #: Power iterations of the randomized SVD.
 SVD_ITERATIONS = 3
+#: The start's spread as a share of the noise start's. Chosen on the validation tail (last 5,000
+#: train sessions, 4 epochs): 1.0 gave HR@20 / MRR@20 0.234 / 0.085, 0.3 gave 0.230 / 0.090
+#: (noise: 0.218 / 0.094); at 8 epochs 0.3 gave 0.236 / 0.093 against noise's 0.225 / 0.092.
+START_SCALE = 0.3
 
 
 def cooccurrence_embedding(
@@ -85,12 +89,13 @@ def cooccurrence_embedding(
 
 
 def start_from_cooccurrence(model: SessionRNN, sessions: Sequence[EncodedSession]) -> bool:
-    """Overwrite ``model``'s W with :func:`cooccurrence_embedding` at W's current spread.
+    """Overwrite ``model``'s W with :func:`cooccurrence_embedding` at ``START_SCALE`` times W's
+    current spread (the noise it was initialised with).
 
     Returns False (W left as it was) when the data is too sparse to factor.
     """
     weight = model.embedding.weight
-    std = float(weight.detach()[1:].std())
+    std = float(weight.detach()[1:].std()) * START_SCALE
     start = cooccurrence_embedding(sessions, model.n_items, model.config.embedding_dim, std)
     if start is None:
         log.info("too few co-occurrences to factor: W starts from noise")
