@@ -91,8 +91,8 @@ class ModelConfig:
         a noise start: 3,000 sessions 0.233 / 0.115 -> 0.265 / 0.120; 20,000 sessions (the
         middle tier, the 20,000 just before the last 2,000) 0.206 / 0.091 -> 0.238 / 0.094;
         the validation tail (8 epochs) 0.225 / 0.092 -> 0.236 / 0.093. With that start, 4,096
-        negatives instead of 2,048 took the validation tail after 6 of 8 epochs from 0.232 /
-        0.092 to 0.234 / 0.096 (the sampled softmax nearer the full one it estimates).
+        negatives instead of 2,048 took the validation tail from 0.236 / 0.093 to 0.238 / 0.097
+        (8 epochs; the sampled softmax nearer the full one it estimates).
 
         Args:
             n_sessions: Number of training sessions.
