@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,6 +72,11 @@ def cooccurrence_embedding(
         (n_rows, n_rows),
         check_invariants=False,
     ).coalesce()
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": the product is plain
+        warnings.simplefilter("ignore", UserWarning)
+        # CSR: the SVD's products over the full 60k-track matrix take 27 s instead of 63 s in
+        # COO form, with the same singular values to 4e-7
+        matrix = matrix.to_sparse_csr()
     u, singular, _ = torch.svd_lowrank(matrix, q=rank, niter=SVD_ITERATIONS)
     embedding = torch.zeros(n_rows, dim)
     embedding[:, :rank] = u * singular.sqrt()
