@@ -35,6 +35,16 @@ class ModelConfig:
         lr_final: Final learning rate as a share of ``lr``.
         dense_lr_scale: The recurrent / dense parameters learn at ``lr * dense_lr_scale``; the
             embedding rows (each touched rarely, by lazy Adam) at ``lr``.
+        recent_share: After the main epochs, :meth:`Recommender.train_full` makes a short pass
+            over the most recent sessions (this share of them, oldest first in the input), so the
+            model ends nearest to the listener's current taste. 0 turns it off. Chosen on the
+            validation tail from the 8-epoch model (0.238 / 0.097): the last 10,000 sessions
+            (8%), 3 passes at 0.002 gave HR@20 / MRR@20 0.241 / 0.100; 10,000 random older
+            sessions instead 0.236 / 0.096 (so it is recency, not more training); the last
+            40,000 0.239 / 0.097. Slices: 20,000 sessions 0.238 / 0.095 -> 0.240 / 0.096;
+            3,000 sessions unchanged (0.263 / 0.122).
+        recent_epochs: Passes over those recent sessions (a fresh Adam, linear decay).
+        recent_lr: Learning rate of the recent pass, as a share of ``lr``.
         grad_clip: Gradient norm clip.
         max_length: Longer sessions are cut into pieces of this length for training.
         update_epochs: Passes over new + replayed sessions in :meth:`Recommender.update`.
@@ -63,6 +73,9 @@ class ModelConfig:
     lr: float = 0.02
     lr_final: float = 0.1
     dense_lr_scale: float = 0.3
+    recent_share: float = 0.08
+    recent_epochs: int = 3
+    recent_lr: float = 0.2
     grad_clip: float = 5.0
     max_length: int = 50
     update_epochs: int = 3
@@ -75,6 +88,8 @@ class ModelConfig:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.embedding_dim <= 0 or self.hidden_dim <= 0:
             raise ValueError("embedding_dim and hidden_dim must be positive")
+        if not 0.0 <= self.recent_share < 1.0 or self.recent_epochs < 0:
+            raise ValueError("recent_share must be in [0, 1) and recent_epochs not negative")
 
     @classmethod
     def for_data(cls, n_sessions: int, n_items: int, **overrides: Any) -> ModelConfig:
@@ -153,4 +168,5 @@ class ModelConfig:
         # checkpoints from before these fields existed were trained without them
         values.setdefault("skip_last", False)
         values.setdefault("cooccurrence_start", False)
+        values.setdefault("recent_share", 0.0)
         return cls(**values)

@@ -28,10 +28,12 @@ from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
     Optimizer,
+    Phase,
     Progress,
     ShouldStop,
     split_long,
     train_epochs,
+    train_phases,
 )
 from recommender.vocab import Vocabulary
 
@@ -113,20 +115,27 @@ class Recommender:
         rec = cls.untrained(ids, config)
         rec.counts = rec._count(sessions, np.zeros(len(rec.vocab)))
         data = split_long(rec.encode(sessions), config.max_length)
+        recent = sessions[len(sessions) - int(len(sessions) * config.recent_share) :]
+        phases = [
+            Phase(data, config.epochs, config.lr, "train_full"),
+            Phase(
+                split_long(rec.encode(recent), config.max_length) if recent else [],
+                config.recent_epochs,
+                config.lr * config.recent_lr,
+                "train_full: recent sessions",
+            ),
+        ]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if config.cooccurrence_start:
                 start_from_cooccurrence(rec.model, data)
-            train_epochs(
+            train_phases(
                 rec.model,
-                data,
+                phases,
                 rec.counts,
-                epochs=config.epochs,
-                lr=config.lr,
                 generator=generator,
                 progress=progress,
                 should_stop=should_stop,
-                label="train_full",
             )
         rec.cursor = {"sessions_seen": len(sessions), "updates": 0}
         return rec

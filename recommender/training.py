@@ -281,3 +281,65 @@ def train_epochs(
     finally:
         model.eval()
     return losses
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One call of :func:`train_epochs` in a sequence: data, passes, learning rate, label."""
+
+    sessions: Sequence[EncodedSession]
+    epochs: int
+    lr: float
+    label: str
+
+
+def train_phases(
+    model: SessionRNN,
+    phases: Sequence[Phase],
+    counts: np.ndarray,
+    *,
+    generator: torch.Generator,
+    progress: Progress | None = None,
+    should_stop: ShouldStop | None = None,
+) -> None:
+    """Run ``phases`` one after another (each with a fresh optimizer), as one progress bar.
+
+    ``progress`` sees the steps of every phase counted together, so the bar runs once from 0 to
+    the end; a stop request ends the current phase and skips the rest.
+    """
+    batch = model.config.batch_size
+    sizes = [math.ceil(len(p.sessions) / batch) * p.epochs for p in phases if p.sessions]
+    total = max(1, sum(sizes))
+    offset = 0
+    stopped = False
+
+    def stop() -> bool:  # remembers a stop, so the next phase does not ask again
+        nonlocal stopped
+        stopped = stopped or (should_stop is not None and should_stop())
+        return stopped
+
+    for phase in (p for p in phases if p.sessions):
+        if stopped:
+            return
+        report: Progress | None = None
+        if progress is not None:
+            report = _shifted(progress, offset, total)
+        train_epochs(
+            model,
+            phase.sessions,
+            counts,
+            epochs=phase.epochs,
+            lr=phase.lr,
+            generator=generator,
+            progress=report,
+            should_stop=stop,
+            label=phase.label,
+        )
+        offset += math.ceil(len(phase.sessions) / batch) * phase.epochs
+
+
+def _shifted(progress: Progress, offset: int, total: int) -> Progress:
+    def report(done: int, _phase_total: int, message: str) -> None:
+        progress(offset + done, total, message)
+
+    return report

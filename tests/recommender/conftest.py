@@ -39,6 +39,7 @@ def small_config(**overrides: object) -> ModelConfig:
         "dropout_embedding": 0.0,
         "dropout_hidden": 0.0,
         "dense_lr_scale": 1.0,
+        "recent_share": 0.0,  # the recent-sessions pass has its own tests
     }
     values.update(overrides)
     return ModelConfig(**values)  # type: ignore[arg-type]

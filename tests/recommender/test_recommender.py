@@ -99,6 +99,44 @@ def test_should_stop_and_progress_are_honoured() -> None:
     assert all(torch.isfinite(p).all() for p in rec.model.parameters())
 
 
+def _shifting_taste(n: int = 200) -> list[TrainingSession]:
+    """Track 1 leads to 2 in the older 90% of sessions, to 3 in the most recent 10%."""
+    return [TrainingSession((1, 2 if i < n * 0.9 else 3, 4 + i % 5, 10 + i % 7)) for i in range(n)]
+
+
+def _p_next(rec: Recommender, prefix: list[int], track: int) -> float:
+    scores = torch.from_numpy(rec.scores(prefix)).double()
+    return float(torch.softmax(scores, 0)[rec.vocab.indices([track])[0]])
+
+
+def test_recent_pass_moves_towards_the_latest_sessions() -> None:
+    sessions = _shifting_taste()
+    recent, plain = (
+        Recommender.train_full(
+            sessions,
+            small_config(recent_share=share, epochs=4),
+            generator=torch.Generator().manual_seed(2),
+        )
+        for share in (0.1, 0.0)
+    )
+    # the older habit still leads (a short pass at a fifth of the rate), but the new one gained
+    assert _p_next(recent, [1], 3) > 2 * _p_next(plain, [1], 3)
+
+
+def test_progress_counts_both_passes_as_one() -> None:
+    calls: list[tuple[int, int, str]] = []
+    Recommender.train_full(
+        planted_sessions(400),
+        small_config(recent_share=0.5, epochs=2, recent_epochs=2),
+        progress=lambda d, t, m: calls.append((d, t, m)),
+    )
+    done = [d for d, _, _ in calls]
+    # 400 sessions / 16 = 25 steps x 2 epochs, then 200 / 16 = 13 steps x 2
+    assert {t for _, t, _ in calls} == {76}
+    assert done == sorted(done) and done[-1] == 76
+    assert any("recent" in m for _, _, m in calls) and "recent" not in calls[0][2]
+
+
 def test_config_adapts_to_data_size() -> None:
     small = ModelConfig.for_data(2_000, 5_000)
     large = ModelConfig.for_data(120_000, 60_000)
