@@ -13,7 +13,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import torch
@@ -109,3 +109,40 @@ def start_from_cooccurrence(model: SessionRNN, sessions: Sequence[EncodedSession
     with torch.no_grad():
         weight.copy_(start)
     return True
+
+
+def start_new_rows(
+    model: SessionRNN, sessions: Sequence[EncodedSession], rows: Collection[int]
+) -> int:
+    """Start each of ``rows`` (tracks never trained on) at the mean embedding of its neighbours.
+
+    A neighbour is a track within ``WINDOW`` places of it in ``sessions`` that is not itself in
+    ``rows``: the one thing known about a track heard for the first time is what it was heard
+    with, and tracks heard together lie close in W. Rows without such a neighbour keep their
+    small random start. Applies to the output embedding too when it is separate (untied).
+
+    Returns:
+        How many rows were set.
+    """
+    fresh = set(rows)
+    if not fresh:
+        return 0
+    neighbours: dict[int, list[int]] = {}
+    for session in sessions:
+        session_rows = session.rows.tolist()
+        for position, row in enumerate(session_rows):
+            if row not in fresh:
+                continue
+            near = session_rows[max(0, position - WINDOW) : position + WINDOW + 1]
+            neighbours.setdefault(row, []).extend(r for r in near if r not in fresh)
+    targets = [row for row, near in neighbours.items() if near]
+    if not targets:
+        return 0
+    matrices = [model.embedding.weight]
+    if model.output_embedding is not None:
+        matrices.append(model.output_embedding.weight)
+    with torch.no_grad():
+        for weight in matrices:
+            for row in targets:
+                weight[row] = weight[torch.tensor(neighbours[row])].mean(dim=0)
+    return len(targets)

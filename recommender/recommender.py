@@ -20,7 +20,7 @@ from recommender.checkpoint import (
     write_checkpoint,
 )
 from recommender.config import ModelConfig
-from recommender.cooccurrence import start_from_cooccurrence
+from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
 from recommender.model import SessionRNN
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
@@ -156,6 +156,9 @@ class Recommender:
         """
         self.add_tracks(item_ids(new_sessions))
         self.add_tracks(item_ids(replay))
+        encoded_new = self.encode(new_sessions)
+        heard_first = {int(r) for s in encoded_new for r in s.rows if self.counts[r] == 0}
+        start_new_rows(self.model, encoded_new, heard_first)
         self.counts = self._count(new_sessions, self.counts)
         data = split_long(self.encode([*new_sessions, *replay]), self.config.max_length)
         if data:

@@ -99,6 +99,22 @@ def test_should_stop_and_progress_are_honoured() -> None:
     assert all(torch.isfinite(p).all() for p in rec.model.parameters())
 
 
+def test_a_track_heard_first_in_an_update_starts_beside_its_neighbours(
+    trained: Recommender,
+) -> None:
+    rec = _copy(trained)
+    rec.config = dataclasses.replace(rec.config, update_epochs=0)  # the start alone
+    rec.model.config = rec.config
+    rec.add_tracks([501])  # in the library (a row) but never heard, as the app adds them
+    rec.update([TrainingSession((3, 500, 4)), TrainingSession((501, 7))])
+    w = rec.model.embedding.weight.detach()
+    row = rec.vocab.indices([500, 501, 3, 4, 7])
+    assert torch.allclose(w[row[0]], (w[row[2]] + w[row[3]]) / 2)
+    assert torch.allclose(w[row[1]], w[row[4]])
+    # a track heard before keeps its row
+    assert torch.equal(w[row[2]], trained.model.embedding.weight.detach()[row[2]])
+
+
 def _shifting_taste(n: int = 200) -> list[TrainingSession]:
     """Track 1 leads to 2 in the older 90% of sessions, to 3 in the most recent 10%."""
     return [TrainingSession((1, 2 if i < n * 0.9 else 3, 4 + i % 5, 10 + i % 7)) for i in range(n)]
