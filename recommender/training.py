@@ -307,8 +307,8 @@ def train_phases(
     ``progress`` sees the steps of every phase counted together, so the bar runs once from 0 to
     the end; a stop request ends the current phase and skips the rest.
     """
-    batch = model.config.batch_size
-    sizes = [math.ceil(len(p.sessions) / batch) * p.epochs for p in phases if p.sessions]
+    active = [p for p in phases if p.sessions]
+    sizes = [math.ceil(len(p.sessions) / model.config.batch_size) * p.epochs for p in active]
     total = max(1, sum(sizes))
     offset = 0
     stopped = False
@@ -318,7 +318,7 @@ def train_phases(
         stopped = stopped or (should_stop is not None and should_stop())
         return stopped
 
-    for phase in (p for p in phases if p.sessions):
+    for phase, size in zip(active, sizes, strict=True):
         if stopped:
             return
         report: Progress | None = None
@@ -335,7 +335,7 @@ def train_phases(
             should_stop=stop,
             label=phase.label,
         )
-        offset += math.ceil(len(phase.sessions) / batch) * phase.epochs
+        offset += size
 
 
 def _shifted(progress: Progress, offset: int, total: int) -> Progress:
