@@ -160,7 +160,7 @@ class Recommender:
         heard_first = {int(r) for s in encoded_new for r in s.rows if self.counts[r] == 0}
         start_new_rows(self.model, encoded_new, heard_first)
         self.counts = self._count(new_sessions, self.counts)
-        data = split_long(self.encode([*new_sessions, *replay]), self.config.max_length)
+        data = split_long([*encoded_new, *self.encode(replay)], self.config.max_length)
         if data:
             # One optimizer lives across updates: a fresh Adam's first steps move every weight
             # by about the full learning rate whatever the gradient's size, and a few hundred
