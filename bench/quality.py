@@ -244,9 +244,10 @@ def main() -> None:
         rec.add_tracks(item_ids(train))
         generator = torch.Generator().manual_seed(0)
         timings = []
+        replayed = config.update_replay * 50
         for i in range(10):
             new = train[20_000 + 50 * i : 20_000 + 50 * (i + 1)]
-            replay = pick_replay(train[: 20_000 + 50 * i], 150, generator)
+            replay = pick_replay(train[: 20_000 + 50 * i], replayed, generator)
             start = time.perf_counter()
             rec.update(new, replay=replay)
             timings.append(time.perf_counter() - start)
@@ -257,7 +258,7 @@ def main() -> None:
                     "run": "update latency",
                     "items": len(rec.vocab) - 1,
                     "sessions_per_update": 50,
-                    "replay": 150,
+                    "replay": replayed,
                     "p50_s": round(timings[5], 3),
                     "max_s": round(timings[-1], 3),
                 }

@@ -70,19 +70,21 @@ def train_incremental(
     *,
     first_share: float = 0.8,
     chunk: int = 50,
-    replay_factor: int = 3,
+    replay_factor: int | None = None,
     generator: torch.Generator | None = None,
     progress: Progress | None = None,
 ) -> IncrementalRun:
     """``train_full`` on the first ``first_share`` of ``sessions``, then ``update`` per chunk.
 
     Each update gets the ``chunk`` next sessions plus ``replay_factor * chunk`` sessions drawn
-    from everything seen before. The configuration is chosen for the whole data (as the app would
-    after a while), unless given.
+    from everything seen before (``config.update_replay`` per new session unless given). The
+    configuration is chosen for the whole data (as the app would after a while), unless given.
     """
     if config is None:
         config = ModelConfig.for_data(len(sessions), len(item_ids(sessions)))
     generator = generator or torch.Generator().manual_seed(config.seed)
+    if replay_factor is None:
+        replay_factor = config.update_replay
     cut = int(len(sessions) * first_share)
     start = time.perf_counter()
     rec = Recommender.train_full(sessions[:cut], config, generator=generator, progress=progress)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Older sessions replayed with each incremental update (keeps old knowledge).
+#: Fewest older sessions replayed with an incremental update (keeps old knowledge); more when
+#: several sessions close at once (``config.update_replay`` per new session).
 REPLAY_SESSIONS = 32
 
 Report = Callable[[int, int, str], None]
@@ -67,7 +68,8 @@ def fine_tuned(
 
     older = history[: max(0, len(history) - len(new))]
     generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
-    replay = pick_replay(older, REPLAY_SESSIONS, generator)
+    count = max(REPLAY_SESSIONS, live.config.update_replay * len(new))
+    replay = pick_replay(older, count, generator)
     candidate = copy.deepcopy(live)  # train a copy: the live model stays usable
     candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
     if should_stop is not None and should_stop():
