@@ -19,6 +19,10 @@ class ModelConfig:
         hidden_dim: Size of the recurrent state.
         tied: Output matrix V is the input embedding W (through a linear projection of the state).
         repeat: Add the learned repeat (copy) head: a gated attention over the session so far.
+        repeat_flags: The repeat head also reads three flags of the session so far
+            (:func:`recommender.model.repeat_flags`: the last track is the one before it again,
+            it was heard earlier, some track was repeated): each pushes the gate and biases the
+            attention over distances.
         skip_last: The output layer also reads the last track's embedding beside the state: a
             direct path for track-to-track transitions, which the state alone learns slowly.
         cooccurrence_start: Full training starts W from the SVD of the tracks' co-occurrence
@@ -67,6 +71,7 @@ class ModelConfig:
     hidden_dim: int = 128
     tied: bool = True
     repeat: bool = True
+    repeat_flags: bool = True
     skip_last: bool = True
     cooccurrence_start: bool = True
     dropout_embedding: float = 0.25
@@ -174,6 +179,7 @@ class ModelConfig:
         values = {k: v for k, v in data.items() if k in names}
         # checkpoints from before these fields existed were trained without them
         values.setdefault("skip_last", False)
+        values.setdefault("repeat_flags", False)
         values.setdefault("cooccurrence_start", False)
         values.setdefault("recent_share", 0.0)
         return cls(**values)

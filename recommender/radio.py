@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender.model import SessionRNN
+from recommender.model import SessionRNN, last_flags
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
@@ -163,22 +163,28 @@ def _shifted_scores(
     rows = vocab.indices(state.history)
     if excluded and all(row in excluded for row in rows):
         return scores, math.nan
-    log_g, log_not_g = model.step_gate(output)
+    flags = last_flags(rows)
+    log_g, log_not_g = model.step_gate(output, flags)
     shift = float(torch.logsumexp(scores, dim=0)) - log_not_g
     if model.config.repeat and rows:
-        _mix_history(model, scores, query, rows, log_g + shift)
+        _mix_history(model, scores, query, rows, flags, log_g + shift)
     return scores, shift
 
 
 def _mix_history(
-    model: SessionRNN, scores: Tensor, query: Tensor, rows: list[int], log_g: float
+    model: SessionRNN,
+    scores: Tensor,
+    query: Tensor,
+    rows: list[int],
+    flags: list[float],
+    log_g: float,
 ) -> None:
     """``mix_repeat`` for one query: log((1 - g) p_explore + g p_repeat) at the history rows.
 
     The attention each history slot gets is summed per row (a track heard twice gets both
     slots' share), then added to that row's score in log space, in place.
     """
-    attention = model.step_attention(query, torch.tensor(rows)).tolist()
+    attention = model.step_attention(query, torch.tensor(rows), flags).tolist()
     mass: dict[int, float] = {}
     for row, share in zip(rows, attention, strict=True):
         mass[row] = mass.get(row, 0.0) + share

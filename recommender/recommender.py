@@ -21,7 +21,7 @@ from recommender.checkpoint import (
 )
 from recommender.config import ModelConfig
 from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
-from recommender.model import SessionRNN
+from recommender.model import SessionRNN, repeat_flags
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
 from recommender.sessions import TrainingSession, item_ids
@@ -252,8 +252,9 @@ class Recommender:
         query = self.model.query(outputs, inputs)
         attention = self.model.repeat_attention(query, inputs, causal=True)
         history = inputs.unsqueeze(1).expand(-1, width, -1)
+        flags = repeat_flags(inputs)[valid]
         return self.model.full_log_scores(
-            outputs[valid], query[valid], attention[valid], history[valid], normalized=False
+            outputs[valid], query[valid], attention[valid], history[valid], flags, normalized=False
         )
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:

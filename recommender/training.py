@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from recommender.lazy_adam import LazyAdam
-from recommender.model import LOG_ZERO, SessionRNN
+from recommender.model import LOG_ZERO, SessionRNN, repeat_flags
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
     neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
     log_explore = pos - torch.logsumexp(torch.cat([pos.unsqueeze(1), neg], dim=1), dim=1)
     if model.config.repeat:
-        log_g, log_not_g = model.gate(outputs)
+        log_g, log_not_g = model.gate(outputs, repeat_flags(batch.inputs))
         attention = model.repeat_attention(query, batch.inputs, causal=True)
         match = batch.inputs.unsqueeze(1) == batch.targets.unsqueeze(2)
         log_repeat = torch.logsumexp(attention.masked_fill(~match, LOG_ZERO), dim=-1)

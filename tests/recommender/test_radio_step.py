@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from recommender.model import SessionRNN
+from recommender.model import SessionRNN, last_flags, repeat_flags
 
 from .conftest import small_config
 
@@ -20,6 +20,9 @@ def _model(cell: str, skip_last: bool, dropout: float = 0.0) -> SessionRNN:
         model.item_bias.normal_()
         model.repeat_distance.normal_()
         model.repeat_gate.bias.fill_(0.3)
+        if model.flag_gate is not None and model.flag_distance is not None:
+            model.flag_gate.normal_()
+            model.flag_distance.normal_()
     return model.eval()
 
 
@@ -39,13 +42,17 @@ def test_one_step_path_equals_the_batched_methods(cell: str, skip_last: bool) ->
     query = model.step_query(output, 33)
     expected_query = model.query(output.unsqueeze(0), torch.tensor([33]), dropout=False)[0]
     torch.testing.assert_close(query, expected_query, atol=1e-6, rtol=0)
-    log_g, log_not_g = model.gate(output.unsqueeze(0))
-    assert model.step_gate(output) == pytest.approx((float(log_g), float(log_not_g)), abs=1e-6)
-    items = torch.tensor([4, 9, 4, 21, 30, 9, 12])
-    attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
-    torch.testing.assert_close(
-        model.step_attention(query, items), attention[0, 0].exp(), atol=1e-6, rtol=0
-    )
+    for history in ([4, 9, 4, 21, 30, 9, 12], [4, 9, 4, 21, 30, 9, 9], [4, 9, 4, 21, 30, 9]):
+        items = torch.tensor(history)
+        flags = last_flags(history)
+        torch.testing.assert_close(torch.tensor(flags), repeat_flags(items.unsqueeze(0))[0, -1])
+        log_g, log_not_g = model.gate(output.unsqueeze(0), torch.tensor([flags]))
+        expected_gate = (float(log_g), float(log_not_g))
+        assert model.step_gate(output, flags) == pytest.approx(expected_gate, abs=1e-6)
+        attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
+        torch.testing.assert_close(
+            model.step_attention(query, items, flags), attention[0, 0].exp(), atol=1e-6, rtol=0
+        )
 
 
 @torch.no_grad()
@@ -63,8 +70,26 @@ def test_step_ignores_dropout_and_training_mode() -> None:
 def test_attention_over_a_long_history_keeps_the_distance_cap() -> None:
     model = _model("gru", True)
     query = torch.randn(model.config.embedding_dim)
-    items = torch.arange(1, 40)  # longer than the distances the head tells apart
+    items = torch.tensor([*range(1, 40), 7, 7])  # longer than the distances told apart
     attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
+    flags = last_flags(items.tolist())
     torch.testing.assert_close(
-        model.step_attention(query, items), attention[0, 0].exp(), atol=1e-6, rtol=0
+        model.step_attention(query, items, flags), attention[0, 0].exp(), atol=1e-6, rtol=0
     )
+
+
+def test_repeat_flags_mark_same_again_earlier_and_any_repeat_so_far() -> None:
+    items = torch.tensor([[3, 3, 5, 3, 6, 0, 0], [1, 2, 4, 2, 2, 0, 0]])
+    flags = repeat_flags(items)
+    assert flags[0].tolist() == [
+        [0, 0, 0],
+        [1, 0, 1],  # 3 again
+        [0, 0, 1],
+        [0, 1, 1],  # 3 heard before the last track
+        [0, 0, 1],
+        [0, 0, 1],  # padding repeats nothing (the session-wide flag stays)
+        [0, 0, 1],
+    ]
+    assert flags[1, :5].tolist() == [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 1, 1], [1, 1, 1]]
+    for t in range(5):
+        assert last_flags(items[1, : t + 1].tolist()) == flags[1, t].tolist()
