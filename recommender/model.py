@@ -239,7 +239,7 @@ class SessionRNN(nn.Module):
         d = self.config.embedding_dim
         keyed = torch.mv(self.repeat_key.weight.t(), torch.mv(self.repeat_query.weight, query))
         distance = torch.arange(len(items) - 1, -1, -1).clamp_(max=MAX_DISTANCE - 1)
-        bias = self.repeat_distance
+        bias: Tensor = self.repeat_distance
         if self.flag_distance is not None:
             bias = bias + torch.tensor(flags, dtype=bias.dtype) @ self.flag_distance
         scores = torch.addmv(bias[distance], self.embedding.weight[items], keyed, alpha=d**-0.5)

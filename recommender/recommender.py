@@ -166,9 +166,10 @@ class Recommender:
             # by about the full learning rate whatever the gradient's size, and a few hundred
             # such restarts add up to noise in the weights.
             if self._optimizer is None:
-                self._optimizer = Optimizer(
-                    self.model, self.config.update_lr, self.config.dense_lr_scale
-                )
+                dense_scale = self.config.update_dense_lr_scale
+                if dense_scale is None:
+                    dense_scale = self.config.dense_lr_scale
+                self._optimizer = Optimizer(self.model, self.config.update_lr, dense_scale)
             elif not self._optimizer.follows(self.model):
                 self._optimizer = self._optimizer.rebuilt_for(self.model)
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self._generator))
