@@ -22,7 +22,10 @@ class ModelConfig:
         repeat_flags: The repeat head also reads three flags of the session so far
             (:func:`recommender.model.repeat_flags`: the last track is the one before it again,
             it was heard earlier, some track was repeated): each pushes the gate and biases the
-            attention over distances.
+            attention over distances. Validation tail (default settings): HR@20 / MRR@20 0.241 /
+            0.100 -> 0.243 / 0.102, most of it where the target is the same track again (MRR
+            0.652 -> 0.680) or an earlier one (HR 0.722 -> 0.762); test file 0.2127 / 0.0843
+            -> 0.2145 / 0.0859.
         skip_last: The output layer also reads the last track's embedding beside the state: a
             direct path for track-to-track transitions, which the state alone learns slowly.
         cooccurrence_start: Full training starts W from the SVD of the tracks' co-occurrence
@@ -67,7 +70,8 @@ class ModelConfig:
             large data they move slowly while the new sessions' rows learn. Chosen on the
             validation tail (updates of 50 from a model of the first 80%, 5 replayed per new
             session): 1.0 / 0.3 / 0.1 gave HR@20 / MRR@20 0.221 / 0.091, 0.228 / 0.095 and
-            0.231 / 0.096.
+            0.231 / 0.096. With the repeat flags, ``--incremental`` on the test file reached
+            0.2066 / 0.0840 (97.9% of full training's MRR@20; 94.4% before the two changes).
         seed: Seed used when no generator is given.
         device: Torch device name (CPU by default).
     """
