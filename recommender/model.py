@@ -158,15 +158,16 @@ class SessionRNN(nn.Module):
             z = z + flags @ self.flag_gate
         return F.logsigmoid(z), F.logsigmoid(-z)
 
-    def repeat_attention(self, query: Tensor, items: Tensor, causal: bool) -> Tensor:
+    def repeat_attention(self, query: Tensor, items: Tensor, causal: bool, flags: Tensor) -> Tensor:
         """Log attention of each query over the session's items.
 
         Args:
             query: (B, T, k) queries, one per position.
             items: (B, S) row indices heard so far (0 = padding).
             causal: Position t attends to items[:, : t + 1] only (requires S == T); otherwise
-                every position attends to all of ``items`` (T == 1 in practice) and the flags
-                are those after the last item.
+                every position attends to all of ``items`` (T == 1 in practice).
+            flags: (B, T, N_FLAGS) :func:`repeat_flags` at each query's position (the same
+                the gate reads; after the last item when not causal).
 
         Returns:
             (B, T, S) log-probabilities over positions s (LOG_ZERO where masked).
@@ -183,8 +184,6 @@ class SessionRNN(nn.Module):
         distance = (t_pos - s_pos).clamp(0, MAX_DISTANCE - 1)
         scores = scores + self.repeat_distance[distance]
         if self.flag_distance is not None:
-            flags = repeat_flags(items)
-            flags = flags if causal else flags[:, -1:].expand(-1, t_len, -1)
             by_distance = flags @ self.flag_distance  # (B, T, MAX_DISTANCE)
             scores = scores + by_distance.gather(2, distance.expand(len(items), -1, -1))
         mask = (s_pos > t_pos).unsqueeze(0) | (items == 0).unsqueeze(1)

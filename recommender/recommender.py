@@ -251,11 +251,16 @@ class Recommender:
             valid[i, : len(rows)] = True
         outputs, _ = self.model.run(inputs)
         query = self.model.query(outputs, inputs)
-        attention = self.model.repeat_attention(query, inputs, causal=True)
+        flags = repeat_flags(inputs)
+        attention = self.model.repeat_attention(query, inputs, causal=True, flags=flags)
         history = inputs.unsqueeze(1).expand(-1, width, -1)
-        flags = repeat_flags(inputs)[valid]
         return self.model.full_log_scores(
-            outputs[valid], query[valid], attention[valid], history[valid], flags, normalized=False
+            outputs[valid],
+            query[valid],
+            attention[valid],
+            history[valid],
+            flags[valid],
+            normalized=False,
         )
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:

@@ -113,8 +113,9 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
     neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
     log_explore = pos - torch.logsumexp(torch.cat([pos.unsqueeze(1), neg], dim=1), dim=1)
     if model.config.repeat:
-        log_g, log_not_g = model.gate(outputs, repeat_flags(batch.inputs))
-        attention = model.repeat_attention(query, batch.inputs, causal=True)
+        flags = repeat_flags(batch.inputs)
+        log_g, log_not_g = model.gate(outputs, flags)
+        attention = model.repeat_attention(query, batch.inputs, causal=True, flags=flags)
         match = batch.inputs.unsqueeze(1) == batch.targets.unsqueeze(2)
         log_repeat = torch.logsumexp(attention.masked_fill(~match, LOG_ZERO), dim=-1)
         log_p = torch.logaddexp(log_not_g[valid] + log_explore, log_g[valid] + log_repeat[valid])

@@ -49,7 +49,9 @@ def test_one_step_path_equals_the_batched_methods(cell: str, skip_last: bool) ->
         log_g, log_not_g = model.gate(output.unsqueeze(0), torch.tensor([flags]))
         expected_gate = (float(log_g), float(log_not_g))
         assert model.step_gate(output, flags) == pytest.approx(expected_gate, abs=1e-6)
-        attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
+        attention = model.repeat_attention(
+            query.view(1, 1, -1), items.unsqueeze(0), causal=False, flags=torch.tensor([[flags]])
+        )
         torch.testing.assert_close(
             model.step_attention(query, items, flags), attention[0, 0].exp(), atol=1e-6, rtol=0
         )
@@ -71,8 +73,10 @@ def test_attention_over_a_long_history_keeps_the_distance_cap() -> None:
     model = _model("gru", True)
     query = torch.randn(model.config.embedding_dim)
     items = torch.tensor([*range(1, 40), 7, 7])  # longer than the distances told apart
-    attention = model.repeat_attention(query.view(1, 1, -1), items.unsqueeze(0), causal=False)
     flags = last_flags(items.tolist())
+    attention = model.repeat_attention(
+        query.view(1, 1, -1), items.unsqueeze(0), causal=False, flags=torch.tensor([[flags]])
+    )
     torch.testing.assert_close(
         model.step_attention(query, items, flags), attention[0, 0].exp(), atol=1e-6, rtol=0
     )
