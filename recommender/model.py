@@ -134,12 +134,19 @@ class SessionRNN(nn.Module):
         projected: Tensor = self.projection(features)
         return projected
 
-    def explore_logits(self, query: Tensor, rows: Tensor | None = None) -> Tensor:
-        """Logits V q + b over ``rows`` (all rows if ``None``); (N, k) -> (N, len(rows))."""
+    def explore_logits(
+        self, query: Tensor, rows: Tensor | None = None, offset: Tensor | None = None
+    ) -> Tensor:
+        """Logits V q + b over ``rows`` (all rows if ``None``); (N, k) -> (N, len(rows)).
+
+        ``offset`` (len(rows),), if given, is subtracted from every row of logits inside the same
+        fused call (training's log-Q correction), which saves a pass over the (N, K) result.
+        """
         weight = self.output_weight()
         if rows is None:
             return torch.addmm(self.item_bias, query, weight.t())
-        return torch.addmm(self.item_bias[rows], query, self.output_rows(rows).t())
+        bias = self.item_bias[rows] if offset is None else self.item_bias[rows] - offset
+        return torch.addmm(bias, query, self.output_rows(rows).t())
 
     def output_rows(self, rows: Tensor) -> Tensor:
         """Rows of V (gathered with a sparse gradient)."""

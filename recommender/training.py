@@ -107,11 +107,12 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
     targets = batch.targets[valid]
     q = query[valid]
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
-    neg = model.explore_logits(q, negatives) - log_kq
+    neg = model.explore_logits(q, negatives, offset=log_kq)
     # A negative that is this position's own target is an accidental hit: leave it out, or it
-    # cancels part of the positive's gradient (popular targets are drawn often).
-    neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
-    log_explore = pos - torch.logsumexp(torch.cat([pos.unsqueeze(1), neg], dim=1), dim=1)
+    # cancels part of the positive's gradient (popular targets are drawn often). In place: the
+    # matrix product's backward does not read its output, and (N, K) copies cost a lot here.
+    neg.masked_fill_(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
+    log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
     if model.config.repeat:
         flags = repeat_flags(batch.inputs)
         log_g, log_not_g = model.gate(outputs, flags)
