@@ -6,9 +6,13 @@
     .venv/bin/python bench/quality.py latency      # one update() of 50 sessions, 60k items
     .venv/bin/python bench/quality.py validate [--val 5000] [--set key=value ...]
     .venv/bin/python bench/quality.py skips        # simulated: how skips enter training
+    .venv/bin/python bench/quality.py softmax [--checkpoint DIR] [--negatives 0,1024,4096]
 
 ``validate`` trains on the train file minus its last ``--val`` sessions and evaluates on that tail
 (the files are time-ordered): hyper-parameters are chosen there, never on the test file.
+``softmax`` trains the main epochs on that same split (or loads them from ``--checkpoint``, saving
+them there the first time), then runs the final recent-sessions pass once per ``--negatives``
+value (0: the exact softmax over every track) and scores each on the tail.
 ``slice`` does the same for a young history: it trains on the ``--slice`` sessions just before
 the train file's last ``--test-sessions`` and evaluates every model on those.
 """
@@ -16,6 +20,8 @@ the train file's last ``--test-sessions`` and evaluates every model on those.
 from __future__ import annotations
 
 import argparse
+import copy
+import dataclasses
 import json
 import os
 import random
@@ -35,6 +41,7 @@ from recommender.incremental import pick_replay, train_incremental
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
 from recommender.sessions import TrainingSession, item_ids, read_sessions, session_from_plays
+from recommender.training import split_long, train_epochs
 
 DATA = Path(os.environ.get("SEGUE_DATA", "/work/shared/data/nowplaying-gcegnn"))
 
@@ -138,6 +145,47 @@ def _skips() -> None:
         )
 
 
+def _softmax(
+    train: Sequence[TrainingSession],
+    val: int,
+    overrides: dict[str, Any],
+    checkpoint: Path | None,
+    sizes: Sequence[int],
+) -> None:
+    """Sampled softmax of each size (0: exact) in the final pass, from one main-epochs model."""
+    fit, tail = train[:-val], train[-val:]
+    config = ModelConfig.for_data(len(fit), len(item_ids(fit)), **overrides)
+    start = time.perf_counter()
+    if checkpoint is not None and checkpoint.exists():
+        main_model = Recommender.load(checkpoint)
+    else:
+        main_model = Recommender.train_full(fit, dataclasses.replace(config, recent_share=0.0))
+        if checkpoint is not None:
+            main_model.save(checkpoint)
+    valid = _restrict([s.items for s in tail], set(item_ids(fit)))
+    main_seconds = time.perf_counter() - start
+    print(json.dumps(_figures(main_model, valid, main_seconds, run="softmax: main epochs only")))
+    recent = fit[len(fit) - int(len(fit) * config.recent_share) :]
+    for size in sizes:
+        rec = copy.deepcopy(main_model)
+        rec.model.config = dataclasses.replace(config, negatives=size)
+        start = time.perf_counter()
+        train_epochs(
+            rec.model,
+            split_long(rec.encode(recent), config.max_length),
+            rec.counts,
+            epochs=config.recent_epochs,
+            lr=config.lr * config.recent_lr,
+            generator=torch.Generator().manual_seed(1),
+        )
+        rec.model.config = config
+        seconds = time.perf_counter() - start
+        print(
+            json.dumps(_figures(rec, valid, seconds, run="softmax: recent pass", negatives=size)),
+            flush=True,
+        )
+
+
 def _hr1(rec: Recommender, sessions: Sequence[Sequence[int]]) -> float:
     hits = total = 0
     for s in sessions:
@@ -154,7 +202,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "what", choices=["full", "incremental", "slice", "latency", "validate", "skips"]
+        "what", choices=["full", "incremental", "slice", "latency", "validate", "skips", "softmax"]
     )
     parser.add_argument("--model", default="gru")
     parser.add_argument("--slice", type=int, default=3000)
@@ -165,6 +213,10 @@ def main() -> None:
     )
     parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--checkpoint", type=Path, help="softmax: the main-epochs model's folder")
+    parser.add_argument(
+        "--negatives", default="0,1024,2048,4096,16384", help="softmax: sizes (0: exact)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.what == "skips":
@@ -173,7 +225,10 @@ def main() -> None:
     train = read_sessions(DATA / "train_sessions.txt")
     test = [s.items for s in read_sessions(DATA / "test_sessions.txt")]
     overrides = _overrides(args.set)
-    if args.what == "full":
+    if args.what == "softmax":
+        sizes = [int(n) for n in args.negatives.split(",")]
+        _softmax(train, args.val, overrides, args.checkpoint, sizes)
+    elif args.what == "full":
         config = None
         if args.model in ("gru", "rnn", "lstm"):
             config = ModelConfig.for_data(

@@ -35,7 +35,9 @@ class ModelConfig:
         dropout_hidden: Dropout on the recurrent output before scoring.
         epochs: Passes over the data in :meth:`Recommender.train_full`.
         batch_size: Sessions per mini-batch (each row carries one session from a zero state).
-        negatives: Popularity-sampled negatives shared by a batch (sampled softmax).
+        negatives: Popularity-sampled negatives shared by a batch (sampled softmax); 0 trains
+            with the exact softmax over every track instead (far slower; ``bench/quality.py
+            softmax`` compares the two).
         negative_alpha: Negatives are drawn with probability proportional to count**alpha.
         logq: Weight of the log-Q correction (1.0: negatives' logits get -log(K q); 0.0: none).
         lr: Adam learning rate for full training (decays linearly to ``lr * lr_final``).
@@ -111,6 +113,8 @@ class ModelConfig:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.embedding_dim <= 0 or self.hidden_dim <= 0:
             raise ValueError("embedding_dim and hidden_dim must be positive")
+        if self.negatives < 0:
+            raise ValueError("negatives must be positive, or 0 for the exact softmax")
         if not 0.0 <= self.recent_share < 1.0 or self.recent_epochs < 0:
             raise ValueError("recent_share must be in [0, 1) and recent_epochs not negative")
 

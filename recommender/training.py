@@ -93,13 +93,17 @@ def sampling_distribution(counts: np.ndarray, alpha: float) -> Tensor:
     return torch.from_numpy(probs / probs.sum()).float()
 
 
-def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tensor) -> Tensor:
+def batch_loss(
+    model: SessionRNN, batch: Batch, negatives: Tensor | None, log_kq: Tensor | None
+) -> Tensor:
     """Weighted mean of -log p(target) over a batch's real positions.
 
     p_explore(target) is estimated with a sampled softmax: the target logit against K shared
     negatives drawn with probability q, whose logits are corrected by -log(K q) (the log-Q
-    correction), so the log-sum-exp estimates the full partition function. p_repeat(target) is
-    exact: the attention mass on earlier occurrences of the target in the session.
+    correction), so the log-sum-exp estimates the full partition function. With ``negatives``
+    ``None`` it is the exact softmax over every row instead (``ModelConfig.negatives == 0``).
+    p_repeat(target) is exact: the attention mass on earlier occurrences of the target in the
+    session.
     """
     outputs, _ = model.run(batch.inputs)
     query = model.query(outputs, batch.inputs)
@@ -107,12 +111,18 @@ def batch_loss(model: SessionRNN, batch: Batch, negatives: Tensor, log_kq: Tenso
     targets = batch.targets[valid]
     q = query[valid]
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
-    neg = model.explore_logits(q, negatives, offset=log_kq)
-    # A negative that is this position's own target is an accidental hit: leave it out, or it
-    # cancels part of the positive's gradient (popular targets are drawn often). In place: the
-    # matrix product's backward does not read its output, and (N, K) copies cost a lot here.
-    neg.masked_fill_(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
-    log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
+    if negatives is None:
+        every = torch.arange(model.n_items)
+        logits = model.explore_logits(q, every)  # through output_rows: a sparse gradient
+        logits[:, 0] = LOG_ZERO
+        log_explore = pos - torch.logsumexp(logits, dim=1)
+    else:
+        neg = model.explore_logits(q, negatives, offset=log_kq)
+        # A negative that is this position's own target is an accidental hit: leave it out, or
+        # it cancels part of the positive's gradient (popular targets are drawn often). In
+        # place: the product's backward does not read its output, and (N, K) copies cost here.
+        neg.masked_fill_(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
+        log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
     if model.config.repeat:
         flags = repeat_flags(batch.inputs)
         log_g, log_not_g = model.gate(outputs, flags)
@@ -261,8 +271,11 @@ def train_epochs(
                     log.info("%s: stopped at step %d of %d", label, done, total)
                     return losses
                 optimizer.set_lr(lr * (1.0 - (1.0 - cfg.lr_final) * done / total))
-                negatives = torch.multinomial(probs, k, replacement=True, generator=generator)
-                log_kq = cfg.logq * torch.log(k * probs[negatives])
+                negatives: Tensor | None = None
+                log_kq: Tensor | None = None
+                if cfg.negatives > 0:
+                    negatives = torch.multinomial(probs, k, replacement=True, generator=generator)
+                    log_kq = cfg.logq * torch.log(k * probs[negatives])
                 loss = batch_loss(model, batch, negatives, log_kq)
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(

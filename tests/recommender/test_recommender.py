@@ -12,7 +12,7 @@ import torch
 from recommender.config import ModelConfig
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
-from recommender.training import NonFiniteLossError
+from recommender.training import NonFiniteLossError, batch_loss, make_batches
 from recommender.vocab import Vocabulary
 from tests.recommender.conftest import N_ITEMS, planted_sessions, small_config
 
@@ -167,3 +167,26 @@ def _copy(rec: Recommender) -> Recommender:
     return Recommender(
         copy.deepcopy(rec.model), vocab, rec.config, rec.counts.copy(), dict(rec.cursor)
     )
+
+
+def test_exact_softmax_loss_is_the_cross_entropy_of_the_scores(trained: Recommender) -> None:
+    session = TrainingSession((3, 4, 5, 3, 9))
+    [batch] = make_batches(trained.encode([session]), 4, torch.Generator().manual_seed(0))
+    trained.model.eval()  # no dropout: the loss must match the scores radio and evaluation see
+    with torch.no_grad():
+        loss = float(batch_loss(trained.model, batch, None, None))
+    items = session.items
+    expected = -np.mean(
+        [trained.scores(items[:t])[trained.vocab.index(items[t])] for t in range(1, len(items))]
+    )
+    assert loss == pytest.approx(expected, rel=1e-4)
+
+
+def test_exact_softmax_training_learns_the_planted_sequence() -> None:
+    rec = Recommender.train_full(
+        planted_sessions(150), small_config(negatives=0), generator=torch.Generator().manual_seed(2)
+    )
+    hits = sum(_top(rec, [s, s % N_ITEMS + 1]) == (s + 1) % N_ITEMS + 1 for s in range(1, 25))
+    assert hits >= 20
+    with pytest.raises(ValueError, match="negatives"):
+        small_config(negatives=-1)
