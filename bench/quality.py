@@ -41,7 +41,7 @@ from recommender.incremental import pick_replay, train_incremental
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
 from recommender.sessions import TrainingSession, item_ids, read_sessions, session_from_plays
-from recommender.training import split_long, train_epochs
+from recommender.training import train_phases
 
 DATA = Path(os.environ.get("SEGUE_DATA", "/work/shared/data/nowplaying-gcegnn"))
 
@@ -165,19 +165,13 @@ def _softmax(
     valid = _restrict([s.items for s in tail], set(item_ids(fit)))
     main_seconds = time.perf_counter() - start
     print(json.dumps(_figures(main_model, valid, main_seconds, run="softmax: main epochs only")))
-    recent = fit[len(fit) - int(len(fit) * config.recent_share) :]
     for size in sizes:
         rec = copy.deepcopy(main_model)
+        rec.config = config
         rec.model.config = dataclasses.replace(config, negatives=size)
         start = time.perf_counter()
-        train_epochs(
-            rec.model,
-            split_long(rec.encode(recent), config.max_length),
-            rec.counts,
-            epochs=config.recent_epochs,
-            lr=config.lr * config.recent_lr,
-            generator=torch.Generator().manual_seed(1),
-        )
+        phase = rec.recent_phase(fit)
+        train_phases(rec.model, [phase], rec.counts, generator=torch.Generator().manual_seed(1))
         rec.model.config = config
         seconds = time.perf_counter() - start
         print(

@@ -115,15 +115,9 @@ class Recommender:
         rec = cls.untrained(ids, config)
         rec.counts = rec._count(sessions, np.zeros(len(rec.vocab)))
         data = split_long(rec.encode(sessions), config.max_length)
-        recent = sessions[len(sessions) - int(len(sessions) * config.recent_share) :]
         phases = [
             Phase(data, config.epochs, config.lr, "train_full"),
-            Phase(
-                split_long(rec.encode(recent), config.max_length) if recent else [],
-                config.recent_epochs,
-                config.lr * config.recent_lr,
-                "train_full: recent sessions",
-            ),
+            rec.recent_phase(sessions),
         ]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -189,6 +183,20 @@ class Recommender:
                 )
         self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
         self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1
+
+    def recent_phase(self, sessions: Sequence[TrainingSession]) -> Phase:
+        """Full training's last pass: the most recent ``recent_share`` of ``sessions``.
+
+        ``sessions`` are oldest first; the phase is empty when the share is 0.
+        """
+        cfg = self.config
+        recent = sessions[len(sessions) - int(len(sessions) * cfg.recent_share) :]
+        return Phase(
+            split_long(self.encode(recent), cfg.max_length) if recent else [],
+            cfg.recent_epochs,
+            cfg.lr * cfg.recent_lr,
+            "train_full: recent sessions",
+        )
 
     def add_tracks(self, track_ids: Iterable[int]) -> None:
         """Grow the vocabulary (and the model's matrices) for unknown ids, without training."""
