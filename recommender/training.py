@@ -93,6 +93,23 @@ def sampling_distribution(counts: np.ndarray, alpha: float) -> Tensor:
     return torch.from_numpy(probs / probs.sum()).float()
 
 
+def accidental_hits(targets: Tensor, negatives: Tensor) -> tuple[Tensor, Tensor]:
+    """The (position, slot) pairs where ``negatives[slot] == targets[position]``.
+
+    The same pairs as ``(negatives == targets[:, None]).nonzero()`` (in another order), found by
+    binary search in the sorted negatives instead of an (N, K) comparison: a batch has a few
+    hundred hits among some 1.7 million pairs.
+    """
+    ordered, order = torch.sort(negatives)
+    first = torch.searchsorted(ordered, targets)
+    counts = torch.searchsorted(ordered, targets, right=True) - first
+    positions = torch.repeat_interleave(torch.arange(len(targets)), counts)
+    # slot j of position i's run of equal negatives: first[i] + j
+    run_start = torch.repeat_interleave(counts.cumsum(0) - counts, counts)
+    within = torch.arange(len(positions)) - run_start
+    return positions, order[torch.repeat_interleave(first, counts) + within]
+
+
 def batch_loss(
     model: SessionRNN, batch: Batch, negatives: Tensor | None, log_kq: Tensor | None
 ) -> Tensor:
@@ -121,7 +138,7 @@ def batch_loss(
         # A negative that is this position's own target is an accidental hit: leave it out, or
         # it cancels part of the positive's gradient (popular targets are drawn often). In
         # place: the product's backward does not read its output, and (N, K) copies cost here.
-        neg.masked_fill_(negatives.unsqueeze(0) == targets.unsqueeze(1), LOG_ZERO)
+        neg.index_put_(accidental_hits(targets, negatives), neg.new_tensor(LOG_ZERO))
         log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
     if model.config.repeat:
         flags = repeat_flags(batch.inputs)

@@ -12,7 +12,7 @@ import torch
 from recommender.config import ModelConfig
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
-from recommender.training import NonFiniteLossError, batch_loss, make_batches
+from recommender.training import NonFiniteLossError, accidental_hits, batch_loss, make_batches
 from recommender.vocab import Vocabulary
 from tests.recommender.conftest import N_ITEMS, planted_sessions, small_config
 
@@ -190,3 +190,16 @@ def test_exact_softmax_training_learns_the_planted_sequence() -> None:
     assert hits >= 20
     with pytest.raises(ValueError, match="negatives"):
         small_config(negatives=-1)
+
+
+@pytest.mark.parametrize(("positions", "slots", "rows"), [(1, 1, 2), (60, 40, 8), (300, 4096, 900)])
+def test_accidental_hits_are_every_negative_equal_to_its_target(
+    positions: int, slots: int, rows: int
+) -> None:
+    g = torch.Generator().manual_seed(positions)
+    targets = torch.randint(1, rows, (positions,), generator=g)
+    negatives = torch.randint(1, rows, (slots,), generator=g)  # with repeats, as drawn
+    found = torch.stack(accidental_hits(targets, negatives), dim=1).tolist()
+    expected = (negatives.unsqueeze(0) == targets.unsqueeze(1)).nonzero().tolist()
+    assert expected  # the sizes above make hits, and repeated ones, certain
+    assert sorted(found) == sorted(expected)
