@@ -19,6 +19,9 @@ class ModelConfig:
         hidden_dim: Size of the recurrent state.
         tied: Output matrix V is the input embedding W (through a linear projection of the state).
         repeat: Add the learned repeat (copy) head: a gated attention over the session so far.
+        explore_new: With the repeat head, the explore part proposes only tracks not yet heard in
+            the session (as in RepeatNet) and a repeat comes from the repeat head alone, so the
+            tracks just heard no longer take the top places from new ones.
         repeat_flags: The repeat head also reads three flags of the session so far
             (:func:`recommender.model.repeat_flags`: the last track is the one before it again,
             it was heard earlier, some track was repeated): each pushes the gate and biases the
@@ -28,6 +31,9 @@ class ModelConfig:
             -> 0.2145 / 0.0859.
         skip_last: The output layer also reads the last track's embedding beside the state: a
             direct path for track-to-track transitions, which the state alone learns slowly.
+        neighbours: Each track enters the model as its row of W plus a learned share of the mean
+            of its most frequent neighbours' rows (this many; :mod:`recommender.neighbours`).
+            0 turns it off.
         cooccurrence_start: Full training starts W from the SVD of the tracks' co-occurrence
             (PPMI) matrix instead of noise (:mod:`recommender.cooccurrence`): on every data
             size measured it helps recall most, and rank precision a little.
@@ -84,7 +90,9 @@ class ModelConfig:
     tied: bool = True
     repeat: bool = True
     repeat_flags: bool = True
+    explore_new: bool = False
     skip_last: bool = True
+    neighbours: int = 0
     cooccurrence_start: bool = True
     dropout_embedding: float = 0.25
     dropout_hidden: float = 0.1
@@ -113,6 +121,8 @@ class ModelConfig:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.embedding_dim <= 0 or self.hidden_dim <= 0:
             raise ValueError("embedding_dim and hidden_dim must be positive")
+        if self.neighbours < 0:
+            raise ValueError("neighbours must not be negative")
         if self.negatives < 0:
             raise ValueError("negatives must be positive, or 0 for the exact softmax")
         if not 0.0 <= self.recent_share < 1.0 or self.recent_epochs < 0:
@@ -197,5 +207,7 @@ class ModelConfig:
         values.setdefault("skip_last", False)
         values.setdefault("repeat_flags", False)
         values.setdefault("cooccurrence_start", False)
+        values.setdefault("neighbours", 0)
+        values.setdefault("explore_new", False)
         values.setdefault("recent_share", 0.0)
         return cls(**values)

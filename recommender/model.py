@@ -17,6 +17,8 @@ MAX_DISTANCE = 32
 LOG_ZERO = -1e9
 #: Flags of the session so far that the repeat head reads (:func:`repeat_flags`).
 N_FLAGS = 3
+#: Starting weight (every dimension) of the neighbours' mean in a track's input vector.
+NEIGHBOUR_GATE_START = 0.5
 
 
 class SessionRNN(nn.Module):
@@ -61,6 +63,15 @@ class SessionRNN(nn.Module):
         if config.repeat_flags:
             self.flag_gate = nn.Parameter(torch.zeros(N_FLAGS))
             self.flag_distance = nn.Parameter(torch.zeros(N_FLAGS, MAX_DISTANCE))
+        # Each track's most frequent neighbours (recommender.neighbours) and their counts: data,
+        # not weights (buffers: saved with the checkpoint, never trained); all zero until set.
+        self.neighbour_gate: nn.Parameter | None = None
+        self.neighbour_rows: Tensor
+        self.neighbour_counts: Tensor
+        if config.neighbours > 0:
+            self.neighbour_gate = nn.Parameter(torch.full((d,), NEIGHBOUR_GATE_START))
+            self.register_buffer("neighbour_rows", torch.zeros(n_items, config.neighbours).long())
+            self.register_buffer("neighbour_counts", torch.zeros(n_items, config.neighbours))
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -91,15 +102,43 @@ class SessionRNN(nn.Module):
             return self.output_embedding.weight
         return self.embedding.weight
 
+    # --- item vectors --------------------------------------------------------------------------
+    def set_neighbours(self, rows: Tensor, counts: Tensor) -> None:
+        """Install a neighbour table (:mod:`recommender.neighbours`), (n_items, width) each."""
+        if self.neighbour_gate is None:
+            return
+        self.neighbour_rows.copy_(rows)
+        self.neighbour_counts.copy_(counts)
+
+    def item_input(self, rows: Tensor) -> Tensor:
+        """The vector a track enters the model as: (...) rows -> (..., k).
+
+        Its row of W, plus (with ``neighbours``) a learned per-dimension share of its
+        neighbours' rows averaged by how often each was heard beside it: a rarely heard track
+        borrows from the well-trained tracks it was heard with.
+        """
+        own: Tensor = self.embedding(rows)
+        if self.neighbour_gate is None:
+            return own
+        counts = self.neighbour_counts[rows]
+        weights = counts / counts.sum(dim=-1, keepdim=True).clamp_min(1.0)
+        near = F.embedding(self.neighbour_rows[rows], self.embedding.weight, sparse=True)
+        mixed = (near * weights.unsqueeze(-1)).sum(dim=-2)
+        return own + self.neighbour_gate * mixed
+
     # --- recurrence -------------------------------------------------------------------------
-    def run(self, inputs: Tensor, state: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def run(
+        self, inputs: Tensor, state: Tensor | None = None, vectors: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Run the cell over ``inputs`` (B, T) rows from ``state`` (B, state_size) or zeros.
+
+        ``vectors`` is ``item_input(inputs)`` when the caller has it already (for ``query``).
 
         Returns:
             The outputs (B, T, hidden) and the final flat state (B, state_size). Padding at the
             end of a row does not affect the outputs before it (the cell is causal).
         """
-        x = self.drop_embedding(self.embedding(inputs))
+        x = self.drop_embedding(self.item_input(inputs) if vectors is None else vectors)
         h = self.config.hidden_dim
         packed_state: Tensor | tuple[Tensor, Tensor] | None = None
         if state is not None:
@@ -117,18 +156,27 @@ class SessionRNN(nn.Module):
             flat = final[0]
         return out, flat
 
-    def query(self, outputs: Tensor, last_rows: Tensor, *, dropout: bool = True) -> Tensor:
+    def query(
+        self,
+        outputs: Tensor,
+        last_rows: Tensor,
+        *,
+        dropout: bool = True,
+        vectors: Tensor | None = None,
+    ) -> Tensor:
         """Project cell outputs (..., hidden) to the item space (..., k).
 
         Args:
             outputs: Cell outputs after each input.
             last_rows: The input row at each of those positions (same leading shape); with
-                ``skip_last`` its embedding joins the state before the projection.
+                ``skip_last`` its input vector joins the state before the projection.
             dropout: Apply the hidden dropout (in training mode only, as always).
+            vectors: ``item_input(last_rows)``, if the caller has it already.
         """
         features = outputs
         if self.config.skip_last:
-            features = torch.cat([outputs, self.embedding(last_rows)], dim=-1)
+            last = self.item_input(last_rows) if vectors is None else vectors
+            features = torch.cat([outputs, last], dim=-1)
         if dropout:
             features = self.drop_hidden(features)
         projected: Tensor = self.projection(features)
@@ -205,7 +253,7 @@ class SessionRNN(nn.Module):
         packing and module calls: radio advances one track at a time.
         """
         h = self.config.hidden_dim
-        x = self.embedding.weight[row].unsqueeze(0)
+        x = self.item_vector(row).unsqueeze(0)
         names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
         weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in names)
         if self.config.cell == "lstm":
@@ -216,11 +264,17 @@ class SessionRNN(nn.Module):
             return torch.gru_cell(x, state.unsqueeze(0), *weights)[0]
         return torch.rnn_relu_cell(x, state.unsqueeze(0), *weights)[0]
 
+    def item_vector(self, row: int) -> Tensor:
+        """``item_input`` of one row, (k,)."""
+        if self.neighbour_gate is None:
+            return self.embedding.weight[row]
+        return self.item_input(torch.tensor([row]))[0]
+
     def step_query(self, output: Tensor, last_row: int) -> Tensor:
         """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,)."""
         features = output
         if self.config.skip_last:
-            features = torch.cat([output, self.embedding.weight[last_row]])
+            features = torch.cat([output, self.item_vector(last_row)])
         return torch.addmv(self.projection.bias, self.projection.weight, features)
 
     def step_gate(self, output: Tensor, flags: Sequence[float]) -> tuple[float, float]:
@@ -267,7 +321,8 @@ class SessionRNN(nn.Module):
             outputs: (N, hidden) cell outputs.
             query: (N, k) projected queries.
             log_attention: (N, S) repeat log-attention over ``history`` (or ``None``).
-            history: (N, S) row indices the attention refers to (or ``None``).
+            history: (N, S) row indices heard so far at each position, which the attention
+                refers to (0 = none; or ``None``).
             flags: (N, N_FLAGS) :func:`repeat_flags` at each position.
             normalized: If false, skip the final per-row shift: each row then differs from
                 log p by a constant, which keeps every ranking and saves a full pass.
@@ -277,6 +332,8 @@ class SessionRNN(nn.Module):
         """
         log_g, log_not_g = self.gate(outputs, flags)
         scores = self.explore_logits(query)
+        if self.config.repeat and self.config.explore_new and history is not None:
+            scores.scatter_(1, history, LOG_ZERO)  # explore proposes new tracks only
         shift = torch.logsumexp(scores, dim=1) - log_not_g  # log p = logits - shift
         if self.config.repeat and log_attention is not None and history is not None:
             mix_repeat(scores, log_g + shift, log_attention, history)
@@ -307,6 +364,14 @@ class SessionRNN(nn.Module):
         fill = float(torch.quantile(base, 0.25)) if base.numel() else 0.0
         new_bias = torch.cat([self.item_bias.detach(), self.item_bias.new_full((extra,), fill)])
         self.item_bias = nn.Parameter(new_bias)
+        if self.neighbour_gate is not None:  # new tracks have no neighbours until they are heard
+            width = self.config.neighbours
+            self.neighbour_rows = torch.cat(
+                [self.neighbour_rows, self.neighbour_rows.new_zeros(extra, width)]
+            )
+            self.neighbour_counts = torch.cat(
+                [self.neighbour_counts, self.neighbour_counts.new_zeros(extra, width)]
+            )
 
 
 def repeat_flags(items: Tensor) -> Tensor:

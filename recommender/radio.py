@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender.model import SessionRNN, last_flags
+from recommender.model import LOG_ZERO, SessionRNN, last_flags
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
@@ -163,6 +163,8 @@ def _shifted_scores(
     rows = vocab.indices(state.history)
     if excluded and all(row in excluded for row in rows):
         return scores, math.nan
+    if model.config.repeat and model.config.explore_new and rows:
+        scores[torch.tensor(rows)] = LOG_ZERO  # explore proposes new tracks only
     flags = last_flags(rows)
     log_g, log_not_g = model.step_gate(output, flags)
     shift = float(torch.logsumexp(scores, dim=0)) - log_not_g

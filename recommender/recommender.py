@@ -22,6 +22,7 @@ from recommender.checkpoint import (
 from recommender.config import ModelConfig
 from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
 from recommender.model import SessionRNN, repeat_flags
+from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
 from recommender.sessions import TrainingSession, item_ids
@@ -31,6 +32,7 @@ from recommender.training import (
     Phase,
     Progress,
     ShouldStop,
+    seen_so_far,
     split_long,
     train_epochs,
     train_phases,
@@ -123,6 +125,10 @@ class Recommender:
             torch.manual_seed(seed)
             if config.cooccurrence_start:
                 start_from_cooccurrence(rec.model, data)
+            if config.neighbours > 0:
+                rec.model.set_neighbours(
+                    *neighbour_table(data, rec.model.n_items, config.neighbours)
+                )
             train_phases(
                 rec.model,
                 phases,
@@ -154,6 +160,12 @@ class Recommender:
         heard_first = {int(r) for s in encoded_new for r in s.rows if self.counts[r] == 0}
         start_new_rows(self.model, encoded_new, heard_first)
         self.counts = self._count(new_sessions, self.counts)
+        if self.config.neighbours > 0:
+            self.model.set_neighbours(
+                *merge_neighbours(
+                    self.model.neighbour_rows, self.model.neighbour_counts, encoded_new
+                )
+            )
         data = split_long([*encoded_new, *self.encode(replay)], self.config.max_length)
         if data:
             # One optimizer lives across updates: a fresh Adam's first steps move every weight
@@ -257,11 +269,12 @@ class Recommender:
             rows = [index(t) or 0 for t in s[:-1]]
             inputs[i, : len(rows)] = torch.tensor(rows, dtype=torch.long)
             valid[i, : len(rows)] = True
-        outputs, _ = self.model.run(inputs)
-        query = self.model.query(outputs, inputs)
+        vectors = self.model.item_input(inputs)
+        outputs, _ = self.model.run(inputs, vectors=vectors)
+        query = self.model.query(outputs, inputs, vectors=vectors)
         flags = repeat_flags(inputs)
         attention = self.model.repeat_attention(query, inputs, causal=True, flags=flags)
-        history = inputs.unsqueeze(1).expand(-1, width, -1)
+        history = seen_so_far(inputs)
         return self.model.full_log_scores(
             outputs[valid],
             query[valid],

@@ -94,16 +94,21 @@ def sampling_distribution(counts: np.ndarray, alpha: float) -> Tensor:
 
 
 def accidental_hits(targets: Tensor, negatives: Tensor) -> tuple[Tensor, Tensor]:
-    """The (position, slot) pairs where ``negatives[slot] == targets[position]``.
+    """The (position, slot) pairs where ``negatives[slot]`` equals a key of that position.
 
+    ``targets`` is (N,) (one key per position) or (N, S) (several; 0 = none, never a negative).
     The same pairs as ``(negatives == targets[:, None]).nonzero()`` (in another order), found by
     binary search in the sorted negatives instead of an (N, K) comparison: a batch has a few
-    hundred hits among some 1.7 million pairs.
+    hundred hits among some 1.7 million pairs. A slot matching two keys of one position is
+    listed twice.
     """
+    keys = targets.reshape(len(targets), -1)
+    owner = torch.arange(len(keys)).unsqueeze(1).expand_as(keys).reshape(-1)
+    keys = keys.reshape(-1)
     ordered, order = torch.sort(negatives)
-    first = torch.searchsorted(ordered, targets)
-    counts = torch.searchsorted(ordered, targets, right=True) - first
-    positions = torch.repeat_interleave(torch.arange(len(targets)), counts)
+    first = torch.searchsorted(ordered, keys)
+    counts = torch.searchsorted(ordered, keys, right=True) - first
+    positions = torch.repeat_interleave(owner, counts)
     # slot j of position i's run of equal negatives: first[i] + j
     run_start = torch.repeat_interleave(counts.cumsum(0) - counts, counts)
     within = torch.arange(len(positions)) - run_start
@@ -120,26 +125,35 @@ def batch_loss(
     correction), so the log-sum-exp estimates the full partition function. With ``negatives``
     ``None`` it is the exact softmax over every row instead (``ModelConfig.negatives == 0``).
     p_repeat(target) is exact: the attention mass on earlier occurrences of the target in the
-    session.
+    session. With ``explore_new`` the explore part covers only tracks not yet in the session (its
+    partition leaves them out, and a target heard before is the repeat part's alone).
     """
-    outputs, _ = model.run(batch.inputs)
-    query = model.query(outputs, batch.inputs)
+    vectors = model.item_input(batch.inputs)
+    outputs, _ = model.run(batch.inputs, vectors=vectors)
+    query = model.query(outputs, batch.inputs, vectors=vectors)
     valid = batch.targets > 0
     targets = batch.targets[valid]
     q = query[valid]
+    explore_new = model.config.repeat and model.config.explore_new
+    seen = seen_so_far(batch.inputs)[valid] if explore_new else None  # (N, T)
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
     if negatives is None:
         every = torch.arange(model.n_items)
         logits = model.explore_logits(q, every)  # through output_rows: a sparse gradient
         logits[:, 0] = LOG_ZERO
+        if seen is not None:
+            logits.scatter_(1, seen, LOG_ZERO)  # row 0 for the padding slots: masked anyway
         log_explore = pos - torch.logsumexp(logits, dim=1)
     else:
         neg = model.explore_logits(q, negatives, offset=log_kq)
         # A negative that is this position's own target is an accidental hit: leave it out, or
         # it cancels part of the positive's gradient (popular targets are drawn often). In
         # place: the product's backward does not read its output, and (N, K) copies cost here.
-        neg.index_put_(accidental_hits(targets, negatives), neg.new_tensor(LOG_ZERO))
+        keys = targets if seen is None else torch.cat([targets.unsqueeze(1), seen], dim=1)
+        neg.index_put_(accidental_hits(keys, negatives), neg.new_tensor(LOG_ZERO))
         log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
+    if seen is not None:  # a target heard before is not the explore part's to propose
+        log_explore = log_explore.masked_fill((seen == targets.unsqueeze(1)).any(1), LOG_ZERO)
     if model.config.repeat:
         flags = repeat_flags(batch.inputs)
         log_g, log_not_g = model.gate(outputs, flags)
@@ -151,6 +165,13 @@ def batch_loss(
         log_p = log_explore
     w = batch.weights[valid]
     return -(log_p * w).sum() / w.sum().clamp_min(1e-6)
+
+
+def seen_so_far(inputs: Tensor) -> Tensor:
+    """(B, T, T): at position t, the rows heard up to t (``inputs[:, : t + 1]``), 0 after."""
+    t_len = inputs.shape[1]
+    causal = torch.ones(t_len, t_len, dtype=torch.bool).tril()
+    return inputs.unsqueeze(1).expand(-1, t_len, -1) * causal
 
 
 class Optimizer:

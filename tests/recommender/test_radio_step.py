@@ -10,12 +10,20 @@ from recommender.model import SessionRNN, last_flags, repeat_flags
 from .conftest import small_config
 
 
-def _model(cell: str, skip_last: bool, dropout: float = 0.0) -> SessionRNN:
+def _model(cell: str, skip_last: bool, dropout: float = 0.0, neighbours: int = 0) -> SessionRNN:
     torch.manual_seed(3)
     config = small_config(
-        cell=cell, skip_last=skip_last, dropout_embedding=dropout, dropout_hidden=dropout
+        cell=cell,
+        skip_last=skip_last,
+        dropout_embedding=dropout,
+        dropout_hidden=dropout,
+        neighbours=neighbours,
     )
     model = SessionRNN(40, config)
+    if neighbours:  # some rows with fewer neighbours than the width, some with none
+        counts = torch.randint(0, 4, (40, neighbours)).float()
+        counts[:, 0] = counts[:, 0] * (torch.arange(40) % 5 > 0)
+        model.set_neighbours(torch.randint(1, 40, (40, neighbours)), counts)
     with torch.no_grad():  # a bias and distance profile that are not all zero
         model.item_bias.normal_()
         model.repeat_distance.normal_()
@@ -28,9 +36,12 @@ def _model(cell: str, skip_last: bool, dropout: float = 0.0) -> SessionRNN:
 
 @pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
 @pytest.mark.parametrize("skip_last", [True, False])
+@pytest.mark.parametrize("neighbours", [0, 3])
 @torch.no_grad()
-def test_one_step_path_equals_the_batched_methods(cell: str, skip_last: bool) -> None:
-    model = _model(cell, skip_last)
+def test_one_step_path_equals_the_batched_methods(
+    cell: str, skip_last: bool, neighbours: int
+) -> None:
+    model = _model(cell, skip_last, neighbours=neighbours)
     state = torch.randn(model.state_size) * 0.5
     for row in (5, 17, 33):
         _, expected = model.run(torch.tensor([[row]]), state.unsqueeze(0))

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from recommender import radio
 from recommender.config import ModelConfig
+from recommender.model import repeat_flags
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 from recommender.training import NonFiniteLossError, accidental_hits, batch_loss, make_batches
@@ -169,17 +171,55 @@ def _copy(rec: Recommender) -> Recommender:
     )
 
 
-def test_exact_softmax_loss_is_the_cross_entropy_of_the_scores(trained: Recommender) -> None:
-    session = TrainingSession((3, 4, 5, 3, 9))
-    [batch] = make_batches(trained.encode([session]), 4, torch.Generator().manual_seed(0))
-    trained.model.eval()  # no dropout: the loss must match the scores radio and evaluation see
+@pytest.fixture(scope="module")
+def explore_new() -> Recommender:
+    """A small GRU whose explore part proposes only new tracks, with neighbour vectors."""
+    sessions = planted_sessions()
+    sessions += [TrainingSession((s, s % N_ITEMS + 1, s)) for s in range(1, N_ITEMS + 1)]
+    config = small_config(explore_new=True, neighbours=4)
+    return Recommender.train_full(sessions, config, generator=torch.Generator().manual_seed(1))
+
+
+@pytest.mark.parametrize("which", ["trained", "explore_new"])
+def test_exact_softmax_loss_is_the_cross_entropy_of_the_scores(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    rec: Recommender = request.getfixturevalue(which)
+    session = TrainingSession((3, 4, 5, 3, 9, 4))
+    [batch] = make_batches(rec.encode([session]), 4, torch.Generator().manual_seed(0))
+    rec.model.eval()  # no dropout: the loss must match the scores radio and evaluation see
     with torch.no_grad():
-        loss = float(batch_loss(trained.model, batch, None, None))
+        loss = float(batch_loss(rec.model, batch, None, None))
     items = session.items
     expected = -np.mean(
-        [trained.scores(items[:t])[trained.vocab.index(items[t])] for t in range(1, len(items))]
+        [rec.scores(items[:t])[rec.vocab.index(items[t])] for t in range(1, len(items))]
     )
     assert loss == pytest.approx(expected, rel=1e-4)
+    # the sampled softmax with every row drawn once and no log-Q correction is the exact one
+    every = torch.arange(1, rec.model.n_items)
+    with torch.no_grad():
+        sampled = float(batch_loss(rec.model, batch, every, torch.zeros(len(every))))
+    assert sampled == pytest.approx(loss, rel=1e-5)
+
+
+def test_explore_new_leaves_repeats_to_the_repeat_head(explore_new: Recommender) -> None:
+    rec = explore_new
+    hits = sum(_top(rec, [s, s % N_ITEMS + 1]) == (s + 1) % N_ITEMS + 1 for s in range(1, 25))
+    assert hits >= 20
+    prefix = [3, 4, 5, 3]
+    log_p = torch.from_numpy(rec.scores(prefix))
+    heard = torch.tensor(rec.vocab.indices(set(prefix)))
+    # the mass on the tracks heard is the repeat gate's g, all of it
+    rows = torch.tensor([rec.vocab.indices(prefix)])
+    with torch.no_grad():
+        log_g, _ = rec.model.gate(rec.model.run(rows)[0][0, -1], repeat_flags(rows)[0, -1])
+    assert float(log_p[heard].exp().sum()) == pytest.approx(float(log_g.exp()), rel=1e-4)
+    # radio's one-step path gives the same distribution
+    state = rec.initial_state()
+    for track in prefix:
+        state = rec.advance(state, track)
+    stepped = radio.state_log_scores(rec.model, rec.vocab, state)
+    np.testing.assert_allclose(stepped[1:].numpy(), log_p[1:].numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_exact_softmax_training_learns_the_planted_sequence() -> None:
