@@ -162,6 +162,8 @@ def test_config_adapts_to_data_size() -> None:
     assert small.epochs > large.epochs
     assert small.dropout_embedding >= large.dropout_embedding
     assert ModelConfig.for_data(2_000, 5_000, epochs=3).epochs == 3
+    assert large.neighbours > 0 and small.neighbours == 0  # they helped large data only
+    assert small.explore_new and large.explore_new
 
 
 def _copy(rec: Recommender) -> Recommender:
@@ -172,15 +174,24 @@ def _copy(rec: Recommender) -> Recommender:
 
 
 @pytest.fixture(scope="module")
-def explore_new() -> Recommender:
-    """A small GRU whose explore part proposes only new tracks, with neighbour vectors."""
+def with_neighbours() -> Recommender:
+    """A small GRU with neighbour vectors, trained on the cycle and on some repeats."""
     sessions = planted_sessions()
     sessions += [TrainingSession((s, s % N_ITEMS + 1, s)) for s in range(1, N_ITEMS + 1)]
-    config = small_config(explore_new=True, neighbours=4)
+    config = small_config(neighbours=4)
     return Recommender.train_full(sessions, config, generator=torch.Generator().manual_seed(1))
 
 
-@pytest.mark.parametrize("which", ["trained", "explore_new"])
+@pytest.fixture(scope="module")
+def explore_all() -> Recommender:
+    """A small GRU whose explore part covers every track (checkpoints from before explore_new)."""
+    config = small_config(explore_new=False)
+    return Recommender.train_full(
+        planted_sessions(), config, generator=torch.Generator().manual_seed(1)
+    )
+
+
+@pytest.mark.parametrize("which", ["trained", "with_neighbours", "explore_all"])
 def test_exact_softmax_loss_is_the_cross_entropy_of_the_scores(
     which: str, request: pytest.FixtureRequest
 ) -> None:
@@ -202,8 +213,8 @@ def test_exact_softmax_loss_is_the_cross_entropy_of_the_scores(
     assert sampled == pytest.approx(loss, rel=1e-5)
 
 
-def test_explore_new_leaves_repeats_to_the_repeat_head(explore_new: Recommender) -> None:
-    rec = explore_new
+def test_explore_new_leaves_repeats_to_the_repeat_head(with_neighbours: Recommender) -> None:
+    rec = with_neighbours
     hits = sum(_top(rec, [s, s % N_ITEMS + 1]) == (s + 1) % N_ITEMS + 1 for s in range(1, 25))
     assert hits >= 20
     prefix = [3, 4, 5, 3]
