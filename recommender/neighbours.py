@@ -57,13 +57,19 @@ def merge_neighbours(
     with the ones that are; a row's list is exact while it has fewer neighbours than the width.
     """
     n_rows, width = rows.shape
-    present = counts > 0
-    held = (torch.arange(n_rows).unsqueeze(1) * n_rows + rows)[present].numpy()
     new = _pair_keys(sessions, n_rows)
+    touched = torch.from_numpy(np.unique(new // n_rows))  # only these rows can change
+    held_rows, held_counts = rows[touched], counts[touched]
+    present = held_counts > 0
+    held = (touched.unsqueeze(1) * n_rows + held_rows)[present].numpy()
     keys, inverse = np.unique(np.concatenate([held, new]), return_inverse=True)
-    weights = np.concatenate([counts[present].numpy(), np.ones(len(new), dtype=np.float32)])
+    weights = np.concatenate([held_counts[present].numpy(), np.ones(len(new), dtype=np.float32)])
     summed = np.bincount(inverse, weights=weights, minlength=len(keys)).astype(np.float32)
-    return _top(keys, summed, n_rows, width)
+    top_rows, top_counts = _top(keys, summed, n_rows, width)
+    merged_rows, merged_counts = rows.clone(), counts.clone()
+    merged_rows[touched] = top_rows[touched]
+    merged_counts[touched] = top_counts[touched]
+    return merged_rows, merged_counts
 
 
 def _pair_keys(sessions: Sequence[EncodedSession], n_rows: int) -> np.ndarray:

@@ -38,6 +38,8 @@ def test_merge_adds_new_sessions_and_keeps_the_top() -> None:
         merged = merge_neighbours(*neighbour_table(old, 8, width), new)
         rebuilt = neighbour_table(old + new, 8, width)
         torch.testing.assert_close(merged, rebuilt, rtol=0, atol=0)
+    table = neighbour_table(old, 8, 3)
+    torch.testing.assert_close(merge_neighbours(*table, []), table, rtol=0, atol=0)
 
 
 def test_update_gives_a_new_track_neighbours_and_keeps_the_model_working() -> None:
