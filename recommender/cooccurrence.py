@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from recommender.model import SessionRNN
+from recommender.neighbours import window_pairs
 from recommender.training import EncodedSession
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,9 @@ def cooccurrence_embedding(
     generator (the randomized SVD): seed it for a reproducible result.
     """
     started = time.perf_counter()
-    left, right = [], []
-    for session in sessions:
-        rows = session.rows
-        for offset in range(1, min(WINDOW, len(rows) - 1) + 1):
-            left.append(rows[:-offset])
-            right.append(rows[offset:])
-    if not left:
+    a, b = window_pairs(sessions, WINDOW)
+    if not len(a):
         return None
-    a, b = np.concatenate(left), np.concatenate(right)
     keys = np.concatenate([a * n_rows + b, b * n_rows + a])  # symmetric
     keys, counts = np.unique(keys, return_counts=True)
     i, j = keys // n_rows, keys % n_rows
