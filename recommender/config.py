@@ -204,6 +204,11 @@ class ModelConfig:
         values.update(overrides)
         return cls(**values)
 
+    @property
+    def explore_new_only(self) -> bool:
+        """The explore part leaves out the session's tracks (``explore_new``, repeat head on)."""
+        return self.repeat and self.explore_new
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return dataclasses.asdict(self)

@@ -332,7 +332,7 @@ class SessionRNN(nn.Module):
         """
         log_g, log_not_g = self.gate(outputs, flags)
         scores = self.explore_logits(query)
-        if self.config.repeat and self.config.explore_new and history is not None:
+        if self.config.explore_new_only and history is not None:
             scores.scatter_(1, history, LOG_ZERO)  # explore proposes new tracks only
         shift = torch.logsumexp(scores, dim=1) - log_not_g  # log p = logits - shift
         if self.config.repeat and log_attention is not None and history is not None:

@@ -163,7 +163,7 @@ def _shifted_scores(
     rows = vocab.indices(state.history)
     if excluded and all(row in excluded for row in rows):
         return scores, math.nan
-    if model.config.repeat and model.config.explore_new and rows:
+    if model.config.explore_new_only and rows:
         scores[torch.tensor(rows)] = LOG_ZERO  # explore proposes new tracks only
     flags = last_flags(rows)
     log_g, log_not_g = model.step_gate(output, flags)

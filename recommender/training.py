@@ -134,8 +134,7 @@ def batch_loss(
     valid = batch.targets > 0
     targets = batch.targets[valid]
     q = query[valid]
-    explore_new = model.config.repeat and model.config.explore_new
-    seen = seen_so_far(batch.inputs)[valid] if explore_new else None  # (N, T)
+    seen = seen_so_far(batch.inputs)[valid] if model.config.explore_new_only else None  # (N, T)
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
     if negatives is None:
         every = torch.arange(model.n_items)
