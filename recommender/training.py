@@ -6,6 +6,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -146,11 +147,10 @@ def batch_loss(
     else:
         neg = model.explore_logits(q, negatives, offset=log_kq)
         # A negative that is this position's own target is an accidental hit: leave it out, or
-        # it cancels part of the positive's gradient (popular targets are drawn often). In
-        # place: the product's backward does not read its output, and (N, K) copies cost here.
+        # it cancels part of the positive's gradient (popular targets are drawn often).
         keys = targets if seen is None else torch.cat([targets.unsqueeze(1), seen], dim=1)
-        neg.index_put_(accidental_hits(keys, negatives), neg.new_tensor(LOG_ZERO))
-        log_explore = pos - torch.logaddexp(pos, torch.logsumexp(neg, dim=1))
+        hits = accidental_hits(keys, negatives)
+        log_explore = pos - torch.logaddexp(pos, log_sum_exp_without(neg, hits))
     if seen is not None:  # a target heard before is not the explore part's to propose
         log_explore = log_explore.masked_fill((seen == targets.unsqueeze(1)).any(1), LOG_ZERO)
     if model.config.repeat:
@@ -164,6 +164,43 @@ def batch_loss(
         log_p = log_explore
     w = batch.weights[valid]
     return -(log_p * w).sum() / w.sum().clamp_min(1e-6)
+
+
+class LogSumExpWithout(torch.autograd.Function):
+    """``logsumexp(logits, dim=1)`` with the entries at ``hits`` left out, in few passes.
+
+    The (positions x negatives) logits are the largest tensor of a training step, and each pass
+    over them costs. ``torch.logsumexp`` after a masked fill makes about nine (the fill and its
+    backward copy, max, subtract, exp, sum; then subtract, exp and multiply again for the
+    gradient); this makes five: the logits are overwritten with ``exp(logits - max)`` (nothing
+    else reads them: the product that made them does not need its output), and the gradient is
+    those values times ``grad / sum`` in place. Left-out entries hold exp(LOG_ZERO - max) = 0, so
+    their gradient is 0 without a mask.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, logits: Tensor, hits: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        """(N,) log-sum-exps, and ``logits`` itself (overwritten: not for use)."""
+        logits.index_put_(hits, logits.new_tensor(LOG_ZERO))
+        peak = logits.amax(dim=1, keepdim=True)
+        exps = logits.sub_(peak).exp_()
+        total = exps.sum(dim=1, keepdim=True)
+        ctx.mark_dirty(logits)  # autograd's rule: an input changed in place is also an output
+        ctx.mark_non_differentiable(logits)
+        ctx.save_for_backward(exps, total)
+        return (total.log() + peak).squeeze(1), logits
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor, _overwritten: Tensor) -> tuple[Tensor, None]:
+        """softmax(logits) * grad, computed in the saved values' memory."""
+        exps, total = ctx.saved_tensors
+        return exps.mul_(grad.unsqueeze(1) / total), None
+
+
+def log_sum_exp_without(logits: Tensor, hits: tuple[Tensor, Tensor]) -> Tensor:
+    """:class:`LogSumExpWithout` (N,); ``logits`` is overwritten."""
+    lse, _ = LogSumExpWithout.apply(logits, hits)  # type: ignore[no-untyped-call]
+    return lse  # type: ignore[no-any-return]
 
 
 def seen_so_far(inputs: Tensor) -> Tensor:

@@ -11,10 +11,16 @@ import torch
 
 from recommender import radio
 from recommender.config import ModelConfig
-from recommender.model import repeat_flags
+from recommender.model import LOG_ZERO, repeat_flags
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
-from recommender.training import NonFiniteLossError, accidental_hits, batch_loss, make_batches
+from recommender.training import (
+    NonFiniteLossError,
+    accidental_hits,
+    batch_loss,
+    log_sum_exp_without,
+    make_batches,
+)
 from recommender.vocab import Vocabulary
 from tests.recommender.conftest import N_ITEMS, planted_sessions, small_config
 
@@ -254,3 +260,27 @@ def test_accidental_hits_are_every_negative_equal_to_its_target(
     expected = (negatives.unsqueeze(0) == targets.unsqueeze(1)).nonzero().tolist()
     assert expected  # the sizes above make hits, and repeated ones, certain
     assert sorted(found) == sorted(expected)
+
+
+def test_log_sum_exp_without_hits_matches_torch_value_and_gradient() -> None:
+    g = torch.Generator().manual_seed(5)
+    logits = torch.randn(50, 30, generator=g) * 8.0
+    targets = torch.randint(1, 20, (50,), generator=g)
+    negatives = torch.randint(1, 20, (30,), generator=g)
+    hits = accidental_hits(targets, negatives)
+    assert len(hits[0]) > 0
+    weights = torch.randn(50, generator=g)
+
+    expected_input = logits.clone().requires_grad_()
+    masked = expected_input.index_put(hits, expected_input.new_tensor(LOG_ZERO))
+    expected = torch.logsumexp(masked, dim=1)
+    (expected * weights).sum().backward()
+
+    fused_input = logits.clone().requires_grad_()
+    fused = log_sum_exp_without(fused_input.clone(), hits)
+    (fused * weights).sum().backward()
+
+    assert torch.allclose(fused, expected.detach(), atol=1e-5)
+    assert fused_input.grad is not None and expected_input.grad is not None
+    assert torch.allclose(fused_input.grad, expected_input.grad, atol=1e-6)
+    assert bool((fused_input.grad[hits] == 0).all())  # a left-out negative gets no gradient
