@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from audio import make_library
 from radio_sim import add_library
 
 from player.db.engine import Database
 from player.history import History
 from player.plugin_api import TrackInfo
 from player.plugin_host import PluginHost
+from tests.audio import make_library
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

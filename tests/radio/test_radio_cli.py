@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from audio import make_library
 
 from player.db.engine import Database
 from player.history import History
@@ -16,6 +15,7 @@ from player.paths import AppPaths
 from player.plugin_api import Origin, Outcome
 from player.scanner import scan
 from recommender.radio_cli import add_commands
+from tests.audio import make_library
 
 
 @pytest.fixture(autouse=True)

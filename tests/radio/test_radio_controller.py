@@ -139,8 +139,9 @@ def test_a_busy_plugin_times_out_into_the_fallback(
 def test_a_tiny_library_relaxes_the_window_and_keeps_playing(
     qtbot: QtBot, tmp_path: Path, db: Database, history: History
 ) -> None:
-    from audio import make_library
     from radio_sim import add_library
+
+    from tests.audio import make_library
 
     tracks = add_library(db, make_library(tmp_path / "tiny", 1, 2, seconds=0.5))
     sim = SimPlayer(history, db)
