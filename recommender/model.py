@@ -265,10 +265,16 @@ class SessionRNN(nn.Module):
         return torch.rnn_relu_cell(x, state.unsqueeze(0), *weights)[0]
 
     def item_vector(self, row: int) -> Tensor:
-        """``item_input`` of one row, (k,)."""
+        """``item_input`` of one row, (k,), in a few direct operations (radio, per pick)."""
+        weight = self.embedding.weight
         if self.neighbour_gate is None:
-            return self.embedding.weight[row]
-        return self.item_input(torch.tensor([row]))[0]
+            return weight[row]
+        counts = self.neighbour_counts[row]
+        total = float(counts.sum())
+        if total <= 0.0:  # no neighbours yet: the mean is 0
+            return weight[row]
+        mixed = torch.mv(weight[self.neighbour_rows[row]].t(), counts).div_(total)
+        return torch.addcmul(weight[row], self.neighbour_gate, mixed)
 
     def step_query(self, output: Tensor, last_row: int) -> Tensor:
         """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,)."""
