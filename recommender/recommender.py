@@ -23,12 +23,12 @@ from recommender.config import ModelConfig
 from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
 from recommender.model import SessionRNN, repeat_flags
 from recommender.neighbours import merge_neighbours, neighbour_table
+from recommender.optimizer import Optimizer
 from recommender.radio import RadioState
 from recommender.radio_scoring import RadioCache
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
-    Optimizer,
     Phase,
     Progress,
     ShouldStop,
