@@ -27,6 +27,8 @@ class IncrementalRun:
 
 
 #: Share of the replayed sessions drawn from the most recent ones (the rest: uniformly from all).
+#: Validation tail (large data): 0.5 against 0 gave HR@20 / MRR@20 0.2433 / 0.1064 and 0.2369 /
+#: 0.1000 (update_lr 0.004); 0.5 against 0.75 gave 0.2477 / 0.1076 and 0.2428 / 0.1071 (0.0025).
 RECENT_SHARE = 0.5
 #: How many of the latest sessions count as recent for replay.
 RECENT_WINDOW = 1000
