@@ -246,14 +246,15 @@ class SessionRNN(nn.Module):
         return torch.log_softmax(scores, dim=-1)
 
     # --- one step at a time (radio) --------------------------------------------------------------
-    def step(self, row: int, state: Tensor) -> Tensor:
+    def step(self, row: int, state: Tensor, item: Tensor | None = None) -> Tensor:
         """The flat state (state_size,) after input ``row`` from ``state`` (state_size,).
 
         ``run`` for one input in eval mode (no dropout), without its batch dimensions, state
-        packing and module calls: radio advances one track at a time.
+        packing and module calls: radio advances one track at a time. ``item``: the row's
+        :meth:`item_vector`, when the caller has it already.
         """
         h = self.config.hidden_dim
-        x = self.item_vector(row).unsqueeze(0)
+        x = (self.item_vector(row) if item is None else item).unsqueeze(0)
         names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
         weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in names)
         if self.config.cell == "lstm":
@@ -276,11 +277,15 @@ class SessionRNN(nn.Module):
         mixed = torch.mv(weight[self.neighbour_rows[row]].t(), counts).div_(total)
         return torch.addcmul(weight[row], self.neighbour_gate, mixed)
 
-    def step_query(self, output: Tensor, last_row: int) -> Tensor:
-        """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,)."""
+    def step_query(self, output: Tensor, last_row: int, item: Tensor | None = None) -> Tensor:
+        """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,).
+
+        ``item``: ``last_row``'s :meth:`item_vector`, when the caller has it already.
+        """
         features = output
         if self.config.skip_last:
-            features = torch.cat([output, self.item_vector(last_row)])
+            last = self.item_vector(last_row) if item is None else item
+            features = torch.cat([output, last])
         return torch.addmv(self.projection.bias, self.projection.weight, features)
 
     def step_gate(self, output: Tensor, flags: Sequence[float]) -> tuple[float, float]:

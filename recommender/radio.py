@@ -49,6 +49,11 @@ class RadioState:
     skips: list[list[float]] = field(default_factory=list)
     # ``hidden`` as a tensor, made once (treat a state as immutable: advance returns a new one).
     _tensor: Tensor | None = field(default=None, init=False, repr=False, compare=False)
+    # ``last_track``'s item vector, kept by :func:`advance` for the query that follows, with the
+    # embedding's (address, version) it was read from: a trained or grown model reads it again.
+    _item: tuple[Tensor, tuple[int, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def hidden_tensor(self) -> Tensor:
         """The hidden vector as a float32 tensor (cached; do not modify it)."""
@@ -105,17 +110,23 @@ def advance(
     if skipped:
         strength = max(0.2, min(1.0, 1.0 - played_fraction))
         return _copy(state, [[float(track_id), strength], *state.skips][:SKIP_MEMORY])
-    new_hidden = model.step(row, state.hidden_tensor())  # no dropout, whatever the mode
+    item = model.item_vector(row).clone()  # a copy: a view would keep an old matrix alive
+    new_hidden = model.step(row, state.hidden_tensor(), item)  # no dropout, whatever the mode
     skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
     new = RadioState(new_hidden.tolist(), track_id, history, skips)
-    new._tensor = new_hidden
+    new._tensor, new._item = new_hidden, (item, _embedding_key(model))
     return new
+
+
+def _embedding_key(model: SessionRNN) -> tuple[int, int]:
+    weight = model.embedding.weight
+    return weight.data_ptr(), weight._version
 
 
 def _copy(state: RadioState, skips: list[list[float]]) -> RadioState:
     new = RadioState(list(state.hidden), state.last_track, list(state.history), skips)
-    new._tensor = state._tensor
+    new._tensor, new._item = state._tensor, state._item
     return new
 
 
@@ -123,7 +134,9 @@ def _query(model: SessionRNN, vocab: Vocabulary, state: RadioState) -> tuple[Ten
     """(cell output (hidden,), query (k,)) with every remembered skip pushed out of the query."""
     output = state.hidden_tensor()[: model.config.hidden_dim]
     last = vocab.index(state.last_track) if state.last_track is not None else None
-    query = model.step_query(output, last or 0)
+    kept = state._item  # every training step changes the embedding's version: read it again
+    item = kept[0] if kept is not None and last and kept[1] == _embedding_key(model) else None
+    query = model.step_query(output, last or 0, item)
     if state.skips:
         weight = model.output_weight()
         for track, strength in state.skips:

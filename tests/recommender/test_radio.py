@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -124,4 +125,17 @@ def test_a_masked_history_leaves_the_full_models_masked_distribution(
     full[vocab.indices({4, 5})] = -math.inf
     torch.testing.assert_close(
         partial.probs, torch.softmax(full / temperature, dim=0), atol=1e-6, rtol=0
+    )
+
+
+def test_a_carried_state_reads_the_last_tracks_vector_again_after_training(
+    trained: Recommender,
+) -> None:
+    rec = copy.deepcopy(trained)  # the fixture is shared
+    state = _state(rec, [7, 8])  # advance keeps track 8's vector for the next query
+    with torch.no_grad():
+        rec.model.embedding.weight.mul_(1.5)  # as an update would change it
+    restored = RadioState.from_dict(state.to_dict())  # reads the vector from the model
+    assert _as_dict(*rec.distribution(state)) == pytest.approx(
+        _as_dict(*rec.distribution(restored))
     )
