@@ -2,8 +2,10 @@
 
 A pick is what radio does per track: advance the carried state by the track just played, then a
 masked (recently played excluded), tempered softmax over every track and one sample. Radio
-scores with an int8 copy of V (``recommender/radio_scoring.py``); ``--accuracy`` prints how far
-that distribution is from exact float32 scoring (total-variation distance, max error of log p).
+scores with an int8 copy of V (``recommender/radio_scoring.py``, the pass compiled by numba in
+``recommender/radio_kernels.py``; ``--no-compiled`` times torch's int8 kernel instead);
+``--accuracy`` prints how far that distribution is from exact float32 scoring (total-variation
+distance, max error of log p).
 
     .venv/bin/python bench/inference.py [--tracks 100000] [--picks 2000] [--top-p 0.9]
         [--temperature 0.9] [--checkpoint DIR] [--accuracy 200]
@@ -27,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from recommender import radio
+from recommender import radio, radio_scoring
 from recommender.config import ModelConfig
 from recommender.radio_scoring import QuantizedOutput
 from recommender.recommender import Recommender
@@ -66,7 +68,8 @@ def latency(rec: Recommender, args: argparse.Namespace) -> None:
         f"tracks={len(rec.vocab) - 1} embedding={config.embedding_dim} "
         f"hidden={config.hidden_dim} cell={config.cell} exclude={args.exclude} "
         f"temperature={args.temperature} top_p={args.top_p} threads=1 "
-        f"model={'checkpoint' if args.checkpoint else 'untrained'}"
+        f"model={'checkpoint' if args.checkpoint else 'untrained'} "
+        f"scoring={'torch' if radio_scoring.compiled() is None else 'compiled'}"
     )
     print(
         f"pick latency ms: p50={np.percentile(ms, 50):.2f} p90={np.percentile(ms, 90):.2f} "
@@ -120,8 +123,13 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.9)
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--accuracy", type=int, default=0, help="states to compare (0: off)")
+    parser.add_argument(
+        "--no-compiled", action="store_true", help="score and draw as without numba (torch only)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.no_compiled:
+        radio_scoring.compiled = lambda: None
     rec = build(args)
     if args.picks:
         latency(rec, args)

@@ -1,8 +1,10 @@
 """Radio's fast next-track pass: an int8 copy of V, and the masked, tempered, nucleus draw.
 
 A radio pick scores every track once (``V q``, 100,000 x 128 at most) and that pass is bound by
-memory bandwidth, so radio reads V as per-row int8 codes (a quarter of the float32 bytes) through
-``torch._weight_int8pack_mm``. The approximation is measured in ``bench/inference.py``
+memory bandwidth, so radio reads V as per-row int8 codes (a quarter of the float32 bytes),
+through the compiled loop in :mod:`recommender.radio_kernels` (or, without numba, through
+``torch._weight_int8pack_mm``, which rounds the query and the product to bfloat16). The
+approximation is measured in ``bench/inference.py``
 (``--accuracy``) and held by ``tests/recommender/test_radio_scoring.py``: total-variation
 distance to the exact float32 distribution stays far below what listening could notice.
 Evaluation (``Recommender.session_scores``) never uses it.
@@ -11,7 +13,8 @@ Everything after the scoring pass works on one vector in place: the repeat head'
 to the few history rows, the temperature is one multiply, excluded rows are filled with -inf,
 one softmax, and a nucleus cut-off looks at the top few hundred tracks (``topk``) rather than
 sorting all of them. A draw inverts the CDF in two levels (block sums, then one block), which
-is the same draw as one cumulative sum over every track, for a fraction of its cost.
+is the same draw as one cumulative sum over every track, for a fraction of its cost (compiled
+too, when numba is there).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from recommender.radio_kernels import compiled
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,11 @@ class QuantizedOutput:
         self.codes = codes.to(torch.int8).contiguous()
         self.scales = scale.contiguous()
         self._half: Tensor | None = None
+        self._kernels = compiled()
+        if self._kernels is not None:
+            self._codes_np = self.codes.numpy()
+            self._scales_np = self.scales.float().numpy()
+            return
         try:
             torch._weight_int8pack_mm(
                 torch.zeros((1, weight.shape[1]), dtype=torch.bfloat16), self.codes[:2], scale[:2]
@@ -67,6 +76,16 @@ class QuantizedOutput:
 
     def logits(self, query: Tensor, bias: Tensor) -> Tensor:
         """Approximate ``V @ query + bias`` for a (k,) query, as float32 (rows,)."""
+        if self._kernels is not None:
+            out = np.empty(len(self._scales_np), np.float32)
+            self._kernels.scores(
+                self._codes_np,
+                query.detach().float().contiguous().numpy(),
+                self._scales_np,
+                bias.detach().float().contiguous().numpy(),
+                out,
+            )
+            return torch.from_numpy(out)
         if self._half is not None:
             return torch.add(bias, torch.mv(self._half, query.half()))
         product = torch._weight_int8pack_mm(
@@ -156,11 +175,17 @@ class Draw:
         # Inverse-CDF draw in two levels: the cumulative mass of blocks of BLOCK tracks (kept for
         # later draws) picks a block, the cumulative sum inside it the track. Far cheaper than
         # torch.multinomial over 100k categories, and than one cumsum over all of them.
+        kernels = compiled()
         if self._cumulative is None:
             values = probs.detach().numpy()
-            self._cumulative = (values, _block_cumulative(probs, values))
+            if kernels is not None:
+                self._cumulative = (values, kernels.block_cumulative(values, BLOCK))
+            else:
+                self._cumulative = (values, _block_cumulative(probs, values))
         values, blocks = self._cumulative
         point = float(torch.rand(1, generator=generator)) * float(blocks[-1])
+        if kernels is not None:
+            return int(kernels.draw_index(values, blocks, BLOCK, point))
         block = min(int(np.searchsorted(blocks, point, side="right")), len(blocks) - 1)
         start = block * BLOCK
         inside = np.cumsum(values[start : start + BLOCK], dtype=np.float64)
