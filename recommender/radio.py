@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from recommender.model import LOG_ZERO, SessionRNN, last_flags
+from recommender.radio_kernels import compiled
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
@@ -110,13 +111,42 @@ def advance(
     if skipped:
         strength = max(0.2, min(1.0, 1.0 - played_fraction))
         return _copy(state, [[float(track_id), strength], *state.skips][:SKIP_MEMORY])
-    item = model.item_vector(row).clone()  # a copy: a view would keep an old matrix alive
-    new_hidden = model.step(row, state.hidden_tensor(), item)  # no dropout, whatever the mode
+    item, new_hidden = _step(model, row, state.hidden_tensor())
     skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
     new = RadioState(new_hidden.tolist(), track_id, history, skips)
     new._tensor, new._item = new_hidden, (item, _embedding_key(model))
     return new
+
+
+def _step(model: SessionRNN, row: int, hidden: Tensor) -> tuple[Tensor, Tensor]:
+    """(``row``'s item vector, the state after it): ``model.step``, without dropout.
+
+    A GRU on the CPU steps in one compiled call (:mod:`recommender.radio_kernels`) rather than
+    a dozen torch calls; the result is the same up to float32 rounding.
+    """
+    kernels = compiled()
+    weight = model.embedding.weight
+    if kernels is None or model.config.cell != "gru" or weight.device.type != "cpu":
+        item = model.item_vector(row).clone()  # a copy: a view would keep an old matrix alive
+        return item, model.step(row, hidden, item)
+    near: tuple[Tensor, ...] = (_NO_NEIGHBOURS, _NO_COUNTS, weight[0])
+    if model.neighbour_gate is not None:
+        near = (model.neighbour_rows, model.neighbour_counts, model.neighbour_gate)
+    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    cell: tuple[Tensor, ...] = tuple(getattr(model.cell, name) for name in names)
+    item = torch.empty(weight.shape[1])
+    new_hidden = torch.empty(model.config.hidden_dim)
+    kernels.gru_step(
+        *(t.detach().numpy() for t in (weight, *near)),
+        row,
+        *(t.detach().numpy() for t in (*cell, hidden, item, new_hidden)),
+    )
+    return item, new_hidden
+
+
+_NO_NEIGHBOURS = torch.zeros((1, 0), dtype=torch.long)
+_NO_COUNTS = torch.zeros((1, 0))
 
 
 def _embedding_key(model: SessionRNN) -> tuple[int, int]:

@@ -61,7 +61,7 @@ class QuantizedOutput:
         self.codes = codes.to(torch.int8).contiguous()
         self.scales = scale.contiguous()
         self._half: Tensor | None = None
-        self._kernels = compiled()
+        self._kernels = compiled() if weight.device.type == "cpu" else None
         if self._kernels is not None:
             self._codes_np = self.codes.numpy()
             self._scales_np = self.scales.float().numpy()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from recommender import radio
 from recommender.model import SessionRNN, last_flags, repeat_flags
+from recommender.radio_kernels import compiled
 
 from .conftest import small_config
 
@@ -66,6 +68,19 @@ def test_one_step_path_equals_the_batched_methods(
         torch.testing.assert_close(
             model.step_attention(query, items, flags), attention[0, 0].exp(), atol=1e-6, rtol=0
         )
+
+
+@pytest.mark.parametrize("neighbours", [0, 3])
+@torch.no_grad()
+def test_radios_compiled_gru_step_equals_the_models(neighbours: int) -> None:
+    assert compiled() is not None  # numba is a dependency: this runs the compiled step
+    model = _model("gru", True, neighbours=neighbours)
+    state = torch.randn(model.state_size) * 0.5
+    for row in (5, 10, 17, 33):
+        item, stepped = radio._step(model, row, state)
+        torch.testing.assert_close(item, model.item_vector(row), atol=1e-6, rtol=0)
+        torch.testing.assert_close(stepped, model.step(row, state), atol=1e-6, rtol=0)
+        state = stepped
 
 
 @torch.no_grad()
