@@ -28,6 +28,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+#: The nucleus search sorts the rows left once there are this few.
+NUCLEUS_SORT = 256
+
+
 class Kernels(NamedTuple):
     """The compiled functions (plain numpy arrays in, results out)."""
 
@@ -39,6 +43,9 @@ class Kernels(NamedTuple):
     #: bias_hh (3h,), hidden (h,), item out (k,), hidden out (h,)), all float32 but the rows:
     #: ``SessionRNN.item_vector`` of ``row`` and ``torch.gru_cell`` on it, in one call.
     gru_step: Callable[..., None]
+    #: (probs (n,) f32, top_p) -> rows (int64, ascending) of the smallest set of most likely
+    #: rows whose mass reaches top_p (every row with p > 0 when the total falls short).
+    nucleus_rows: Callable[[np.ndarray, float], np.ndarray]
     #: (values (n,) f32, block) -> cumulative sums (float64) of consecutive blocks of values.
     block_cumulative: Callable[[np.ndarray, int], np.ndarray]
     #: (values, block cumulative sums, block, point in [0, total)) -> index of the draw.
@@ -112,6 +119,54 @@ def _compile(numba: object) -> Kernels:
             new = np.tanh(gates_in[2 * size + i] + reset * gates_hidden[2 * size + i])
             out[i] = (1.0 - update) * new + update * hidden[i]
 
+    # The nucleus without sorting the library: a positive float32 orders as its bit pattern
+    # does, so a radix select over the bits (the top 11, then 10, then 10: a histogram of mass
+    # per digit, most likely first) finds the rows above the cut-off in one pass over the
+    # library and a few over the rows that share the cut-off's digits; only a last handful of
+    # rows is sorted.
+    @jit(cache=True, nogil=True, boundscheck=False)
+    def nucleus_rows(probs, top_p):  # type: ignore[no-untyped-def]
+        bits = probs.view(np.int32)
+        keep = np.zeros(len(probs), np.bool_)
+        rows = np.flatnonzero(bits > 0)  # rows still undecided, compacted in place
+        count = len(rows)
+        mass = 0.0  # of the rows kept so far
+        unsorted = False  # after every digit the rows left are equal: row order will do
+        for shift, width in ((20, 2048), (10, 1024), (0, 1024)):
+            if count <= NUCLEUS_SORT:
+                unsorted = True
+                break
+            digit_mass = np.zeros(width, np.float64)
+            for k in range(count):
+                row = rows[k]
+                digit_mass[(bits[row] >> shift) & (width - 1)] += probs[row]
+            cut = 0
+            for d in range(width - 1, -1, -1):  # most likely digits first
+                if mass + digit_mass[d] >= top_p:
+                    cut = d
+                    break
+                mass += digit_mass[d]
+            left = 0
+            for k in range(count):
+                row = rows[k]
+                digit = (bits[row] >> shift) & (width - 1)
+                if digit > cut:
+                    keep[row] = True
+                elif digit == cut:  # shares the cut-off's digits: decided further down
+                    rows[left] = row
+                    left += 1
+            count = left
+        rest = rows[:count]
+        # the rest, most likely first, until the mass is there
+        if unsorted:
+            rest = rest[np.argsort(-probs[rest], kind="mergesort")]
+        for row in rest:
+            if mass >= top_p:
+                break
+            keep[row] = True
+            mass += probs[row]
+        return np.flatnonzero(keep)
+
     @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
     def block_cumulative(values, block):  # type: ignore[no-untyped-def]
         count = (len(values) + block - 1) // block
@@ -143,7 +198,7 @@ def _compile(numba: object) -> Kernels:
             index -= 1
         return index
 
-    return Kernels(scores, gru_step, block_cumulative, draw_index)
+    return Kernels(scores, gru_step, nucleus_rows, block_cumulative, draw_index)
 
 
 def _check(kernels: Kernels) -> None:

@@ -243,9 +243,15 @@ def tempered_draw(
 def _nucleus(probs: Tensor, top_p: float) -> Draw:
     """The smallest set of most likely rows whose mass reaches ``top_p``, renormalised.
 
-    ``topk`` of a few hundred first (the nucleus is usually small); the full sort only when the
+    Compiled: a radix select over the probabilities' bits (:mod:`recommender.radio_kernels`).
+    Otherwise ``topk`` of a few hundred first (the nucleus is usually small), more only when the
     mass is spread over more tracks than that.
     """
+    kernels = compiled()
+    if kernels is not None:
+        rows = torch.from_numpy(kernels.nucleus_rows(probs.detach().numpy(), top_p))
+        kept = probs[rows]
+        return Draw(kept / kept.sum(), rows)
     size = min(NUCLEUS_START, len(probs))
     threshold = torch.tensor([top_p], dtype=probs.dtype)
     while True:
