@@ -43,6 +43,10 @@ class Kernels(NamedTuple):
     #: bias_hh (3h,), hidden (h,), item out (k,), hidden out (h,)), all float32 but the rows:
     #: ``SessionRNN.item_vector`` of ``row`` and ``torch.gru_cell`` on it, in one call.
     gru_step: Callable[..., None]
+    #: (scores (n,) f32, 1 / temperature, excluded rows (int64)) -> (probabilities (n,) f32,
+    #: total before normalising): softmax(scores / temperature) with row 0 and the excluded
+    #: rows at exactly 0; ``scores`` is overwritten. A total of 0: every row was excluded.
+    tempered_probs: Callable[[np.ndarray, float, np.ndarray], tuple[np.ndarray, float]]
     #: (probs (n,) f32, top_p) -> rows (int64, ascending) of the smallest set of most likely
     #: rows whose mass reaches top_p (every row with p > 0 when the total falls short).
     nucleus_rows: Callable[[np.ndarray, float], np.ndarray]
@@ -118,6 +122,54 @@ def _compile(numba: object) -> Kernels:
             update = 1.0 / (1.0 + np.exp(-(gates_in[size + i] + gates_hidden[size + i])))
             new = np.tanh(gates_in[2 * size + i] + reset * gates_hidden[2 * size + i])
             out[i] = (1.0 - update) * new + update * hidden[i]
+
+    # The softmax in three vectorised passes (max; exponent and mantissa; scale and sum) and a
+    # normalising one. LLVM cannot vectorise a call to exp, so 2^y is built from its parts:
+    # 2^round(y) as float32 exponent bits, 2^f (|f| <= 1/2) as a degree-6 Taylor polynomial of
+    # e^(f ln 2) (relative error below 2e-7, as float32's own rounding). Below 2^-125 of the
+    # largest, a probability is taken as 2^-125 of it (no track could be drawn at that odds).
+    @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
+    def tempered_probs(scores, inv_t, excluded):  # type: ignore[no-untyped-def]
+        size = len(scores)
+        probs = np.empty(size, np.float32)
+        powers = np.empty(size, np.int32)
+        scores[0] = -np.inf
+        for row in excluded:
+            scores[row] = -np.inf
+        top = np.float32(-np.inf)
+        for i in range(size):
+            top = max(top, scores[i])
+        if top == -np.inf:
+            probs[:] = 0.0
+            return probs, 0.0
+        factor = np.float32(inv_t * 1.4426950408889634)  # log2(e) / temperature
+        ln2 = np.float32(0.6931471805599453)
+        for i in range(size):
+            y = max((scores[i] - top) * factor, np.float32(-125.0))
+            whole = np.floor(y + np.float32(0.5))
+            r = (y - whole) * ln2
+            poly = np.float32(1.0 / 120.0) + r * np.float32(1.0 / 720.0)
+            poly = np.float32(1.0 / 24.0) + r * poly
+            poly = np.float32(1.0 / 6.0) + r * poly
+            poly = np.float32(0.5) + r * poly
+            poly = np.float32(1.0) + r * poly
+            probs[i] = np.float32(1.0) + r * poly
+            powers[i] = (np.int32(whole) + 127) << 23
+        scale = powers.view(np.float32)
+        total = 0.0
+        for i in range(size):
+            value = probs[i] * scale[i]
+            probs[i] = value
+            total += value
+        total -= probs[0]
+        probs[0] = 0.0
+        for row in excluded:
+            total -= probs[row]
+            probs[row] = 0.0
+        inverse = np.float32(1.0 / total)
+        for i in range(size):
+            probs[i] *= inverse
+        return probs, total
 
     # The nucleus without sorting the library: a positive float32 orders as its bit pattern
     # does, so a radix select over the bits (the top 11, then 10, then 10: a histogram of mass
@@ -198,7 +250,7 @@ def _compile(numba: object) -> Kernels:
             index -= 1
         return index
 
-    return Kernels(scores, gru_step, nucleus_rows, block_cumulative, draw_index)
+    return Kernels(scores, gru_step, tempered_probs, nucleus_rows, block_cumulative, draw_index)
 
 
 def _check(kernels: Kernels) -> None:

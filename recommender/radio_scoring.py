@@ -212,6 +212,9 @@ def _block_cumulative(probs: Tensor, values: np.ndarray) -> np.ndarray:
     return np.cumsum(sums, dtype=np.float64)
 
 
+_NO_ROWS = np.zeros(0, np.int64)
+
+
 def tempered_draw(
     log_scores: Tensor, temperature: float, top_p: float | None, excluded: Tensor | None
 ) -> Draw:
@@ -228,13 +231,21 @@ def tempered_draw(
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
-    scores = log_scores.mul_(1.0 / temperature) if temperature != 1.0 else log_scores
-    scores[0] = -math.inf
-    if excluded is not None and excluded.numel():
-        scores.index_fill_(0, excluded, -math.inf)
-    probs = torch.softmax(scores, dim=0)
-    if math.isnan(float(probs[0])):  # row 0 is 0 unless every score was -inf (then all NaN)
-        raise ValueError("every track is excluded: nothing left to choose")
+    kernels = compiled()
+    if kernels is not None and log_scores.device.type == "cpu":
+        rows = _NO_ROWS if excluded is None else excluded.numpy()
+        values, total = kernels.tempered_probs(log_scores.numpy(), 1.0 / temperature, rows)
+        if not total > 0.0:
+            raise ValueError("every track is excluded: nothing left to choose")
+        probs = torch.from_numpy(values)
+    else:
+        scores = log_scores.mul_(1.0 / temperature) if temperature != 1.0 else log_scores
+        scores[0] = -math.inf
+        if excluded is not None and excluded.numel():
+            scores.index_fill_(0, excluded, -math.inf)
+        probs = torch.softmax(scores, dim=0)
+        if math.isnan(float(probs[0])):  # row 0 is 0 unless every score was -inf (all NaN)
+            raise ValueError("every track is excluded: nothing left to choose")
     if top_p is not None and 0.0 < top_p < 1.0:
         return _nucleus(probs, top_p)
     return Draw(probs)

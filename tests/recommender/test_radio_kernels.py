@@ -76,3 +76,33 @@ def test_without_numba_radio_scores_and_draws_the_same_way(
         draw, seeded = Draw(probs), torch.Generator().manual_seed(9)
         draws[name] = [draw.sample(seeded)[0][0] for _ in range(300)]
     assert draws["numpy"] == draws["compiled"]
+
+
+@pytest.mark.parametrize("temperature", [0.05, 0.6, 1.0, 1.8, 50.0])
+def test_tempered_probabilities_are_the_softmax(kernels: Kernels, temperature: float) -> None:
+    rng = np.random.default_rng(2)
+    scores = (rng.normal(size=20_001) * 4.0).astype(np.float32)
+    scores[7] = -1e30  # as LOG_ZERO does: far below everything, not excluded
+    excluded = np.array([3, 3, 11, 20_000], np.int64)
+    reference = torch.from_numpy(scores / temperature)
+    reference[0] = -np.inf
+    reference[torch.from_numpy(excluded)] = -np.inf
+    expected = torch.softmax(reference.double(), dim=0).numpy()
+    probs, total = kernels.tempered_probs(scores.copy(), 1.0 / temperature, excluded)
+    assert total > 0
+    assert probs[0] == 0.0 and not probs[excluded].any()
+    assert float(probs.sum(dtype=np.float64)) == pytest.approx(1.0, abs=1e-5)
+    likely = expected > 1e-30
+    # float32 rounds each score before the temperature divides it: a relative error of p up
+    # to about 2^-23 of |score| + |max| over the temperature, beside the polynomial's 2e-7
+    inputs = (np.abs(scores) + np.abs(scores[1:]).max()) / temperature
+    error = np.abs(probs - expected) / np.maximum(expected, 1e-300)
+    assert (error[likely] <= 1e-6 + inputs[likely] * 2.0**-22).all()
+    assert probs[~likely].max() <= 1e-30  # vanishing odds stay vanishing
+
+
+def test_tempered_probabilities_with_every_row_excluded(kernels: Kernels) -> None:
+    _, total = kernels.tempered_probs(np.ones(5, np.float32), 1.0, np.arange(1, 5))
+    assert total == 0.0
+    with pytest.raises(ValueError, match="every track is excluded"):
+        radio_scoring.tempered_draw(torch.ones(5), 1.0, None, torch.arange(1, 5))
