@@ -1,10 +1,12 @@
 """Radio inference: the carried state, skip feedback, and the next-track scores and draw.
 
 Every call into the model for radio is in this module, through the model's one-step path
-(``step`` in :func:`advance`; ``step_query``, ``output_weight``, ``item_bias``, ``step_gate``
-and ``step_attention`` in :func:`_query` and :func:`_shifted_scores`), which is tested equal to
-the batched methods training and evaluation use. A pick works on vectors, never on batches: the
-repeat head's mass goes straight onto the (at most ``HISTORY_LENGTH``) history rows.
+(``item_vector`` and ``step`` in :func:`advance`; ``step_query``, ``output_weight``,
+``item_bias``, ``step_gate`` and ``step_attention`` in :func:`_query` and
+:func:`_shifted_scores`), which is tested equal to the batched methods training and evaluation
+use; a GRU on the CPU advances through the compiled equivalent of ``item_vector`` + ``step``
+(:mod:`recommender.radio_kernels`), tested equal to them. A pick works on vectors, never on
+batches: the repeat head's mass goes straight onto the (at most ``HISTORY_LENGTH``) history rows.
 """
 
 from __future__ import annotations

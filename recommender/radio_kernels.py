@@ -8,8 +8,10 @@ float32, the row's scale and bias applied on the way out) is vectorised by LLVM 
 it runs on, keeps the query in float32 and reads the codes at the speed the memory allows
 (measured here: 1.8 ms against torch's 2.4 ms at 100,000 x 128).
 
-The draw after the softmax is a handful of small steps (block sums, two searches, one short
-cumulative sum); compiled, they cost a few microseconds instead of a dozen torch and numpy calls.
+The rest of a pick is many small steps, each a torch call with its dispatch cost once the pass
+has evicted the caches: compiled, advancing a GRU (:attr:`Kernels.gru_step`), the tempered,
+masked softmax (:attr:`Kernels.tempered_probs`), the nucleus (:attr:`Kernels.nucleus_rows`)
+and the two-level draw (block sums, two searches) each take one call.
 
 numba is imported only when radio first scores (it takes a fraction of a second) and compiled
 functions are cached on disk. When numba is missing or cannot compile here, :func:`compiled`
@@ -282,3 +284,7 @@ def _check(kernels: Kernels) -> None:
     )
     if item.tolist() != [2.0] * 4 or hidden.tolist() != [0.5, -0.5]:
         raise RuntimeError(f"wrong GRU step: {item}, {hidden}")
+    probs, total = kernels.tempered_probs(np.zeros(4, np.float32), 1.0, np.array([2]))
+    rows = kernels.nucleus_rows(np.array([0.0, 0.6, 0.3, 0.1], np.float32), 0.8)
+    if probs.tolist() != [0.0, 0.5, 0.0, 0.5] or total != 2.0 or rows.tolist() != [1, 2]:
+        raise RuntimeError(f"wrong softmax or nucleus: {probs}, {total}, {rows}")
