@@ -9,12 +9,13 @@ approximation is measured in ``bench/inference.py``
 distance to the exact float32 distribution stays far below what listening could notice.
 Evaluation (``Recommender.session_scores``) never uses it.
 
-Everything after the scoring pass works on one vector in place: the repeat head's mass is added
-to the few history rows, the temperature is one multiply, excluded rows are filled with -inf,
-one softmax, and a nucleus cut-off looks at the top few hundred tracks (``topk``) rather than
-sorting all of them. A draw inverts the CDF in two levels (block sums, then one block), which
-is the same draw as one cumulative sum over every track, for a fraction of its cost (compiled
-too, when numba is there).
+Everything after the scoring pass works on one vector: the repeat head's mass is added to the
+few history rows, then the tempered softmax with excluded rows at 0, then the nucleus cut-off,
+which never sorts the library (compiled: a radix select over the probabilities' bits; without
+numba: ``topk`` of a few hundred tracks first, more only when the mass is spread wider). A draw
+inverts the CDF in two levels (block sums, then one block), which is the same draw as one
+cumulative sum over every track, for a fraction of its cost. Each step has a compiled form in
+:mod:`recommender.radio_kernels` and a torch / numpy one used when numba is not there.
 """
 
 from __future__ import annotations
