@@ -19,6 +19,8 @@ LOG_ZERO = -1e9
 N_FLAGS = 3
 #: Starting weight (every dimension) of the neighbours' mean in a track's input vector.
 NEIGHBOUR_GATE_START = 0.5
+#: The recurrent cell's parameters, in the order torch's one-step cell functions take them.
+CELL_WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 class SessionRNN(nn.Module):
@@ -255,8 +257,7 @@ class SessionRNN(nn.Module):
         """
         h = self.config.hidden_dim
         x = (self.item_vector(row) if item is None else item).unsqueeze(0)
-        names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-        weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in names)
+        weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in CELL_WEIGHTS)
         if self.config.cell == "lstm":
             hx = state.view(2, 1, h)
             new_h, new_c = torch.lstm_cell(x, (hx[0], hx[1]), *weights)

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender.model import LOG_ZERO, SessionRNN, last_flags
+from recommender.model import CELL_WEIGHTS, LOG_ZERO, SessionRNN, last_flags
 from recommender.radio_kernels import compiled
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
@@ -135,8 +135,7 @@ def _step(model: SessionRNN, row: int, hidden: Tensor) -> tuple[Tensor, Tensor]:
     near: tuple[Tensor, ...] = (_NO_NEIGHBOURS, _NO_COUNTS, weight[0])
     if model.neighbour_gate is not None:
         near = (model.neighbour_rows, model.neighbour_counts, model.neighbour_gate)
-    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-    cell: tuple[Tensor, ...] = tuple(getattr(model.cell, name) for name in names)
+    cell: tuple[Tensor, ...] = tuple(getattr(model.cell, name) for name in CELL_WEIGHTS)
     item = torch.empty(weight.shape[1])
     new_hidden = torch.empty(model.config.hidden_dim)
     kernels.gru_step(
