@@ -70,6 +70,9 @@ class ColdStartPrior:
         self._album = _codes(album_keys)
         self._genre = _codes(t.genre.casefold() for t in order)
         self._year = np.asarray([t.year or np.nan for t in order], dtype=np.float64)
+        # a library holds a few dozen distinct years: the year term is computed per year, not per
+        # track (np.exp over 100,000 float64 took ~2 ms of each cold-start pick)
+        self._years, self._year_code = np.unique(self._year, return_inverse=True)
         self.available = np.asarray([t.available for t in order], dtype=bool)
         self._successor = np.full(len(order), -1, dtype=np.int64)
         self._albums: dict[int, list[int]] = {}
@@ -138,8 +141,8 @@ class ColdStartPrior:
                 out[self._genre == genre] += w.genre
             year = self._year[prev]
             if not np.isnan(year):
-                diff = np.nan_to_num(np.abs(self._year - year), nan=_FAR)
-                out += w.year * np.exp(-diff / w.year_scale)
+                diff = np.nan_to_num(np.abs(self._years - year), nan=_FAR)
+                out += (w.year * np.exp(-diff / w.year_scale))[self._year_code]
             if self._successor[prev] >= 0:
                 out[self._successor[prev]] += w.successor
             out[prev] = w.base * 0.01  # the same track again is nearly never right
