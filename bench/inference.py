@@ -3,7 +3,7 @@
 A pick is what radio does per track: advance the carried state by the track just played, then a
 masked (recently played excluded), tempered softmax over every track and one sample. Radio
 scores with an int8 copy of V (``recommender/radio_scoring.py``, the pass compiled by numba in
-``recommender/radio_kernels.py``; ``--no-compiled`` times torch's int8 kernel instead);
+``recommender/radio_kernels.py``; ``--no-compiled`` times the torch / numpy path instead);
 ``--accuracy`` prints how far that distribution is from exact float32 scoring (total-variation
 distance, max error of log p).
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from recommender import radio, radio_scoring
+from recommender import radio, radio_kernels
 from recommender.config import ModelConfig
 from recommender.radio_scoring import QuantizedOutput
 from recommender.recommender import Recommender
@@ -69,7 +69,7 @@ def latency(rec: Recommender, args: argparse.Namespace) -> None:
         f"hidden={config.hidden_dim} cell={config.cell} exclude={args.exclude} "
         f"temperature={args.temperature} top_p={args.top_p} threads=1 "
         f"model={'checkpoint' if args.checkpoint else 'untrained'} "
-        f"scoring={'torch' if radio_scoring.compiled() is None else 'compiled'}"
+        f"scoring={'torch' if radio_kernels.compiled() is None else 'compiled'}"
     )
     print(
         f"pick latency ms: p50={np.percentile(ms, 50):.2f} p90={np.percentile(ms, 90):.2f} "
@@ -129,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.no_compiled:
-        radio_scoring.compiled = lambda: None
+        radio_kernels.compiled = lambda: None  # every step, as without numba
     rec = build(args)
     if args.picks:
         latency(rec, args)

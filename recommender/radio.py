@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from recommender import radio_kernels
 from recommender.model import CELL_WEIGHTS, LOG_ZERO, SessionRNN, last_flags
-from recommender.radio_kernels import compiled
 from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
@@ -127,7 +127,7 @@ def _step(model: SessionRNN, row: int, hidden: Tensor) -> tuple[Tensor, Tensor]:
     A GRU on the CPU steps in one compiled call (:mod:`recommender.radio_kernels`) rather than
     a dozen torch calls; the result is the same up to float32 rounding.
     """
-    kernels = compiled()
+    kernels = radio_kernels.compiled()
     weight = model.embedding.weight
     if kernels is None or model.config.cell != "gru" or weight.device.type != "cpu":
         item = model.item_vector(row).clone()  # a copy: a view would keep an old matrix alive

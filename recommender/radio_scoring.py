@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from recommender.radio_kernels import compiled
+from recommender import radio_kernels
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class QuantizedOutput:
         self.codes = codes.to(torch.int8).contiguous()
         self.scales = scale.contiguous()
         self._half: Tensor | None = None
-        self._kernels = compiled() if weight.device.type == "cpu" else None
+        self._kernels = radio_kernels.compiled() if weight.device.type == "cpu" else None
         if self._kernels is not None:
             self._codes_np = self.codes.numpy()
             self._scales_np = self.scales.float().numpy()
@@ -176,7 +176,7 @@ class Draw:
         # Inverse-CDF draw in two levels: the cumulative mass of blocks of BLOCK tracks (kept for
         # later draws) picks a block, the cumulative sum inside it the track. Far cheaper than
         # torch.multinomial over 100k categories, and than one cumsum over all of them.
-        kernels = compiled()
+        kernels = radio_kernels.compiled()
         if self._cumulative is None:
             values = probs.detach().numpy()
             if kernels is not None:
@@ -232,7 +232,7 @@ def tempered_draw(
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
-    kernels = compiled()
+    kernels = radio_kernels.compiled()
     if kernels is not None and log_scores.device.type == "cpu":
         rows = _NO_ROWS if excluded is None else excluded.numpy()
         values, total = kernels.tempered_probs(log_scores.numpy(), 1.0 / temperature, rows)
@@ -259,7 +259,7 @@ def _nucleus(probs: Tensor, top_p: float) -> Draw:
     Otherwise ``topk`` of a few hundred first (the nucleus is usually small), more only when the
     mass is spread over more tracks than that.
     """
-    kernels = compiled()
+    kernels = radio_kernels.compiled()
     if kernels is not None:
         rows = torch.from_numpy(kernels.nucleus_rows(probs.detach().numpy(), top_p))
         kept = probs[rows]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio_scoring
+from recommender import radio_kernels, radio_scoring
 from recommender.radio_kernels import Kernels, compiled
 from recommender.radio_scoring import BLOCK, Draw, QuantizedOutput
 
@@ -58,7 +58,7 @@ def test_without_numba_radio_scores_and_draws_the_same_way(
     bias = torch.randn(5000, generator=generator)
     query = torch.randn(64, generator=generator)
     fast = QuantizedOutput(weight)
-    monkeypatch.setattr(radio_scoring, "compiled", lambda: None)  # as without numba
+    monkeypatch.setattr(radio_kernels, "compiled", lambda: None)  # as without numba
     fallback = QuantizedOutput(weight)
     assert fallback._kernels is None
     assert torch.equal(fallback.codes, fast.codes)  # the same int8 copy of V either way
@@ -72,7 +72,7 @@ def test_without_numba_radio_scores_and_draws_the_same_way(
     probs = torch.softmax(compiled_logits, dim=0)
     draws = {}
     for name, source in (("numpy", lambda: None), ("compiled", lambda: kernels)):
-        monkeypatch.setattr(radio_scoring, "compiled", source)
+        monkeypatch.setattr(radio_kernels, "compiled", source)
         draw, seeded = Draw(probs), torch.Generator().manual_seed(9)
         draws[name] = [draw.sample(seeded)[0][0] for _ in range(300)]
     assert draws["numpy"] == draws["compiled"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio, radio_scoring
+from recommender import radio, radio_kernels
 from recommender.radio import RadioState
 from recommender.radio_scoring import BLOCK, Draw, QuantizedOutput, _nucleus
 from recommender.recommender import Recommender
@@ -77,7 +77,7 @@ def test_int8_scoring_stays_close_on_a_wide_library(wide: Recommender) -> None:
 @pytest.mark.parametrize("compiled", [True, False])
 def test_nucleus_matches_a_full_sort(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if not compiled:  # as without numba: topk, grown until the mass is there
-        monkeypatch.setattr(radio_scoring, "compiled", lambda: None)
+        monkeypatch.setattr(radio_kernels, "compiled", lambda: None)
     generator = torch.Generator().manual_seed(5)
     # nucleus inside the first topk, after growing, everywhere; all tied (an untrained model)
     for spread in (0.5, 3.0, 8.0, 0.0):
