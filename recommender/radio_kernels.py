@@ -76,11 +76,15 @@ def compiled() -> Kernels | None:
 
 
 def _compile(numba: object) -> Kernels:
-    jit = numba.njit  # type: ignore[attr-defined]
-
+    # Compiled once, then loaded from numba's disk cache; no bounds checks, no GIL held.
+    plain = numba.njit(cache=True, nogil=True, boundscheck=False)  # type: ignore[attr-defined]
     # reassoc + contract let LLVM vectorise the sums (float32 additions regrouped); no
     # assumption about infinities or NaN is made.
-    @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
+    vectorised = numba.njit(  # type: ignore[attr-defined]
+        cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"}
+    )
+
+    @vectorised
     def scores(codes, query, scales, bias, out):  # type: ignore[no-untyped-def]
         rows, width = codes.shape
         for row in range(rows):
@@ -89,7 +93,7 @@ def _compile(numba: object) -> Kernels:
                 total += np.float32(codes[row, j]) * query[j]
             out[row] = total * scales[row] + bias[row]
 
-    @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
+    @vectorised
     def gru_step(  # type: ignore[no-untyped-def]
         embedding, near_rows, near_counts, gate, row, w_ih, w_hh, b_ih, b_hh, hidden, item, out
     ):
@@ -130,7 +134,7 @@ def _compile(numba: object) -> Kernels:
     # 2^round(y) as float32 exponent bits, 2^f (|f| <= 1/2) as a degree-6 Taylor polynomial of
     # e^(f ln 2) (relative error below 2e-7, as float32's own rounding). Below 2^-125 of the
     # largest, a probability is taken as 2^-125 of it (no track could be drawn at that odds).
-    @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
+    @vectorised
     def tempered_probs(scores, inv_t, excluded):  # type: ignore[no-untyped-def]
         size = len(scores)
         probs = np.empty(size, np.float32)
@@ -178,7 +182,7 @@ def _compile(numba: object) -> Kernels:
     # per digit, most likely first) finds the rows above the cut-off in one pass over the
     # library and a few over the rows that share the cut-off's digits; only a last handful of
     # rows is sorted.
-    @jit(cache=True, nogil=True, boundscheck=False)
+    @plain
     def nucleus_rows(probs, top_p):  # type: ignore[no-untyped-def]
         bits = probs.view(np.int32)
         keep = np.zeros(len(probs), np.bool_)
@@ -221,7 +225,7 @@ def _compile(numba: object) -> Kernels:
             mass += probs[row]
         return np.flatnonzero(keep)
 
-    @jit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc", "contract", "nsz"})
+    @vectorised
     def block_cumulative(values, block):  # type: ignore[no-untyped-def]
         count = (len(values) + block - 1) // block
         out = np.empty(count, np.float64)
@@ -234,7 +238,7 @@ def _compile(numba: object) -> Kernels:
             out[b] = running
         return out
 
-    @jit(cache=True, nogil=True, boundscheck=False)
+    @plain
     def draw_index(values, cumulative, block, point):  # type: ignore[no-untyped-def]
         b = min(np.searchsorted(cumulative, point, side="right"), len(cumulative) - 1)
         if b > 0:
