@@ -32,7 +32,7 @@ from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import LibraryModel, make_library_proxy
-from player.ui.library_rows import COLUMNS, PreparedRows, prepare_rows
+from player.ui.library_rows import ARTIST, COLUMNS, PreparedRows, prepare_rows
 from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
@@ -131,8 +131,9 @@ class MainWindow(QMainWindow):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         header.sortIndicatorChanged.connect(self.model.sort)
+        # Until the user picks a column (or a saved layout has one): artist, album, disc, track.
+        header.setSortIndicator(ARTIST, Qt.SortOrder.AscendingOrder)
         for col, width in enumerate(_COLUMN_WIDTHS):
             header.resizeSection(col, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -10,7 +10,8 @@ from player.app import PlayerParts, build_player
 from player.library import get_track
 from player.playback import PlayState
 from player.plugin_api import Origin, Outcome
-from player.ui.library_rows import ALBUM
+from player.ui.library_rows import ALBUM, ARTIST
+from tests.audio import make_audio
 
 SCAN_TIMEOUT_MS = 30_000
 PLAY_TIMEOUT_MS = 15_000
@@ -103,6 +104,34 @@ def test_search_box_filters_the_table(qtbot, player_parts, music_dir) -> None:
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 3)
     window.search.clear()
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 6)
+
+
+def test_library_lists_by_artist_album_and_track_before_any_sort_is_chosen(
+    qtbot, player_parts, tmp_path
+) -> None:
+    root = tmp_path / "unsorted"
+    # Folder and file names in the opposite order to the tags.
+    for name, artist, track in [
+        ("a.ogg", "Zappa", 1),
+        ("b.ogg", "Coltrane", 2),
+        ("c.ogg", "Coltrane", 10),
+        ("d.ogg", "Coltrane", 1),
+    ]:
+        tags = {"title": name, "artist": artist, "album": "X", "tracknumber": track}
+        make_audio(root / name, seconds=0.5, tags=tags)
+    scanned(qtbot, player_parts, root)
+    window = player_parts.window
+    header = window.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        ARTIST,
+        Qt.SortOrder.AscendingOrder,
+    )
+    assert [window.proxy.index(i, 0).data() for i in range(4)] == [
+        "d.ogg",
+        "b.ogg",
+        "c.ogg",
+        "a.ogg",
+    ]
 
 
 def rows_album_max(window) -> str:
