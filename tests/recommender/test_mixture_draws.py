@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.mixture import distinct_draws
+from recommender.coldstart import ColdStartPrior, TrackInfo
+from recommender.mixture import Mixture, distinct_draws
 
 
 def test_draws_are_distinct_and_never_a_track_without_mass() -> None:
@@ -36,3 +37,23 @@ def test_first_and_second_draws_follow_sampling_without_replacement() -> None:
     assert np.allclose(firsts / n, probs, atol=0.015)
     # With track 0 taken, the second draw is from 0.3 : 0.2, i.e. 0.6 / 0.4.
     assert np.allclose(second_after_0[1:] / second_after_0.sum(), [0.6, 0.4], atol=0.02)
+
+
+def test_the_tempered_prior_is_its_scores_to_the_power_one_over_t() -> None:
+    tracks = [
+        TrackInfo(
+            i, f"/m/{i}.ogg", f"t{i}", f"artist {i % 3}", album=f"album {i % 5}", year=1990 + i
+        )
+        for i in range(1, 41)
+    ]
+    mixture = Mixture(seed=0)
+    mixture.prior = ColdStartPrior(tracks)
+    scores = mixture.prior.scores(7)
+    for temperature in (0.5, 1.0, 2.0):
+        mixture.temperature = temperature
+        ids, probs = mixture.prior_distribution(7, {3, 4}, [])
+        expected = scores ** (1.0 / temperature)
+        expected[[2, 3]] = 0.0  # rows of ids 3 and 4, excluded
+        expected /= expected.sum()
+        assert ids.tolist() == [i for i in range(1, 41) if i not in (3, 4)]
+        assert np.allclose(probs, expected[expected > 0], rtol=1e-6, atol=0)
