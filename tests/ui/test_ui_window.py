@@ -110,7 +110,7 @@ def test_library_lists_by_artist_album_and_track_before_any_sort_is_chosen(
     qtbot, player_parts, tmp_path
 ) -> None:
     root = tmp_path / "unsorted"
-    # Folder and file names in the opposite order to the tags.
+    # File names in another order than the tags'.
     for name, artist, track in [
         ("a.ogg", "Zappa", 1),
         ("b.ogg", "Coltrane", 2),
