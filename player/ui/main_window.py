@@ -275,6 +275,8 @@ class MainWindow(QMainWindow):
             section = header.sortIndicatorSection()
             if 0 <= section < len(COLUMNS):
                 self.model.sort(section, header.sortIndicatorOrder())
+            else:  # saved before there was a default sort: the user never picked a column
+                header.setSortIndicator(ARTIST, Qt.SortOrder.AscendingOrder)
         volume = store.volume()
         self._playback.set_volume(volume)
         self.transport.set_volume(volume)

@@ -203,3 +203,27 @@ def test_keyboard_shortcuts(qtbot, player_parts, music_dir) -> None:
     qtbot.waitUntil(lambda: parts.playback.state == PlayState.PAUSED)
     qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.search.hasFocus)
+
+
+def test_a_layout_saved_without_a_sort_column_gets_the_default_one(
+    qtbot, app_paths, db, music_dir
+) -> None:
+    parts = build_player(app_paths, db)
+    scanned(qtbot, parts, music_dir)
+    header = parts.window.table.horizontalHeader()
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as saved by older versions
+    parts.window.close()
+    parts.shutdown()
+    parts.dispose()
+
+    again = build_player(app_paths, db)
+    qtbot.addWidget(again.window)
+    try:
+        with qtbot.waitSignal(again.window.library_loaded, timeout=SCAN_TIMEOUT_MS):
+            again.window.start()
+        header = again.window.table.horizontalHeader()
+        assert header.sortIndicatorSection() == ARTIST
+        assert again.window.model.sort_spec == (ARTIST, Qt.SortOrder.AscendingOrder)
+    finally:
+        again.shutdown()
+        again.dispose()
