@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -134,6 +136,23 @@ def test_library_lists_by_artist_album_and_track_before_any_sort_is_chosen(
     ]
 
 
+@contextmanager
+def reopened(qtbot, parts: PlayerParts, app_paths, db) -> Iterator[PlayerParts]:
+    """Quit ``parts`` (saving its settings), then a new player on the same data, loaded."""
+    parts.window.close()
+    parts.shutdown()
+    parts.dispose()
+    again = build_player(app_paths, db)
+    qtbot.addWidget(again.window)
+    try:
+        with qtbot.waitSignal(again.window.library_loaded, timeout=SCAN_TIMEOUT_MS):
+            again.window.start()
+        yield again
+    finally:
+        again.shutdown()
+        again.dispose()
+
+
 def rows_album_max(window) -> str:
     return max(r.album for r in window.model.rows())
 
@@ -153,15 +172,7 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
     qtbot.waitUntil(lambda: parts.playback.position_ms >= 400, timeout=PLAY_TIMEOUT_MS)
     parts.playback.pause()
     saved_position = parts.playback.position_ms
-    window.close()
-    parts.shutdown()
-    parts.dispose()
-
-    again = build_player(app_paths, db)
-    qtbot.addWidget(again.window)
-    try:
-        with qtbot.waitSignal(again.window.library_loaded, timeout=SCAN_TIMEOUT_MS):
-            again.window.start()
+    with reopened(qtbot, parts, app_paths, db) as again:
         assert (again.window.width(), again.window.height()) == (731, 517)
         header = again.window.table.horizontalHeader()
         assert header.sortIndicatorSection() == ALBUM
@@ -173,9 +184,6 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
         qtbot.waitUntil(lambda: abs(again.playback.position_ms - saved_position) < 250)
         assert again.playback.state != PlayState.PLAYING
         assert not again.playback.has_started  # restored paused: not a new play yet
-    finally:
-        again.shutdown()
-        again.dispose()
 
 
 def test_empty_library_offers_a_music_folder(qtbot, player_parts) -> None:
@@ -212,18 +220,7 @@ def test_a_layout_saved_without_a_sort_column_gets_the_default_one(
     scanned(qtbot, parts, music_dir)
     header = parts.window.table.horizontalHeader()
     header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as saved by older versions
-    parts.window.close()
-    parts.shutdown()
-    parts.dispose()
-
-    again = build_player(app_paths, db)
-    qtbot.addWidget(again.window)
-    try:
-        with qtbot.waitSignal(again.window.library_loaded, timeout=SCAN_TIMEOUT_MS):
-            again.window.start()
+    with reopened(qtbot, parts, app_paths, db) as again:
         header = again.window.table.horizontalHeader()
         assert header.sortIndicatorSection() == ARTIST
         assert again.window.model.sort_spec == (ARTIST, Qt.SortOrder.AscendingOrder)
-    finally:
-        again.shutdown()
-        again.dispose()
