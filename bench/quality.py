@@ -1,7 +1,8 @@
 """Quality benchmarks on nowplaying (prints figures; the full runs take minutes, not seconds).
 
     .venv/bin/python bench/quality.py full   [--model gru|pop|markov|sknn|...]
-    .venv/bin/python bench/quality.py incremental [--on-val [--val 5000]]
+    .venv/bin/python bench/quality.py incremental [--on-val [--val 5000]] [--base DIR]
+        [--update-seed K]
     .venv/bin/python bench/quality.py slice  [--slice 3000] [--test-sessions 2000]
     .venv/bin/python bench/quality.py latency      # one update() of 50 sessions, 60k items
     .venv/bin/python bench/quality.py validate [--val 5000] [--set key=value ...]
@@ -13,6 +14,8 @@
 ``softmax`` trains the main epochs on that same split (or loads them from ``--checkpoint``, saving
 them there the first time), then runs the final recent-sessions pass once per ``--negatives``
 value (0: the exact softmax over every track) and scores each on the tail.
+``incremental --base DIR`` trains the first 80% once and saves it in DIR (later runs load it), so
+``--update-seed K`` runs differ in the updates' randomness alone: the spread of the result.
 ``slice`` does the same for a young history: it trains on the ``--slice`` sessions just before
 the train file's last ``--test-sessions`` and evaluates every model on those.
 """
@@ -35,6 +38,7 @@ import torch
 
 from player.plugin_api import Origin, Outcome, PlayRecord
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
+from recommender.checkpoint import META_FILE
 from recommender.config import ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import pick_replay, train_incremental
@@ -207,6 +211,12 @@ def main() -> None:
     )
     parser.add_argument("--set", nargs="*", default=[], help="config overrides key=value")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--base", type=Path, help="incremental: the 80%% model's folder (trained once, reused)"
+    )
+    parser.add_argument(
+        "--update-seed", type=int, help="incremental: seed of the updates alone (with --base)"
+    )
     parser.add_argument("--checkpoint", type=Path, help="softmax: the main-epochs model's folder")
     parser.add_argument(
         "--negatives", default="0,1024,2048,4096,16384", help="softmax: sizes (0: exact)"
@@ -246,9 +256,16 @@ def main() -> None:
         if args.on_val:  # choices are made here: the train file minus its tail, scored on it
             train, tail = train[: -args.val], train[-args.val :]
             test = _restrict([s.items for s in tail], set(item_ids(train)))
-        run = train_incremental(
-            train, ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
-        )
+        config = ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
+        start_from = None
+        if args.base is not None and (args.base / META_FILE).exists():
+            start_from = Recommender.load(args.base)
+            start_from.config = start_from.model.config = config  # --set applies to updates
+        elif args.base is not None:
+            cut = train[: int(len(train) * 0.8)]
+            Recommender.train_full(cut, config).save(args.base)
+            start_from = Recommender.load(args.base)  # the same path as the later runs
+        run = train_incremental(train, config, start_from=start_from, update_seed=args.update_seed)
         updates = sorted(run.update_seconds)
         seconds = run.full_seconds + sum(updates)
         print(

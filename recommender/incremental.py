@@ -75,12 +75,20 @@ def train_incremental(
     replay_factor: int | None = None,
     generator: torch.Generator | None = None,
     progress: Progress | None = None,
+    start_from: Recommender | None = None,
+    update_seed: int | None = None,
 ) -> IncrementalRun:
     """``train_full`` on the first ``first_share`` of ``sessions``, then ``update`` per chunk.
 
     Each update gets the ``chunk`` next sessions plus ``replay_factor * chunk`` sessions drawn
     from everything seen before (``config.update_replay`` per new session unless given). The
     configuration is chosen for the whole data (as the app would after a while), unless given.
+
+    Args:
+        start_from: A model already trained on that first share (its full training is skipped;
+            it is updated in place).
+        update_seed: Seeds the updates alone (replay choice, batch order, negatives), so runs
+            from one ``start_from`` show how far the updates' randomness moves the result.
     """
     if config is None:
         config = ModelConfig.for_data(len(sessions), len(item_ids(sessions)))
@@ -89,8 +97,14 @@ def train_incremental(
         replay_factor = config.update_replay
     cut = int(len(sessions) * first_share)
     start = time.perf_counter()
-    rec = Recommender.train_full(sessions[:cut], config, generator=generator, progress=progress)
+    if start_from is None:
+        rec = Recommender.train_full(sessions[:cut], config, generator=generator, progress=progress)
+    else:
+        rec = start_from
     run = IncrementalRun(rec, time.perf_counter() - start)
+    if update_seed is not None:
+        generator = torch.Generator().manual_seed(update_seed)
+        rec.seed_updates(update_seed)
     for begin in range(cut, len(sessions), chunk):
         new = sessions[begin : begin + chunk]
         replay = pick_replay(sessions[:begin], replay_factor * len(new), generator)

@@ -196,6 +196,10 @@ class Recommender:
         self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
         self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1
 
+    def seed_updates(self, seed: int) -> None:
+        """Seed the randomness of later :meth:`update` calls (batch order, negatives, dropout)."""
+        self._generator.manual_seed(seed)
+
     def recent_phase(self, sessions: Sequence[TrainingSession]) -> Phase:
         """Full training's last pass: the most recent ``recent_share`` of ``sessions``.
 

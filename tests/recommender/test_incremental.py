@@ -78,3 +78,21 @@ def test_pick_replay_favours_recent_sessions_and_reaches_back() -> None:
     assert sum(p >= 4900 for p in positions) >= 20  # half from the last 100 sessions
     assert sum(p < 4900 for p in positions) >= 10  # the uniform half reaches back
     assert len(pick_replay(history[:30], 100, torch.Generator())) == 30
+
+
+def test_updates_from_one_start_depend_on_the_update_seed_alone() -> None:
+    sessions = planted_sessions(100)
+    config = dataclasses.replace(small_config(), update_lr=0.02, update_epochs=2)
+    start = train_incremental(sessions[:80], config, first_share=1.0).recommender
+
+    def updated(seed: int) -> torch.Tensor:
+        run = train_incremental(
+            sessions, config, chunk=10, start_from=copy.deepcopy(start), update_seed=seed
+        )
+        assert run.recommender.cursor["updates"] == 2
+        return run.recommender.model.embedding.weight.detach()
+
+    first, again, other = updated(1), updated(1), updated(2)
+    assert torch.equal(first, again)
+    assert not torch.allclose(first, other)
+    assert not torch.allclose(first, start.model.embedding.weight)
