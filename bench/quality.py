@@ -14,8 +14,9 @@
 ``softmax`` trains the main epochs on that same split (or loads them from ``--checkpoint``, saving
 them there the first time), then runs the final recent-sessions pass once per ``--negatives``
 value (0: the exact softmax over every track) and scores each on the tail.
-``incremental --base DIR`` trains the first 80% once and saves it in DIR (later runs load it), so
-``--update-seed K`` runs differ in the updates' randomness alone: the spread of the result.
+``incremental --base DIR`` trains the first 80% once and saves it in DIR (later runs load it;
+its training time is left out of theirs), so ``--update-seed K`` runs differ in the updates'
+randomness alone: the spread of the result.
 ``slice`` does the same for a young history: it trains on the ``--slice`` sessions just before
 the train file's last ``--test-sessions`` and evaluates every model on those.
 """
@@ -41,7 +42,7 @@ from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScor
 from recommender.checkpoint import META_FILE
 from recommender.config import ModelConfig
 from recommender.evaluation import evaluate
-from recommender.incremental import pick_replay, train_incremental
+from recommender.incremental import FIRST_SHARE, pick_replay, train_incremental
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
 from recommender.sessions import TrainingSession, item_ids, read_sessions, session_from_plays
@@ -262,7 +263,7 @@ def main() -> None:
             start_from = Recommender.load(args.base)
             start_from.config = start_from.model.config = config  # --set applies to updates
         elif args.base is not None:
-            cut = train[: int(len(train) * 0.8)]
+            cut = train[: int(len(train) * FIRST_SHARE)]
             Recommender.train_full(cut, config).save(args.base)
             start_from = Recommender.load(args.base)  # the same path as the later runs
         run = train_incremental(train, config, start_from=start_from, update_seed=args.update_seed)

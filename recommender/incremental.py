@@ -32,6 +32,8 @@ class IncrementalRun:
 RECENT_SHARE = 0.5
 #: How many of the latest sessions count as recent for replay.
 RECENT_WINDOW = 1000
+#: Share of the sessions that ``--incremental`` trains in full before the updates.
+FIRST_SHARE = 0.8
 
 
 def pick_replay(
@@ -70,7 +72,7 @@ def train_incremental(
     sessions: Sequence[TrainingSession],
     config: ModelConfig | None = None,
     *,
-    first_share: float = 0.8,
+    first_share: float = FIRST_SHARE,
     chunk: int = 50,
     replay_factor: int | None = None,
     generator: torch.Generator | None = None,
