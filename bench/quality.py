@@ -259,13 +259,12 @@ def main() -> None:
             test = _restrict([s.items for s in tail], set(item_ids(train)))
         config = ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
         start_from = None
-        if args.base is not None and (args.base / META_FILE).exists():
-            start_from = Recommender.load(args.base)
+        if args.base is not None:
+            if not (args.base / META_FILE).exists():
+                cut = train[: int(len(train) * FIRST_SHARE)]
+                Recommender.train_full(cut, config).save(args.base)
+            start_from = Recommender.load(args.base)  # the first run takes the later runs' path
             start_from.config = start_from.model.config = config  # --set applies to updates
-        elif args.base is not None:
-            cut = train[: int(len(train) * FIRST_SHARE)]
-            Recommender.train_full(cut, config).save(args.base)
-            start_from = Recommender.load(args.base)  # the same path as the later runs
         run = train_incremental(train, config, start_from=start_from, update_seed=args.update_seed)
         updates = sorted(run.update_seconds)
         seconds = run.full_seconds + sum(updates)
