@@ -192,6 +192,7 @@ class Recommender:
                     should_stop=should_stop,
                     label="update",
                     optimizer=self._optimizer,
+                    by_length=False,
                 )
         self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
         self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1
