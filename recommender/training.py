@@ -68,9 +68,9 @@ def make_batches(
 
     With ``by_length=False`` the shuffled sessions are dealt into ``ceil(n / batch_size)``
     batches of equal size instead (more padding). An update's few hundred sessions make one or
-    two batches; bucketed, the second held the fifty longest sessions, and each batch's mean loss
-    took one optimizer step of its own: the fifty long sessions pulled as hard as the 250 short
-    ones, whatever their number of positions. Dealt evenly, the updates' HR@20 / MRR@20 on the
+    two batches; bucketed, the second held the forty-odd longest sessions, and each batch's mean
+    loss took one optimizer step of its own: those few long sessions pulled as hard as the 256
+    short ones, whatever their number of positions. Dealt evenly, the updates' HR@20 / MRR@20 on the
     validation tail went from 0.2477 / 0.1076 and 0.2436 / 0.1058 to 0.2492 / 0.1106 and
     0.2477 / 0.1093 (two update seeds, one model of the first 80%; full training 0.2543 /
     0.1106).

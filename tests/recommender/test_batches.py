@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from recommender.training import Batch, EncodedSession, make_batches
+from recommender.training import EncodedSession, make_batches
 
 
 def _sessions(lengths: list[int]) -> list[EncodedSession]:
@@ -17,10 +17,6 @@ def _sessions(lengths: list[int]) -> list[EncodedSession]:
         )
         for i, n in enumerate(lengths)
     ]
-
-
-def _first_rows(batches: list[Batch]) -> list[list[int]]:
-    return [sorted(int(r) for r in b.inputs[:, 0]) for b in batches]
 
 
 def _update_like() -> list[EncodedSession]:
@@ -43,7 +39,7 @@ def test_update_batches_are_even_and_mixed() -> None:
     sessions = _update_like()
     batches = make_batches(sessions, 256, torch.Generator().manual_seed(0), by_length=False)
     assert [len(b.inputs) for b in batches] == [150, 150]
-    rows = [r for b in _first_rows(batches) for r in b]
+    rows = [int(r) for b in batches for r in b.inputs[:, 0]]
     assert sorted(rows) == sorted(int(s.rows[0]) for s in sessions)  # each session once
     for batch in batches:  # long sessions are spread over both batches, not left to one
         lengths = (batch.weights > 0).sum(1) + 1
