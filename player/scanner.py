@@ -183,9 +183,12 @@ def _read_one(
         info = read_tags(item.path)
     except TagError as error:
         log.warning("Cannot read %r: %s", item.path, error)
-        report.failed.append((item.path, str(error)))
-        if row is not None and row.available:
-            writer.update(row.id, available=False)
+        _fail(item, row, writer, report, str(error))
+        return
+    except Exception as error:  # a bug reading one file's tags must not stop the whole scan
+        log.exception("Unexpected error reading the tags of %r", item.path)
+        reason = f"unexpected error reading the tags ({type(error).__name__}: {error})"
+        _fail(item, row, writer, report, reason)
         return
     values = _values(item, info)
     if row is not None:
@@ -203,6 +206,15 @@ def _read_one(
     else:
         writer.insert({"path": item.path, "added_at": time.time(), **values})
         report.added += 1
+
+
+def _fail(
+    item: _Found, row: _Known | None, writer: _Writer, report: ScanReport, reason: str
+) -> None:
+    """Report the file by path and reason; a known track whose file fails to read is unavailable."""
+    report.failed.append((item.path, reason))
+    if row is not None and row.available:
+        writer.update(row.id, available=False)
 
 
 def _values(item: _Found, info: TagInfo) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reading audio tags with mutagen into plain records, with fallbacks for missing or odd tags."""
+"""Reading audio tags with mutagen into plain records, by content, with fallbacks for odd tags."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import mutagen
+from mutagen._vorbis import VCommentDict
 from mutagen.aac import AAC
+from mutagen.apev2 import APETextValue, APEv2
+from mutagen.asf import ASFTags
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
@@ -20,7 +23,8 @@ from mutagen.wave import WAVE
 
 UNKNOWN_ARTIST = "Unknown artist"
 
-# The likely mutagen class for each suffix: trying it first skips mutagen's format guessing.
+# The mutagen class a suffix usually means. Opened directly only when the file's first bytes
+# agree (skipping mutagen's guessing among two dozen formats); else mutagen picks by content.
 CLASS_BY_SUFFIX: dict[str, Any] = {
     ".mp3": MP3,
     ".flac": FLAC,
@@ -34,6 +38,7 @@ CLASS_BY_SUFFIX: dict[str, Any] = {
     ".wav": WAVE,
 }
 AUDIO_SUFFIXES = frozenset(CLASS_BY_SUFFIX)
+_HEADER_BYTES = 128  # what mutagen's format scores look at
 
 _CODEC_BY_CLASS = {
     "MP3": "mp3",
@@ -43,6 +48,7 @@ _CODEC_BY_CLASS = {
     "OggFLAC": "flac",
     "AAC": "aac",
     "WAVE": "pcm",
+    "ASF": "wma",
 }
 _ID3_KEYS = {
     "title": "TIT2",
@@ -72,7 +78,28 @@ _MP4_KEYS = {
     "genre": "\xa9gen",
     "date": "\xa9day",
 }
+_ASF_KEYS = {
+    "title": "Title",
+    "artist": "Author",
+    "album_artist": "WM/AlbumArtist",
+    "album": "WM/AlbumTitle",
+    "track": "WM/TrackNumber",
+    "disc": "WM/PartOfSet",
+    "genre": "WM/Genre",
+    "date": "WM/Year",
+}
+_APE_KEYS = {  # APEv2 keys are case-insensitive
+    "title": "title",
+    "artist": "artist",
+    "album_artist": "album artist",
+    "album": "album",
+    "track": "track",
+    "disc": "disc",
+    "genre": "genre",
+    "date": "year",
+}
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
+_MAX_NUMBER_DIGITS = 6  # a longer track or disc number is junk (and would overflow SQLite)
 _YEAR = re.compile(r"(\d{4})")
 
 
@@ -106,15 +133,7 @@ def read_tags(path: str) -> TagInfo:
         TagError: Empty, vanished, unreadable, truncated or unrecognised file.
     """
     audio = _open(path)
-    raw: dict[str, str] = {}
-    cover = False
-    tags = audio.tags
-    if isinstance(tags, ID3):
-        raw, cover = _from_id3(tags)
-    elif isinstance(tags, MP4Tags):
-        raw, cover = _from_mp4(tags)
-    elif isinstance(tags, list):  # Vorbis comments (FLAC, Ogg): a list of (key, value) pairs
-        raw, cover = _from_vorbis(tags)
+    raw, cover = _raw_tags(audio.tags)
     cover = cover or bool(getattr(audio, "pictures", None))
     length = getattr(audio.info, "length", 0) or 0
     return TagInfo(
@@ -133,18 +152,11 @@ def read_tags(path: str) -> TagInfo:
 
 
 def _open(path: str) -> Any:
+    """Open ``path`` with mutagen, as whatever format its content is; any failure is a TagError."""
     try:
         if os.path.getsize(path) == 0:
             raise TagError("empty file (0 bytes)")
-        cls = CLASS_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
-        if cls is not None:
-            try:
-                return cls(path)
-            except FileNotFoundError:
-                raise
-            except Exception:  # wrong guess (e.g. Opus in .ogg): let mutagen sniff
-                pass
-        audio = mutagen.File(path)
+        audio = _load(path)
     except TagError:
         raise
     except FileNotFoundError:
@@ -156,6 +168,60 @@ def _open(path: str) -> Any:
     if audio is None:
         raise TagError("not a recognised audio format")
     return audio
+
+
+def _load(path: str) -> Any:
+    """The suffix's class if the content agrees, else mutagen's pick, else its pick by content.
+
+    mutagen weighs the suffix too: a WMA named ``.flac`` scores as FLAC, a FLAC named ``.mp3``
+    ties with MP3. The last try hides the name, so only the bytes decide.
+    """
+    audio = _load_as_suffix_says(path)
+    if audio is not None:
+        return audio
+    try:
+        return mutagen.File(path)
+    except Exception as error:
+        first = error
+    try:
+        # A file object named by its descriptor (a number): mutagen sees no suffix.
+        with open(os.open(path, os.O_RDONLY), "rb") as handle:
+            audio = mutagen.File(handle)
+    except Exception:
+        audio = None
+    if audio is None:
+        raise first
+    return audio
+
+
+def _load_as_suffix_says(path: str) -> Any:
+    """Open with the suffix's class when mutagen scores the first bytes (not the name) as it."""
+    cls = CLASS_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
+    if cls is None:
+        return None
+    with open(path, "rb") as handle:
+        if cls.score("", handle, handle.read(_HEADER_BYTES)) <= 0:
+            return None
+        handle.seek(0)
+        try:
+            return cls(handle)
+        except Exception:  # e.g. an ID3 tag in front of FLAC: let mutagen look closer
+            return None
+
+
+def _raw_tags(tags: Any) -> tuple[dict[str, str], bool]:
+    """Read the tag container mutagen found in the content: (text by our key, has a cover)."""
+    if isinstance(tags, ID3):  # MP3, WAV, AIFF, ...
+        return _from_id3(tags)
+    if isinstance(tags, MP4Tags):
+        return _from_mp4(tags)
+    if isinstance(tags, ASFTags):  # before Vorbis: both are lists of (key, value) pairs
+        return _from_asf(tags)
+    if isinstance(tags, APEv2):  # WavPack, Monkey's Audio, Musepack, ...
+        return _from_ape(tags)
+    if isinstance(tags, VCommentDict):  # FLAC, Ogg
+        return _from_vorbis(tags)
+    return {}, False  # no tags, or a container we do not read: names fall back
 
 
 def _from_id3(tags: ID3) -> tuple[dict[str, str], bool]:
@@ -188,6 +254,28 @@ def _from_mp4(tags: MP4Tags) -> tuple[dict[str, str], bool]:
         if value and isinstance(value[0], tuple) and value[0][0]:
             raw[key] = str(value[0][0])
     return raw, bool(tags.get("covr"))
+
+
+def _from_asf(tags: ASFTags) -> tuple[dict[str, str], bool]:
+    """WMA: each name holds a list of typed attributes, not strings."""
+    raw = {key: _asf_text(tags.get(name)) for key, name in _ASF_KEYS.items()}
+    return {key: text for key, text in raw.items() if text}, "WM/Picture" in tags
+
+
+def _asf_text(values: Any) -> str:
+    """The first ASF attribute's value as text (Unicode, DWORD, ...); binary values are not text."""
+    value = values[0].value if values else ""
+    return "" if isinstance(value, bytes) else clean(str(value))
+
+
+def _from_ape(tags: APEv2) -> tuple[dict[str, str], bool]:
+    """APEv2 (WavPack, Monkey's Audio, ...): text values, several joined by NULs; first one."""
+    raw: dict[str, str] = {}
+    for key, name in _APE_KEYS.items():
+        value = tags.get(name)
+        if isinstance(value, APETextValue) and value[0]:
+            raw[key] = clean(value[0])
+    return raw, "cover art (front)" in tags
 
 
 def _first(values: Any) -> str:
@@ -230,8 +318,10 @@ def display_stem(path: str) -> str:
 
 
 def _number(text: str | None) -> int | None:
+    """The leading number of a track or disc tag; None when missing, zero or absurdly long."""
     match = _LEADING_NUMBER.match(text or "")
-    return int(match.group(1)) or None if match else None
+    digits = match.group(1).lstrip("0") if match else ""
+    return int(digits) if 0 < len(digits) <= _MAX_NUMBER_DIGITS else None
 
 
 def _year(text: str | None) -> int | None:

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from mutagen import id3
+from mutagen.asf import ASF, ASFDWordAttribute
 from mutagen.flac import FLAC, Picture
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
-FORMATS = ("mp3", "flac", "ogg", "opus", "m4a", "wav")
+FORMATS = ("mp3", "flac", "ogg", "opus", "m4a", "wav")  # make_library's; make_audio also: wma wv
 
 _ENCODERS: dict[str, list[str]] = {
     "mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version", "0", "-write_xing", "1"],
@@ -26,6 +28,8 @@ _ENCODERS: dict[str, list[str]] = {
     "opus": ["-c:a", "libopus", "-b:a", "32k", "-ar", "48000"],
     "m4a": ["-c:a", "aac", "-b:a", "64k"],
     "wav": ["-c:a", "pcm_s16le"],
+    "wma": ["-c:a", "wmav2", "-b:a", "64k"],
+    "wv": ["-c:a", "wavpack"],
 }
 
 _ID3_FRAMES: dict[str, type[id3.Frame]] = {
@@ -46,6 +50,28 @@ _MP4_KEYS = {
     "albumartist": "aART",
     "genre": "\xa9gen",
     "date": "\xa9day",
+}
+
+_ASF_KEYS = {
+    "title": "Title",
+    "artist": "Author",
+    "album": "WM/AlbumTitle",
+    "albumartist": "WM/AlbumArtist",
+    "tracknumber": "WM/TrackNumber",
+    "discnumber": "WM/PartOfSet",
+    "genre": "WM/Genre",
+    "date": "WM/Year",
+}
+
+_APE_KEYS = {
+    "title": "Title",
+    "artist": "Artist",
+    "album": "Album",
+    "albumartist": "Album Artist",
+    "tracknumber": "Track",
+    "discnumber": "Disc",
+    "genre": "Genre",
+    "date": "Year",
 }
 
 
@@ -81,7 +107,7 @@ def template_dir() -> Path:
 def template(fmt: str, seconds: float) -> Path:
     """Return the cached encoded sine tone for ``fmt`` and ``seconds``, encoding it once."""
     if fmt not in _ENCODERS:
-        raise ValueError(f"unsupported audio format {fmt!r}; use one of {FORMATS}")
+        raise ValueError(f"unsupported audio format {fmt!r}; use one of {tuple(_ENCODERS)}")
     target = template_dir() / f"sine-{seconds:g}s.{fmt}"
     if target.exists():
         return target
@@ -102,7 +128,7 @@ def template(fmt: str, seconds: float) -> Path:
 
 
 def _muxer(fmt: str) -> str:
-    return {"m4a": "ipod", "opus": "ogg"}.get(fmt, fmt)
+    return {"m4a": "ipod", "opus": "ogg", "wma": "asf"}.get(fmt, fmt)
 
 
 def make_audio(
@@ -118,7 +144,8 @@ def make_audio(
     Args:
         path: Target file; parent folders are created.
         seconds: Length of the tone.
-        fmt: One of mp3 flac ogg opus m4a wav; defaults to the file's suffix.
+        fmt: One of mp3 flac ogg opus m4a wav wma wv; defaults to the file's suffix (give it
+            for content that is not what the suffix says, e.g. a WMA named ``.mp3``).
         tags: title, artist, album, albumartist, tracknumber, discnumber, genre, date (str or int);
             ``None`` writes no tags at all.
         cover: Image bytes (JPEG or PNG) embedded as the front cover.
@@ -174,8 +201,28 @@ def write_tags(path: Path, fmt: str, tags: dict[str, str], cover: bytes | None =
             kind = MP4Cover.FORMAT_PNG if mime == "image/png" else MP4Cover.FORMAT_JPEG
             mp4["covr"] = [MP4Cover(cover, imageformat=kind)]
         mp4.save()
+    elif fmt in ("wma", "wv") and not cover:
+        _write_asf_or_ape(path, fmt, tags)
     else:
-        raise ValueError(f"cannot tag format {fmt!r}")
+        raise ValueError(f"cannot tag format {fmt!r}" + (" with a cover" if cover else ""))
+
+
+def _write_asf_or_ape(path: Path, fmt: str, tags: dict[str, str]) -> None:
+    """Tag a WMA (ASF attributes; the track number as a DWORD, as players write it) or a WavPack."""
+    if fmt == "wma":
+        asf = ASF(path)
+        for key, value in tags.items():
+            number = key == "tracknumber"
+            asf[_ASF_KEYS[key]] = [ASFDWordAttribute(int(value)) if number else value]
+        asf.save()
+    else:
+        wavpack = WavPack(path)
+        if wavpack.tags is None:  # ffmpeg usually writes one (its encoder name)
+            wavpack.add_tags()
+        assert wavpack.tags is not None
+        for key, value in tags.items():
+            wavpack.tags[_APE_KEYS[key]] = value
+        wavpack.save()
 
 
 def make_library(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from player.db.engine import Database, open_database
 from player.db.models import Track
 from player.scanner import ScanProgress, scan
+from player.tags import TagInfo, read_tags
 from tests.audio import make_audio, make_library, template
 
 
@@ -41,6 +42,75 @@ def test_corrupt_truncated_and_empty_files_fail_alone(db: Database, tmp_path: Pa
     assert reasons["empty.flac"] == "empty file (0 bytes)"
     assert all(r for r in reasons.values())
     assert titles(db) == {"good"} and report.added == 1
+
+
+def test_content_not_matching_its_suffix_is_read_by_content(db: Database, tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    make_audio(music / "good.mp3", tags={"title": "good"})
+    make_audio(music / "good.flac", tags={"title": "good flac"})
+    tags = {"artist": "Someone", "album": "Elsewhere", "tracknumber": 3, "date": 2004}
+    named = {  # file name: real format (the suffix lies)
+        "wma.mp3": "wma",  # ASF attributes, the track number a DWORD
+        "wma.flac": "wma",  # mutagen's suffix weight alone would pick FLAC
+        "wavpack.mp3": "wv",  # APEv2 tags
+        "flac.mp3": "flac",  # ties with MP3 on content and suffix
+        "m4a.ogg": "m4a",
+    }
+    for name, fmt in named.items():
+        make_audio(music / name, fmt=fmt, tags={"title": name, **tags})
+    report = scan(db, [music])
+    assert (report.failed, report.added) == ([], 7)
+    with db.session() as s:
+        rows = {t.title: t for t in s.scalars(select(Track))}
+    assert set(rows) == {"good", "good flac", *named}
+    for name in named:
+        row = rows[name]
+        assert (row.artist, row.album, row.track_number, row.year) == (
+            "Someone", "Elsewhere", 3, 2004,
+        ), name  # fmt: skip
+        assert row.duration_ms is not None and 900 <= row.duration_ms <= 1100, name
+    assert {rows[n].codec for n in named} == {"wma", "wavpack", "flac", "aac"}
+
+
+def test_absurd_track_numbers_are_dropped_not_fatal(db: Database, tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    make_audio(music / "good.mp3", tags={"title": "good", "tracknumber": "007/12"})
+    make_audio(music / "long.flac", tags={"title": "long", "tracknumber": "9" * 20})  # > int64
+    make_audio(music / "huge.ogg", tags={"title": "huge", "discnumber": "9" * 5000})  # > int()
+    report = scan(db, [music])
+    assert (report.failed, report.added) == ([], 3)
+    with db.session() as s:
+        rows = {t.title: t for t in s.scalars(select(Track))}
+    assert rows["good"].track_number == 7
+    assert rows["long"].track_number is None and rows["huge"].disc_number is None
+
+
+def test_unexpected_error_reading_one_file_is_reported_by_name(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any exception from one file's tag reading fails that file alone, with its path and why.
+
+    No real file is known to do this any more (the WMA above did, with an AttributeError), so the
+    error is injected for one real file; every other file is read for real.
+    """
+    music = tmp_path / "music"
+    poisoned = make_audio(music / "a poisoned.mp3", tags={"title": "poisoned"})
+    make_audio(music / "b.flac", tags={"title": "b"})
+    make_audio(music / "c.ogg", tags={"title": "c"})
+
+    def read_or_break(path: str) -> TagInfo:
+        if path == str(poisoned):
+            raise AttributeError("'ASFUnicodeAttribute' object has no attribute 'replace'")
+        return read_tags(path)
+
+    monkeypatch.setattr("player.scanner.read_tags", read_or_break)
+    report = scan(db, [music])
+    reason = (
+        "unexpected error reading the tags "
+        "(AttributeError: 'ASFUnicodeAttribute' object has no attribute 'replace')"
+    )
+    assert report.failed == [(str(poisoned), reason)]
+    assert report.added == 2 and titles(db) == {"b", "c"}
 
 
 def test_broken_file_that_was_fine_before_keeps_its_row(db: Database, tmp_path: Path) -> None:
