@@ -52,7 +52,8 @@ from player.plugin_api import (
     TrackStarted,
 )
 from player.plugin_host import PluginHost, PluginState
-from player.radio import RadioController, history_reporter
+from player.radio.adapters import history_reporter
+from player.radio.controller import RadioController
 from recommender.coldstart import ColdStartPrior
 from recommender.config import ModelConfig
 from recommender.plugin import RecommenderPlugin
@@ -157,7 +158,7 @@ def bench_model_part(context: PluginContext, picks: int) -> None:
         for _ in range(picks):
             exclude = frozenset(recent[-50:])
             started = time.perf_counter()
-            pick = plugin.suggest(1, exclude)[0]
+            pick = plugin.suggest(1, exclude)[0][0]
             picked = time.perf_counter()
             plugin.on_track_started(TrackStarted(pick.track_id, Origin.RADIO, 0.0))
             both.append(time.perf_counter() - started)
@@ -277,7 +278,7 @@ def run_radio(plugin: RecommenderPlugin, seed_track: int, picks: int) -> list[in
     played = [seed_track]
     plugin.on_track_started(TrackStarted(seed_track, Origin.USER, 0.0))
     for _ in range(picks):
-        pick = plugin.suggest(1, frozenset(played[-50:]))[0].track_id
+        pick = plugin.suggest(1, frozenset(played[-50:]))[0][0].track_id
         plugin.on_track_started(TrackStarted(pick, Origin.RADIO, 0.0))
         played.append(pick)
     return played
@@ -335,7 +336,7 @@ def bench_takeover(tmp: Path, picks: int) -> None:
             learned = structure = 0
             for start in starts:
                 plugin.on_track_started(TrackStarted(int(start), Origin.USER, 0.0))
-                pick = plugin.suggest(1, frozenset({int(start)}))[0].track_id
+                pick = plugin.suggest(1, frozenset({int(start)}))[0][0].track_id
                 learned += pick in graph[start]
                 structure += prior.related(int(start), pick)
             print(f"  {k:8d}  {plugin.prior_share():11.2f}  {learned / picks:26.1%}  "

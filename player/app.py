@@ -2,7 +2,7 @@
 
 Start-up runs in two steps so the window is on screen before anything heavy loads: first Qt,
 playback, queue and the window; then (next event-loop turn) the database layer, history,
-tracker, library and MPRIS.
+tracker, library, radio (plugin host + controller, :func:`attach_radio`) and MPRIS.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import importlib.resources
 import logging
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,10 +31,33 @@ from player.ui.settings_store import SettingsStore
 from player.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+
     from player.db.engine import Database
     from player.history import History
+    from player.library import TrackRow
+    from player.plugin_api import Plugin
+    from player.plugin_host import PluginHost
+    from player.radio.controller import RadioController
+    from player.ui.radio_widgets import AdventurousnessSlider
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class RadioWiring:
+    """What :func:`attach_radio` built (``shutdown`` on quit)."""
+
+    host: PluginHost
+    radio: RadioController
+    slider: AdventurousnessSlider
+    retrain_action: QAction
+
+    def shutdown(self) -> None:
+        """Stop radio, then save the plugins' state (hidden state, recent window) and stop
+        their threads. Call after the player's own shutdown (which closes the session)."""
+        self.radio.shutdown()
+        self.host.shutdown()
 
 
 @dataclass
@@ -52,7 +76,7 @@ class PlayerParts:
     history: History | None = None
     tracker: ListeningTracker | None = None
     mpris: object | None = None
-    radio: object | None = None  # player.ui.radio_controls.RadioWiring, when attached
+    radio: RadioWiring | None = None
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the position, close the session."""
@@ -62,9 +86,8 @@ class PlayerParts:
             self.tracker.shutdown()
         self.playback.unload_without_ending()
         self.runner.wait(10000)
-        stop_radio = getattr(self.radio, "shutdown", None)
-        if stop_radio is not None:  # after the session closed: the plugin may learn from it
-            stop_radio()
+        if self.radio is not None:  # after the session closed: the plugin may learn from it
+            self.radio.shutdown()
             self.radio = None
 
     def dispose(self) -> None:
@@ -166,11 +189,107 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
     return status["code"] or int(code)
 
 
-def _attach_radio(parts: PlayerParts, paths: AppPaths, *, start: bool) -> None:
-    """Plugin host and radio (issue "Radio mode"); the player runs on without them."""
-    try:
-        from player.ui.radio_controls import attach_radio
+def attach_radio(
+    parts: PlayerParts,
+    data_dir: Path,
+    *,
+    start_radio: bool = False,
+    plugins: Sequence[Plugin] = (),
+    discover: bool = True,
+) -> RadioWiring:
+    """Build the plugin host and the radio controller and wire them into ``parts``.
 
+    Playback events go to the host first, then to radio, so a skip reaches the plugin before
+    radio asks for the next pick (both run on the plugin's one event thread).
+
+    Args:
+        parts: The player, with its database attached.
+        data_dir: Where plugins keep their files.
+        start_radio: Turn radio on and play once the library is loaded (``segue --radio``).
+        plugins: Plugin instances to host besides discovered ones (tests).
+        discover: Load the plugins declared under the ``segue.plugins`` entry points.
+    """
+    from player.library import get_track, track_info, track_infos
+    from player.plugin_api import LibraryChanged, PluginContext
+    from player.plugin_host import PluginHost
+    from player.radio.adapters import PlayerQueue, history_reporter
+    from player.radio.controller import RadioController
+    from player.ui import radio_widgets
+
+    window, store, db, history = parts.window, parts.store, parts.db, parts.history
+    assert db is not None and history is not None and parts.tracker is not None
+    saved = store.value(radio_widgets.ADVENTUROUSNESS_KEY, radio_widgets.DEFAULT_ADVENTUROUSNESS)
+    adventurousness = float(saved) if isinstance(saved, int | float | str) else 0.5
+    context = PluginContext(
+        data_dir=data_dir,
+        load_library=lambda: track_infos(db),
+        load_sessions=lambda: history.closed_sessions_since(0),
+        settings=radio_widgets.radio_options(adventurousness),
+    )
+    # No Qt parent: the host must outlive the window until ``RadioWiring.shutdown`` has stopped
+    # the plugin threads (a QThread destroyed while running takes the process down).
+    host = PluginHost(context, plugins=plugins, discover=discover)
+    radio = RadioController(
+        PlayerQueue(parts.controller, lambda track_id: get_track(db, track_id)),
+        host,
+        recent_tracks=history.recent_track_ids,
+        report_missing=_off_gui_thread(parts, history_reporter(history, db)),
+        parent=window,
+    )
+    tracker = parts.tracker
+    tracker.track_started.connect(host.track_started)  # the host first (see above)
+    tracker.track_ended.connect(host.track_ended)
+    tracker.track_started.connect(lambda e: radio.on_track_started(e.track_id))
+    tracker.track_ended.connect(lambda e: radio.on_track_ended(e.track_id, str(e.outcome)))
+    parts.sessions.session_closed.connect(host.session_closed)
+    parts.controller.queue.queue_changed.connect(radio.on_queue_changed)
+    parts.controller.queue_ended.connect(radio.on_queue_ended)
+    host.status_message.connect(window.show_message)
+    radio.status_message.connect(window.show_message)
+    action = window.radio_action
+    action.setEnabled(True)
+    action.toggled.connect(radio.set_enabled)
+    radio.enabled_changed.connect(action.setChecked)
+    pending_start = [start_radio]
+
+    def library_loaded(rows: list[TrackRow]) -> None:
+        infos = [track_info(r) for r in rows]
+        radio.set_library(infos)
+        host.library_changed(LibraryChanged(tuple(infos)))
+        if pending_start[0]:  # `segue --radio`: once the library is there
+            pending_start[0] = False
+            action.setChecked(True)
+
+    window.library_loaded.connect(library_loaded)
+
+    def adventurousness_changed(value: float) -> None:
+        store.set_value(radio_widgets.ADVENTUROUSNESS_KEY, value)
+        for name, option in radio_widgets.radio_options(value).items():
+            host.set_option(name, option)
+
+    slider = radio_widgets.add_slider(window, adventurousness, adventurousness_changed)
+    retrain = radio_widgets.add_retrain_action(window, host)
+    host.start()
+    return RadioWiring(host, radio, slider, retrain)
+
+
+def _off_gui_thread(
+    parts: PlayerParts, report: Callable[[int, str], None]
+) -> Callable[[int, str], None]:
+    """Write missing-file failures to history on the task pool (the GUI thread keeps going)."""
+
+    def submit(track_id: int, message: str) -> None:
+        def failed(exc: Exception) -> None:
+            log.warning("could not record missing track %d: %s", track_id, exc)
+
+        parts.runner.run(lambda: report(track_id, message), lambda _result: None, failed)
+
+    return submit
+
+
+def _attach_radio(parts: PlayerParts, paths: AppPaths, *, start: bool) -> None:
+    """Plugin host and radio; the player runs on without them."""
+    try:
         parts.radio = attach_radio(parts, paths.data_dir, start_radio=start)
     except Exception:  # a broken radio must never keep the player from starting
         log.exception("radio could not be set up")
@@ -181,13 +300,12 @@ def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
     from player.mpris import Mpris  # QtDBus: only once the window is up
 
     mpris = Mpris(parts.controller, raise_window=parts.window.raise_, quit_app=app.quit)
-    wiring = parts.radio  # player.ui.radio_controls.RadioWiring, when radio could be set up
+    wiring = parts.radio
     if wiring is not None:
-        slider = wiring.slider  # type: ignore[attr-defined]
         mpris.attach_radio(
-            wiring.radio,  # type: ignore[attr-defined]
-            adventurousness=slider.value,
-            adventurousness_changed=slider.changed,
+            wiring.radio,
+            adventurousness=wiring.slider.value,
+            adventurousness_changed=wiring.slider.changed,
         )
     if not mpris.register():
         log.info("MPRIS not available (no session bus)")

@@ -92,26 +92,27 @@ def get_track(db: Database, track_id: int) -> TrackRow | None:
         return _to_row(found) if found else None
 
 
+def track_info(row: TrackRow) -> plugin_api.TrackInfo:
+    """A library row as the plugin API's plain record."""
+    return plugin_api.TrackInfo(
+        track_id=row.id,
+        path=row.path,
+        title=row.title,
+        artist=row.artist,
+        album_artist=row.album_artist,
+        album=row.album,
+        track_number=row.track_number,
+        disc_number=row.disc_number,
+        genre=row.genre,
+        year=row.year,
+        duration_ms=row.duration_ms,
+        available=row.available,
+    )
+
+
 def track_infos(db: Database) -> list[plugin_api.TrackInfo]:
     """Return every track as the plugin API's plain ``TrackInfo`` records, ordered by id."""
-    with db.session() as session:
-        return [
-            plugin_api.TrackInfo(
-                track_id=t.id,
-                path=t.path,
-                title=t.title,
-                artist=t.artist,
-                album_artist=t.album_artist,
-                album=t.album,
-                track_number=t.track_number,
-                disc_number=t.disc_number,
-                genre=t.genre,
-                year=t.year,
-                duration_ms=t.duration_ms,
-                available=bool(t.available),
-            )
-            for t in session.scalars(select(Track).order_by(Track.id))
-        ]
+    return [track_info(row) for row in load_track_rows(db)]
 
 
 def mark_unavailable(db: Database, track_id: int) -> None:

@@ -1,12 +1,16 @@
-"""Typed event records and the base class every Segue plugin implements (stdlib only).
+"""The contract between the player and its plugins: typed records and the ``Plugin`` base class.
 
-The player decides *what happened* (a track started, ended as finished / skipped / failed, a
-listening session closed, the library changed); a plugin decides *what next* through
+Stdlib only. The player decides *what happened* (a track started, ended as finished / skipped /
+failed, a listening session closed, the library changed); a plugin decides *what next* through
 :meth:`Plugin.suggest`. Records are plain frozen dataclasses: no ORM objects, no Qt, no torch,
-so a plugin can live in a package that never imports the player's heavy parts.
+so a plugin can be written from this file alone and live in a package that never imports the
+player's heavy parts.
 
-The host calls every method on a worker thread (never the GUI thread), one call at a time per
-plugin, inside a guard: an exception is logged and marks the plugin degraded; playback goes on.
+Threads: the host gives each plugin two threads. Learning (:meth:`Plugin.on_session_closed` and
+:meth:`Plugin.train`) runs on the plugin's *training* thread; every other method runs on its
+*event* thread, one call at a time, in the order the events happened. So a pick never waits for
+training: a plugin swaps in what it learned when it is ready (it must guard what both threads
+touch). Every call is guarded: an exception is logged and marks the plugin degraded.
 """
 
 from __future__ import annotations
@@ -129,6 +133,21 @@ class TrainProgress:
 ProgressCallback = Callable[[TrainProgress], None]
 StopCheck = Callable[[], bool]
 
+#: Radio never repeats a track heard in the last RECENT_WINDOW plays (see :func:`recent_window`).
+RECENT_WINDOW = 50
+
+
+def recent_window(available: int) -> int:
+    """How many recent plays radio keeps out of its picks, for ``available`` playable tracks.
+
+    At most a quarter of the library, so a small library still has something left to choose.
+    """
+    return min(RECENT_WINDOW, max(0, available) // 4)
+
+
+def _never() -> bool:
+    return False
+
 
 @dataclass(frozen=True)
 class PluginContext:
@@ -139,21 +158,34 @@ class PluginContext:
         load_library: Returns the current library.
         load_sessions: Returns every closed session, oldest first.
         settings: Plain settings the user chose (e.g. ``{"temperature": 1.0, "top_p": 0.95}``).
+        should_stop: True once training should stop early (the user cancelled, or the player
+            quits); long work on the training thread polls it.
     """
 
     data_dir: Path
     load_library: Callable[[], Sequence[TrackInfo]]
     load_sessions: Callable[[], Sequence[SessionRecord]]
     settings: dict[str, float] = field(default_factory=dict)
+    should_stop: StopCheck = _never
+
+
+#: The methods the host runs on a plugin's training thread (all others: its event thread).
+TRAINING_METHODS = frozenset({"on_session_closed", "train"})
 
 
 class Plugin:
-    """Base class: every event method is a no-op, so a plugin overrides only what it needs."""
+    """Base class: every method has a harmless default, so a plugin overrides what it needs.
+
+    Attributes:
+        name: Shown in messages and used as the plugin's key.
+        suggests: True for a plugin that answers :meth:`suggest` (radio asks the first one).
+    """
 
     name = "plugin"
+    suggests = False
 
     def load(self, context: PluginContext) -> None:
-        """Prepare (load weights, read state). Called once, off the GUI thread."""
+        """Prepare (load weights, read state). Called once, first, on the event thread."""
 
     def on_track_started(self, event: TrackStarted) -> None:
         """A track started playing."""
@@ -161,22 +193,26 @@ class Plugin:
     def on_track_ended(self, event: TrackEnded) -> None:
         """A track ended (finished, skipped or failed)."""
 
-    def on_session_closed(self, event: SessionClosed) -> None:
-        """A listening session closed."""
-
     def on_library_changed(self, event: LibraryChanged) -> None:
         """The library changed (after a scan)."""
 
     def set_option(self, name: str, value: float) -> None:
-        """The user changed a setting such as ``temperature`` or ``top_p``."""
+        """The user changed a setting: ``temperature``, ``top_p``, or ``seed_track`` (the track
+        radio starts from, as if just heard)."""
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
-        """Return up to ``n`` next tracks, none of them in ``exclude``.
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
+        """Up to ``n`` next tracks, none of them in ``exclude``, as one list per slot.
 
-        The first suggestion is the next track to play; the following ones are drawn as if each
-        earlier one had been listened to the end.
+        Each slot is its pick, then up to ``spares`` alternatives for the same slot (radio takes
+        the first whose file exists). ``after`` are tracks already queued: the first slot follows
+        them, and each later slot is drawn as if the earlier picks were heard to the end.
         """
         return []
+
+    def on_session_closed(self, event: SessionClosed) -> None:
+        """A listening session closed; learn from it (training thread)."""
 
     def train(
         self,
@@ -184,9 +220,12 @@ class Plugin:
         *,
         full: bool,
         progress: ProgressCallback | None = None,
-        should_stop: StopCheck | None = None,
     ) -> None:
-        """Learn from ``sessions`` (all history when ``full``, else new sessions only)."""
+        """Learn from ``sessions`` (training thread): every closed session, oldest first.
+
+        ``full``: start from scratch; otherwise learn only what is new. Also called once after
+        :meth:`load`, with ``full=False``, to catch up on sessions closed while away.
+        """
 
     def save_state(self) -> None:
         """Persist whatever must survive a restart (called on quit)."""

@@ -1,11 +1,12 @@
-"""Plugin host: discovers plugins by entry point and runs each on its own worker thread.
+"""Plugin host: discovers plugins by entry point and runs each on its own worker threads.
 
-Every plugin gets one :class:`QThread` with a FIFO job queue, so its methods run one at a time
-and never on the GUI thread (importing the plugin's module happens there too, which keeps torch
-off the GUI thread). Results come back to the GUI thread as queued Qt signals and are handed to
-the caller's callback. A method that raises is logged, the plugin is marked degraded and a
-status message is emitted; the player carries on. A plugin that fails to import or load is
-skipped with a message (beets' ``plugins.py`` does the same).
+Every plugin gets a :class:`~player.plugin_worker.PluginWorker`: an event thread (loading,
+events, picks, one at a time) and a training thread, so its methods never run on the GUI thread
+(importing the plugin's module happens there too, which keeps torch off the GUI thread) and a
+pick never waits for training. Results come back to the GUI thread as queued Qt signals and
+are handed to the caller's callback. A method that raises is logged, the plugin is marked
+degraded and a status message is emitted; the player carries on. A plugin that fails to import
+or load is skipped with a message (beets' ``plugins.py`` does the same).
 """
 
 from __future__ import annotations
@@ -18,20 +19,19 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from player.plugin_api import (
     LibraryChanged,
     Plugin,
     PluginContext,
     SessionClosed,
-    SessionRecord,
     Suggestion,
     TrackEnded,
     TrackStarted,
     TrainProgress,
 )
-from player.plugin_worker import CANDIDATES, STOP, Job, PluginWorker, from_entry_point, same_plugin
+from player.plugin_worker import Job, PluginWorker, from_entry_point, same_plugin
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +107,10 @@ class PluginHost(QObject):
                 self._add_worker(self._unique(ep.name), functools.partial(from_entry_point, ep))
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
-        """Save every plugin's state, close it and stop its thread (call on quit)."""
+        """Stop training, save every plugin's state, close it and stop its threads (on quit)."""
         for name, worker in self._workers.items():
-            worker.cancel.set()  # a running retrain stops at its next check
-            worker.submit(Job("save_state"))
-            worker.submit(Job("close"))
-            worker.submit(STOP)
             self._states[name] = PluginState.CLOSED
-        for name, worker in self._workers.items():
-            if not worker.wait(timeout_ms):
+            if not worker.stop(timeout_ms):
                 log.warning("plugin %s did not stop within %d ms", name, timeout_ms)
                 continue
             # Answers still queued for the GUI thread must not reach callers already gone.
@@ -140,7 +135,7 @@ class PluginHost(QObject):
             if self._states[name] in (PluginState.FAILED, PluginState.CLOSED):
                 continue
             plugin = worker.plugin
-            if plugin is None or type(plugin).suggest is not Plugin.suggest:
+            if plugin is None or plugin.suggests:
                 return name
         return None
 
@@ -186,9 +181,9 @@ class PluginHost(QObject):
         """Relay an ended track (finished / skipped / failed) to every plugin."""
         self.broadcast("on_track_ended", event)
 
-    def session_closed(self, session: SessionRecord) -> None:
-        """Relay a closed listening session to every plugin."""
-        self.broadcast("on_session_closed", SessionClosed(session))
+    def session_closed(self, event: SessionClosed) -> None:
+        """Relay a closed listening session to every plugin (it learns on its training thread)."""
+        self.broadcast("on_session_closed", event)
 
     def library_changed(self, event: LibraryChanged) -> None:
         """Relay the library after a scan to every plugin."""
@@ -199,26 +194,7 @@ class PluginHost(QObject):
         self._context.settings[name] = value
         self.broadcast("set_option", name, value)
 
-    def request_suggestions(
-        self,
-        n: int,
-        exclude: frozenset[int],
-        on_done: Callable[[list[Suggestion] | None, str | None], None],
-        *,
-        after: Sequence[int] = (),
-    ) -> bool:
-        """Ask the suggesting plugin for ``n`` tracks; ``after`` are tracks queued before them.
-
-        Returns:
-            False when no plugin can suggest (``on_done`` is not called then).
-        """
-        name = self.suggester()
-        if name is None:
-            return False
-        self.call(name, "suggest", n, exclude, after=tuple(after), on_done=on_done)
-        return True
-
-    def request_candidates(
+    def request_picks(
         self,
         n: int,
         exclude: frozenset[int],
@@ -227,20 +203,23 @@ class PluginHost(QObject):
         after: Sequence[int] = (),
         spares: int = 0,
     ) -> bool:
-        """Like :meth:`request_suggestions`, each slot with up to ``spares`` alternatives.
+        """Ask the suggesting plugin for ``n`` slots of picks (see :meth:`Plugin.suggest`).
 
-        ``on_done`` receives one list per slot: its pick first, then alternatives drawn from the
-        same distribution (radio takes the first whose file exists, with no second round trip).
-        A plugin without ``candidates`` answers one pick per slot.
+        ``on_done`` receives one list per slot: its pick first, then up to ``spares``
+        alternatives drawn from the same distribution (radio takes the first whose file exists,
+        with no second round trip). ``after`` are the tracks queued before them.
+
+        Returns:
+            False when no plugin can suggest (``on_done`` is not called then).
         """
         name = self.suggester()
         if name is None:
             return False
-        self.call(name, CANDIDATES, n, exclude, after=tuple(after), spares=spares, on_done=on_done)
+        self.call(name, "suggest", n, exclude, after=tuple(after), spares=spares, on_done=on_done)
         return True
 
-    def train(self, *, full: bool, sessions: Sequence[SessionRecord] | None = None) -> bool:
-        """Retrain every live plugin (sessions read from history on the worker when None).
+    def train(self, *, full: bool) -> bool:
+        """Retrain every live plugin on its training thread (history is read there).
 
         Progress arrives as :attr:`train_progress`, the end as :attr:`train_finished`.
         """
@@ -260,7 +239,7 @@ class PluginHost(QObject):
                 else:
                     self.train_finished.emit(name, True, "")
 
-            self.call(name, "train", sessions=sessions, full=full, on_done=done)
+            self.call(name, "train", full=full, on_done=done)
             started = True
         return started
 
@@ -279,14 +258,13 @@ class PluginHost(QObject):
 
     def _add_worker(self, name: str, factory: Callable[[], Plugin]) -> None:
         worker = PluginWorker(name, factory, self._context)
-        worker.setObjectName(f"plugin-{name}")
         worker.loaded.connect(self._on_loaded)
         worker.call_done.connect(self._on_call_done)
         worker.call_failed.connect(self._on_call_failed)
         worker.progressed.connect(self._on_progressed)
         self._workers[name] = worker
         self._states[name] = PluginState.LOADING
-        worker.start(QThread.Priority.LowPriority)
+        worker.start()
 
     @Slot(str, str)
     def _on_loaded(self, name: str, error: str) -> None:

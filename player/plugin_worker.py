@@ -1,30 +1,29 @@
-"""One plugin's worker thread: loads the plugin there and runs its methods one at a time.
+"""One plugin's two threads: the event thread (load, events, picks) and the training thread.
 
-Jobs come in through a FIFO queue (:meth:`PluginWorker.submit`); answers and failures go back
-as Qt signals, which the :class:`~player.plugin_host.PluginHost` receives on the GUI thread. A
-method that raises is logged and reported, never raised into the player.
+Jobs come in through :meth:`PluginWorker.submit` and go to the thread the plugin contract names
+(:data:`~player.plugin_api.TRAINING_METHODS` to training, the rest to events), each a FIFO run
+one job at a time, so a pick never queues behind training. Answers and failures go back as Qt
+signals, which the :class:`~player.plugin_host.PluginHost` receives on the GUI thread. A method
+that raises is logged and reported, never raised into the player.
 """
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import logging
 import queue
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from player.plugin_api import Plugin, PluginContext, Suggestion
+from player.plugin_api import TRAINING_METHODS, Plugin, PluginContext
 
 log = logging.getLogger(__name__)
-
-#: The job that asks for picks with spares (see :meth:`PluginWorker._candidates`).
-CANDIDATES = "candidates"
 
 
 @dataclass
@@ -38,8 +37,23 @@ class Job:
 STOP = Job(method="__stop__")
 
 
-class PluginWorker(QThread):
-    """The one thread a plugin's methods run on."""
+class _Lane(QThread):
+    """A thread that runs one FIFO of jobs through ``run_job`` until :data:`STOP`."""
+
+    def __init__(self, run_job: Callable[[Job], None], before: Callable[[], None]) -> None:
+        super().__init__()
+        self.jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._run_job = run_job
+        self._before = before
+
+    def run(self) -> None:
+        self._before()
+        while (job := self.jobs.get()) is not STOP:
+            self._run_job(job)
+
+
+class PluginWorker(QObject):
+    """The plugin's event and training threads, and the jobs routed to them."""
 
     loaded = Signal(str, str)  # name, error ("" when it loaded)
     call_done = Signal(int, object, str)  # request id, result, error ("" on success)
@@ -56,22 +70,37 @@ class PluginWorker(QThread):
         super().__init__(parent)
         self.name = name
         self._factory = factory
-        self._context = context
-        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
-        self.cancel = threading.Event()
+        self.cancel = threading.Event()  # the user cancelled training: cleared at each new job
+        self._closing = threading.Event()  # the player quits: training stops for good
+        self._context = dataclasses.replace(context, should_stop=self._should_stop)
+        self._loaded = threading.Event()
         self.plugin: Plugin | None = None
-        self.takes_after = False
+        self._events = _Lane(self._run_job, self._load)
+        self._training = _Lane(self._run_job, self._catch_up)
+        self._events.setObjectName(f"plugin-{name}")
+        self._training.setObjectName(f"plugin-{name}-training")
+
+    def start(self) -> None:
+        """Start both threads; the plugin loads first, then training catches up."""
+        self._events.start(QThread.Priority.LowPriority)
+        self._training.start(QThread.Priority.LowestPriority)
 
     def submit(self, job: Job) -> None:
-        self._jobs.put(job)
+        """Queue ``job`` on the thread the plugin contract names for its method."""
+        lane = self._training if job.method in TRAINING_METHODS else self._events
+        lane.jobs.put(job)
 
-    def run(self) -> None:
-        self._load()
-        while True:
-            job = self._jobs.get()
-            if job is STOP:
-                break
-            self._run_job(job)
+    def stop(self, timeout_ms: int) -> bool:
+        """Stop training, then save the plugin's state, close it and end both threads."""
+        self._closing.set()
+        self._training.jobs.put(STOP)
+        stopped = self._training.wait(timeout_ms)
+        for job in (Job("save_state"), Job("close"), STOP):
+            self._events.jobs.put(job)
+        return self._events.wait(timeout_ms) and stopped
+
+    def _should_stop(self) -> bool:
+        return self.cancel.is_set() or self._closing.is_set()
 
     def _load(self) -> None:
         try:
@@ -80,13 +109,16 @@ class PluginWorker(QThread):
         except Exception as exc:  # a broken plugin must never take the player down
             log.error("plugin %s could not be loaded:\n%s", self.name, traceback.format_exc())
             self.loaded.emit(self.name, f"{type(exc).__name__}: {exc}")
-            return
-        self.plugin = plugin
-        try:
-            self.takes_after = "after" in inspect.signature(plugin.suggest).parameters
-        except (TypeError, ValueError):
-            self.takes_after = False
-        self.loaded.emit(self.name, "")
+        else:
+            self.plugin = plugin
+            self.loaded.emit(self.name, "")
+        finally:
+            self._loaded.set()
+
+    def _catch_up(self) -> None:
+        """Training's first job, once the plugin is loaded: learn sessions closed while away."""
+        self._loaded.wait()
+        self._run_job(Job("train", kwargs={"full": False}))
 
     def _run_job(self, job: Job) -> None:
         if self.plugin is None:
@@ -94,20 +126,18 @@ class PluginWorker(QThread):
                 self.call_done.emit(job.request_id, None, f"plugin {self.name} is not available")
             return
         kwargs = dict(job.kwargs)
-        if job.method == "train":
+        if job.method in TRAINING_METHODS:
+            if self._closing.is_set():
+                return
             self.cancel.clear()
-            kwargs["progress"] = lambda p: self.progressed.emit(self.name, p)
-            kwargs["should_stop"] = self.cancel.is_set
-        if job.method == "suggest" and not self.takes_after:
-            kwargs.pop("after", None)
         try:
-            if job.method == "train" and kwargs.get("sessions") is None:
-                # Reading the whole history is slow on a big library: done here, off the GUI.
-                kwargs["sessions"] = list(self._context.load_sessions())
-            if job.method == CANDIDATES:
-                result: Any = self._candidates(*job.args, **kwargs)
-            else:
-                result = getattr(self.plugin, job.method)(*job.args, **kwargs)
+            if job.method == "train":
+                if job.request_id:
+                    kwargs["progress"] = lambda p: self.progressed.emit(self.name, p)
+                if kwargs.get("sessions") is None:
+                    # Reading the whole history is slow on a big library: done here, off the GUI.
+                    kwargs["sessions"] = list(self._context.load_sessions())
+            result = getattr(self.plugin, job.method)(*job.args, **kwargs)
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
             log.error("plugin %s failed in %s:\n%s", self.name, job.method, traceback.format_exc())
@@ -117,22 +147,6 @@ class PluginWorker(QThread):
             return
         if job.request_id:
             self.call_done.emit(job.request_id, result, "")
-
-    def _candidates(
-        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
-    ) -> list[list[Suggestion]]:
-        """The plugin's ``candidates`` when it has one, else its ``suggest`` picks one per slot.
-
-        ``candidates(n, exclude, *, after, spares)`` is an optional extension of the plugin API:
-        each slot's pick followed by up to ``spares`` alternatives for the same slot.
-        """
-        assert self.plugin is not None
-        method = getattr(self.plugin, CANDIDATES, None)
-        if callable(method):
-            groups = method(n, exclude, after=tuple(after), spares=spares)
-            return [list(group) for group in groups if group]
-        kwargs: dict[str, Any] = {"after": tuple(after)} if self.takes_after else {}
-        return [[pick] for pick in self.plugin.suggest(n, exclude, **kwargs)]
 
 
 def same_plugin(plugin: Plugin) -> Plugin:

@@ -17,10 +17,14 @@ is trained after three sessions and its distribution is mixed with the prior. Th
 first fades with the sessions learned (``prior_weight``), then is fitted by EM to how well each
 side predicted the listener's real next tracks, each scored before the model learned its session
 (:func:`recommender.mixture.fit_share`): an album-in-order listener keeps the structure, one with
-habits of their own hands over to the model. When a session closes the plugin fine-tunes a
-*copy* of the model (with replay of older sessions), or refits from scratch while a young
-history doubles, then swaps it in and writes a checkpoint: a failed or cancelled training leaves
-the live model untouched.
+habits of their own hands over to the model.
+
+Learning runs on the host's training thread (``on_session_closed``, ``train``), picks on the
+event thread. A closed session fine-tunes a *copy* of the model (with replay of older sessions),
+or a young history that doubled is refitted from scratch; the new model is swapped in under
+:attr:`RecommenderPlugin._lock` (held only for that swap and for each event or pick, never
+while training) and then checkpointed: a failed or cancelled training leaves the live model
+untouched, and a pick never waits for training.
 
 torch is imported lazily (in :meth:`RecommenderPlugin.load`, on the plugin host's worker
 thread): importing this module must stay cheap and must not pull torch, Qt or SQLAlchemy into
@@ -29,8 +33,10 @@ the player's GUI thread at start-up.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +51,6 @@ from player.plugin_api import (
     ProgressCallback,
     SessionClosed,
     SessionRecord,
-    StopCheck,
     Suggestion,
     TrackEnded,
     TrackStarted,
@@ -66,7 +71,6 @@ log = logging.getLogger(__name__)
 STATE_FILE = "radio_state.json"
 #: Real sessions (of two plays or more) needed before a first model is trained.
 MIN_SESSIONS_FOR_MODEL = 3
-RECENT_WINDOW = 50
 #: Histories up to this many sessions are refitted from scratch each time they double.
 REFIT_LIMIT = 2000
 #: Next-track observations needed before the prior's share is fitted instead of fading.
@@ -79,23 +83,21 @@ class RecommenderPlugin(Plugin):
     Args:
         config_overrides: ModelConfig fields forced on every training (tests use tiny models).
         seed: Seed of the sampling generators (None: from the system's entropy).
-        auto_train: Train at load when history exists but no model does, and catch up on
-            sessions closed while the plugin was not running (the CLI turns it off).
     """
 
     name = "recommender"
+    suggests = True
 
     def __init__(
-        self,
-        *,
-        config_overrides: Mapping[str, Any] | None = None,
-        seed: int | None = None,
-        auto_train: bool = True,
+        self, *, config_overrides: Mapping[str, Any] | None = None, seed: int | None = None
     ) -> None:
         self._overrides = dict(config_overrides or {})
-        self._auto_train = auto_train
         self._seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self._mix = Mixture(self._seed)
+        self._train_rng = np.random.default_rng(self._seed + 1)  # the training thread's own
+        # Guards the live model, the carried state and the memory between the event thread
+        # (events, picks) and the training thread's swap; never held while training.
+        self._lock = threading.Lock()
         self._context: PluginContext | None = None
         self._rec: Recommender | None = None
         self._state: RadioState | None = None
@@ -128,50 +130,47 @@ class RecommenderPlugin(Plugin):
         return self._memory
 
     def load(self, context: PluginContext) -> None:
-        """Load the checkpoint (or start cold), restore radio's state, catch up on history."""
+        """Load the checkpoint (or start cold) and restore radio's state; no training here
+        (the host's first training job catches up, see :meth:`train`)."""
         import torch  # lazy: only here, on the host's worker thread (see module docstring)
 
         self._context = context
         self._mix.torch_generator = torch.Generator().manual_seed(self._seed)
         self._apply_settings(context.settings)
         self._mix.prior = ColdStartPrior(list(context.load_library()))
-        self._history = self._convert(context.load_sessions())
         self._rec = self._load_checkpoint()
         self._memory = load_memory(context.data_dir / STATE_FILE)
         self._refit()
-        if self._rec is None:
-            if self._auto_train and self._trainable(self._history):
-                self._train_full(self._history, None, None)
-        else:
-            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
-            seen = int(self._rec.cursor.get("sessions_seen", 0))
-            if self._auto_train and len(self._history) > seen:  # closed while we were away
-                self._observe(self._history[seen:])
-                self._update(self._history[seen:], None, None)
-        self._state = self._restore_state()
         if self._rec is not None:
+            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
             self._rec.prepare_radio()
+        self._state = self._restore_state()
         log.info(
-            "recommender plugin loaded: %s, %d tracks, %d sessions",
+            "recommender plugin loaded: %s, %d tracks",
             "model" if self._rec is not None else "cold start",
             len(self._mix.prior),
-            len(self._history),
         )
 
     def save_state(self) -> None:
         """Write the hidden state and the recent window (JSON, atomic)."""
-        self._memory.state = self._state.to_dict() if self._state is not None else None
-        save_memory(self._ctx.data_dir / STATE_FILE, self._memory)
+        with self._lock:
+            self._memory.state = self._state.to_dict() if self._state is not None else None
+            save_memory(self._ctx.data_dir / STATE_FILE, self._memory)
 
     # ---- events -----------------------------------------------------------------------------
 
     def on_track_started(self, event: TrackStarted) -> None:
         """Every track that plays advances the state (user picks too, not only radio's)."""
-        self._before = (self._state, self._memory.last_track)
-        self._step(event.track_id)
+        with self._lock:
+            self._before = (self._state, self._memory.last_track)
+            self._step(event.track_id)
 
     def on_track_ended(self, event: TrackEnded) -> None:
         """A failure undoes the step; an early skip replaces it with skip feedback at once."""
+        with self._lock:
+            self._track_ended(event)
+
+    def _track_ended(self, event: TrackEnded) -> None:
         if event.track_id != self._memory.last_track or event.outcome is Outcome.FINISHED:
             return
         state, last = self._before
@@ -190,47 +189,25 @@ class RecommenderPlugin(Plugin):
                 state, event.track_id, skipped=True, played_fraction=fraction
             )
 
-    def on_session_closed(self, event: SessionClosed) -> None:
-        """Learn from the session that just closed (in place of the live model when done)."""
-        new = self._convert([event.session])
-        if not new:
-            return
-        self._history.extend(new)
-        if self._rec is None:
-            if self._trainable(self._history):
-                self._train_full(self._history, None, None)
-            return
-        self._observe(new)  # before learning it: an honest test of model vs prior
-        full_at = int(self._rec.cursor.get("full_at", 0))
-        if full_at and len(self._history) >= 2 * full_at and len(self._history) <= REFIT_LIMIT:
-            # A young history doubled since the last full fit: refit from scratch (geometric, so
-            # the total cost stays linear); fine-tuning alone learns a small history slowly.
-            self._train_full(self._history, None, None)
-        else:
-            self._update(new, None, None)
-
     def on_library_changed(self, event: LibraryChanged) -> None:
         """New tracks join the prior and the model's vocabulary (old knowledge kept)."""
-        self._mix.prior = ColdStartPrior(list(event.tracks))
-        if self._rec is not None:
-            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
+        prior = ColdStartPrior(list(event.tracks))
+        with self._lock:
+            self._mix.prior = prior
+            if self._rec is not None:
+                self._rec.add_tracks(int(t) for t in prior.track_ids)
 
     def set_option(self, name: str, value: float) -> None:
         """``temperature``, ``top_p`` (1 = off), or ``seed_track`` (radio starts from it)."""
-        if self._mix.set_option(name, value):
-            return
-        if name == "seed_track" and int(value) != self._memory.last_track:
-            self._step(int(value))
+        with self._lock:
+            if self._mix.set_option(name, value):
+                return
+            if name == "seed_track" and int(value) != self._memory.last_track:
+                self._step(int(value))
 
     # ---- suggestions ------------------------------------------------------------------------
 
     def suggest(
-        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = ()
-    ) -> list[Suggestion]:
-        """Draw ``n`` tracks, each as if the previous ones (and ``after``) were heard to the end."""
-        return [group[0] for group in self.candidates(n, exclude, after=after)]
-
-    def candidates(
         self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
     ) -> list[list[Suggestion]]:
         """``n`` slots, each its pick then up to ``spares`` alternatives for a missing file.
@@ -238,32 +215,34 @@ class RecommenderPlugin(Plugin):
         A slot's alternatives are drawn from the same distribution as its pick, without
         replacement; each slot is drawn as if ``after`` and the earlier slots' picks were heard.
         """
-        state, last = self._state, self._memory.last_track
-        for track_id in after:
-            state, last = self._advanced(state, track_id), track_id
-        blocked = set(exclude)
-        share, skips = self.prior_share(), self._memory.skips
-        out: list[list[Suggestion]] = []
-        for i in range(n):
-            group = self._mix.pick(self._rec, state, last, blocked, share, skips, 1 + spares)
-            if not group:
-                break
-            out.append(group)
-            blocked.add(group[0].track_id)
-            if i + 1 < n:
-                state, last = self._advanced(state, group[0].track_id), group[0].track_id
-        return out
+        with self._lock:
+            rec, state, last = self._rec, self._state, self._memory.last_track
+            for track_id in after:
+                state, last = self._advanced(state, track_id), track_id
+            blocked = set(exclude)
+            share, skips = self.prior_share(), self._memory.skips
+            out: list[list[Suggestion]] = []
+            for i in range(n):
+                group = self._mix.pick(rec, state, last, blocked, share, skips, 1 + spares)
+                if not group:
+                    break
+                out.append(group)
+                blocked.add(group[0].track_id)
+                if i + 1 < n:
+                    state, last = self._advanced(state, group[0].track_id), group[0].track_id
+            return out
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """The next-track distribution now: ``(track_ids, probabilities)`` (tests, preview)."""
-        return self._mix.distribution(
-            self._rec,
-            self._state,
-            self._memory.last_track,
-            set(exclude),
-            self.prior_share(),
-            self._memory.skips,
-        )
+        with self._lock:
+            return self._mix.distribution(
+                self._rec,
+                self._state,
+                self._memory.last_track,
+                set(exclude),
+                self.prior_share(),
+                self._memory.skips,
+            )
 
     def prior_share(self) -> float:
         """Share of the cold-start prior in the current mix (1.0 without a model).
@@ -277,11 +256,9 @@ class RecommenderPlugin(Plugin):
             return self._fitted_share
         return prior_weight(int(self._rec.cursor.get("sessions_seen", 0)))
 
-    def _observe(self, sessions: Sequence[TrainingSession]) -> None:
-        """Score sessions the model has not learned yet under both sides of the mix."""
-        if self._rec is None:
-            return
-        self._memory.evidence.extend(evidence(self._rec, self._mix.prior, sessions))
+    def _observe(self, rec: Recommender, sessions: Sequence[TrainingSession]) -> None:
+        """Score sessions ``rec`` has not learned yet under both sides of the mix."""
+        self._memory.evidence.extend(evidence(rec, self._mix.prior, sessions))
         del self._memory.evidence[:-EVIDENCE_LENGTH]
         self._refit()
 
@@ -289,7 +266,27 @@ class RecommenderPlugin(Plugin):
         evidence = self._memory.evidence
         self._fitted_share = fit_share(evidence) if len(evidence) >= MIN_EVIDENCE else None
 
-    # ---- training ---------------------------------------------------------------------------
+    # ---- learning (the training thread) -------------------------------------------------------
+
+    def on_session_closed(self, event: SessionClosed) -> None:
+        """Learn from the session that just closed; the new model is swapped in when done."""
+        new = self._convert([event.session])
+        if not new:
+            return
+        self._history.extend(new)
+        if self._rec is None:
+            if len(self._history) >= MIN_SESSIONS_FOR_MODEL:
+                self._train_full(self._history, None)
+            return
+        before = self._snapshot()
+        self._observe(before, new)  # before learning it: an honest test of model vs prior
+        full_at = int(before.cursor.get("full_at", 0))
+        if full_at and len(self._history) >= 2 * full_at and len(self._history) <= REFIT_LIMIT:
+            # A young history doubled since the last full fit: refit from scratch (geometric, so
+            # the total cost stays linear); fine-tuning alone learns a small history slowly.
+            self._train_full(self._history, None)
+        else:
+            self._update(before, new, None)
 
     def train(
         self,
@@ -297,48 +294,69 @@ class RecommenderPlugin(Plugin):
         *,
         full: bool,
         progress: ProgressCallback | None = None,
-        should_stop: StopCheck | None = None,
     ) -> None:
-        """Retrain from ``sessions`` (all history when ``full``; else only unseen sessions)."""
+        """Learn ``sessions`` (every closed one): from scratch when ``full``, else catch up.
+
+        Catching up learns the sessions the model has not seen, or trains a first model once
+        there are :data:`MIN_SESSIONS_FOR_MODEL` sessions.
+        """
         converted = self._convert(sessions)
-        self._history = converted if full else self._history
+        self._history = converted
         report = progress_adapter(progress)
-        if full or self._rec is None:
+        if full:
             if converted:
-                self._train_full(converted, report, should_stop)
+                self._train_full(converted, report)
+            return
+        if self._rec is None:
+            if len(converted) >= MIN_SESSIONS_FOR_MODEL:
+                self._train_full(converted, report)
             return
         seen = int(self._rec.cursor.get("sessions_seen", 0))
         if len(converted) > seen:
-            self._history = converted
-            self._update(converted[seen:], report, should_stop)
+            before = self._snapshot()
+            self._observe(before, converted[seen:])
+            self._update(before, converted[seen:], report)
 
-    def _train_full(
-        self, sessions: Sequence[TrainingSession], progress: Report | None, stop: StopCheck | None
-    ) -> None:
-        library = (int(t) for t in self._mix.prior.track_ids)
-        rec = fitted(sessions, self._overrides, library, progress, stop)
+    def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> None:
+        library = [int(t) for t in self._mix.prior.track_ids]
+        rec = fitted(sessions, self._overrides, library, progress, self._ctx.should_stop)
         if rec is not None:
             self._swap(rec)
 
     def _update(
-        self, new: Sequence[TrainingSession], progress: Report | None, stop: StopCheck | None
+        self, rec: Recommender, new: Sequence[TrainingSession], progress: Report | None
     ) -> None:
-        assert self._rec is not None
-        rec = fine_tuned(self._rec, new, self._history, self._mix.rng, progress, stop)
-        if rec is not None:
+        """Fine-tune ``rec`` (a copy of the live model) on ``new`` and swap it in."""
+        stop = self._ctx.should_stop
+        if fine_tuned(rec, new, self._history, self._train_rng, progress, stop):
             self._swap(rec, keep_state=True)
 
+    def _snapshot(self) -> Recommender:
+        """A copy of the live model to learn on (the event thread may grow the live one)."""
+        with self._lock:
+            assert self._rec is not None
+            return copy.deepcopy(self._rec)
+
     def _swap(self, rec: Recommender, *, keep_state: bool = False) -> None:
-        """Make ``rec`` the live model and checkpoint it.
+        """Make ``rec`` the live model, then checkpoint it.
 
         A fine-tuned model keeps the carried hidden state (same shape, nearby weights), so radio
         goes on where it was; a retrained one gets a state rebuilt from the recent window.
+        Everything slow happens before the lock: the vocabulary grown to the library and
+        radio's int8 copy of V, so the next pick is as fast as any other.
         """
-        rec.prepare_radio()  # radio's int8 copy of V, built here rather than at the next pick
-        self._rec = rec  # one reference assignment: suggestions see old or new, never half
-        state = self._state
-        if not (keep_state and state is not None and len(state.hidden) == rec.model.state_size):
-            self._state = self._replayed_state()
+        prior = self._mix.prior
+        rec.add_tracks(int(t) for t in prior.track_ids)
+        rec.prepare_radio()
+        with self._lock:
+            if self._mix.prior is not prior:  # the library changed meanwhile
+                rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
+                rec.prepare_radio()
+            state = self._state
+            fits = state is not None and len(state.hidden) == rec.model.state_size
+            if not (keep_state and fits):
+                self._state = replayed_state(rec, self._memory.recent)
+            self._rec = rec
         try:
             rec.save(self.models_dir)
         except OSError:
@@ -365,9 +383,6 @@ class RecommenderPlugin(Plugin):
                 out.append(ts)
         return out
 
-    def _trainable(self, sessions: Sequence[TrainingSession]) -> bool:
-        return len(sessions) >= MIN_SESSIONS_FOR_MODEL
-
     def _step(self, track_id: int) -> None:
         self._state = self._advanced(self._state, track_id)
         self._memory.heard(track_id)
@@ -376,9 +391,6 @@ class RecommenderPlugin(Plugin):
         if self._rec is None or state is None:
             return state
         return self._memo.advance(self._rec, state, track_id)
-
-    def _replayed_state(self) -> RadioState | None:
-        return None if self._rec is None else replayed_state(self._rec, self._memory.recent)
 
     def _restore_state(self) -> RadioState | None:
         if self._rec is None:

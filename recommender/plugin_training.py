@@ -6,7 +6,6 @@ cancelled, so a failed or cancelled training always leaves the live model untouc
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -54,28 +53,28 @@ def fitted(
 
 
 def fine_tuned(
-    live: Recommender,
+    rec: Recommender,
     new: Sequence[TrainingSession],
     history: Sequence[TrainingSession],
     rng: np.random.Generator,
     progress: Report | None,
     should_stop: StopCheck | None,
-) -> Recommender | None:
-    """A copy of ``live`` fine-tuned on ``new`` with older sessions of ``history`` replayed."""
+) -> bool:
+    """Fine-tune ``rec`` (a copy, never the live model) on ``new`` with older sessions of
+    ``history`` replayed; False when it was cancelled (``rec`` is then to be dropped)."""
     import torch  # lazy, as above
 
     from recommender.incremental import pick_replay
 
     older = history[: max(0, len(history) - len(new))]
     generator = torch.Generator().manual_seed(int(rng.integers(2**31 - 1)))
-    count = max(REPLAY_SESSIONS, live.config.update_replay * len(new))
+    count = max(REPLAY_SESSIONS, rec.config.update_replay * len(new))
     replay = pick_replay(older, count, generator)
-    candidate = copy.deepcopy(live)  # train a copy: the live model stays usable
-    candidate.update(new, replay=replay, progress=progress, should_stop=should_stop)
+    rec.update(new, replay=replay, progress=progress, should_stop=should_stop)
     if should_stop is not None and should_stop():
         log.info("incremental training cancelled; the live model is kept")
-        return None
-    return candidate
+        return False
+    return True
 
 
 def progress_adapter(progress: ProgressCallback | None) -> Report | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from player.plugin_api import PluginContext, TrackInfo, TrainProgress
+from player.plugin_api import PluginContext, TrackInfo, TrainProgress, recent_window
 from recommender.plugin import RecommenderPlugin
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECENT_WINDOW = 50
 _BAR_WIDTH = 30
 
 
@@ -63,13 +62,16 @@ def _open(data_dir: Path | None) -> tuple[Path, Database, History]:
     return paths.data_dir, db, History(db)
 
 
-def _context(data_dir: Path, db: Database, history: History) -> PluginContext:
+def _context(
+    data_dir: Path, db: Database, history: History, stop: threading.Event | None = None
+) -> PluginContext:
     from player.library import track_infos  # lazy: SQLAlchemy (see the module docstring)
 
     return PluginContext(
         data_dir=data_dir,
         load_library=lambda: track_infos(db),
         load_sessions=lambda: history.closed_sessions_since(0),
+        should_stop=(stop or threading.Event()).is_set,
     )
 
 
@@ -100,13 +102,13 @@ def run_train(args: argparse.Namespace) -> int:
             print("No closed listening sessions yet: nothing to train on (radio uses the "
                   "library's structure until then).")  # fmt: skip
             return 0
-        plugin = RecommenderPlugin(auto_train=False)
-        plugin.load(_context(data_dir, db, history))
+        plugin = RecommenderPlugin()
         stop = threading.Event()
+        plugin.load(_context(data_dir, db, history, stop))
         bar = _Bar()
         full = args.full or plugin.model is None
         try:
-            plugin.train(sessions, full=full, progress=bar, should_stop=stop.is_set)
+            plugin.train(sessions, full=full, progress=bar)
         except KeyboardInterrupt:
             stop.set()
             bar.close()
@@ -137,6 +139,7 @@ def run_radio(args: argparse.Namespace) -> int:
             print("The library is empty: run `segue scan DIR` first.", file=sys.stderr)
             return 1
         plugin.load(context)
+        plugin.train(history.closed_sessions_since(0), full=False)  # as the app's first job
         if args.seed is not None:
             seed = _find(library.values(), args.seed)
             if seed is None:
@@ -145,10 +148,9 @@ def run_radio(args: argparse.Namespace) -> int:
             plugin.set_option("seed_track", float(seed.track_id))
         elif plugin.memory.last_track is None and (last := history.recent_track_ids(1)):
             plugin.set_option("seed_track", float(last[0]))  # as radio does: the last played
-        available = sum(1 for t in library.values() if t.available)
-        window = min(RECENT_WINDOW, available // 4)
+        window = recent_window(sum(1 for t in library.values() if t.available))
         exclude = frozenset(history.recent_track_ids(window)) if window else frozenset()
-        picks = plugin.suggest(args.preview, exclude)
+        picks = [slot[0] for slot in plugin.suggest(args.preview, exclude)]
         rows = [_row(library[s.track_id], s.probability, s.reason) for s in picks]
         if args.json:
             print(json.dumps(rows, indent=2, ensure_ascii=False))

@@ -18,7 +18,7 @@ from player.mpris import BUS_NAME, Mpris
 from player.playback import Playback
 from player.plugin_api import Origin
 from player.queue import QueueModel
-from player.radio import RadioController
+from player.radio.controller import RadioController
 from tests.audio import make_audio
 
 class Track:

@@ -33,7 +33,8 @@ from player.plugin_api import (
     TrackStarted,
 )
 from player.plugin_host import PluginHost, PluginState
-from player.radio import RadioController, history_reporter
+from player.radio.adapters import history_reporter
+from player.radio.controller import RadioController
 
 
 def add_library(db: Database, paths: list[Path]) -> list[TrackInfo]:
@@ -144,6 +145,7 @@ class ShufflePlugin(Plugin):
     """A tiny real plugin: suggests uniformly; records which thread ran it."""
 
     name = "shuffle"
+    suggests = True
 
     def __init__(self, seed: int = 0) -> None:
         self.rng = random.Random(seed)
@@ -159,24 +161,29 @@ class ShufflePlugin(Plugin):
         self.threads.add(threading.get_ident())
         self.calls.append("started")
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
         self.threads.add(threading.get_ident())
         allowed = [t for t in self.tracks if t not in exclude]
         self.rng.shuffle(allowed)
-        return [Suggestion(t, 1.0 / max(1, len(allowed))) for t in allowed[:n]]
+        return [[Suggestion(t, 1.0 / max(1, len(allowed)))] for t in allowed[:n]]
 
 
 class BrokenPlugin(Plugin):
     """Raises in every method."""
 
     name = "broken"
+    suggests = True
 
     def __getattribute__(self, name: str) -> object:
-        if name in ("name", "__class__", "suggest") or name.startswith("__"):
+        if name in ("name", "suggests", "__class__", "suggest") or name.startswith("__"):
             return object.__getattribute__(self, name)
         raise RuntimeError(f"broken plugin: {name}")
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
         raise RuntimeError("broken plugin: suggest")
 
 

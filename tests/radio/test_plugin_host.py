@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,12 @@ from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import (
     Origin,
+    Outcome,
+    PlayRecord,
     Plugin,
     PluginContext,
+    SessionClosed,
+    SessionRecord,
     Suggestion,
     TrackStarted,
     TrainProgress,
@@ -32,13 +37,13 @@ def test_calls_run_on_the_plugin_thread_never_the_gui_thread(
         assert host.state("shuffle") is PluginState.READY
         got: list[object] = []
         host.track_started(TrackStarted(library[0].track_id, Origin.USER, 0.0))
-        assert host.request_suggestions(3, frozenset(), lambda r, e: got.append((r, e)))
+        assert host.request_picks(3, frozenset(), lambda r, e: got.append((r, e)), spares=2)
         qtbot.waitUntil(lambda: bool(got))
         result, error = got[0]
         assert error is None and len(result) == 3
-        assert all(isinstance(s, Suggestion) for s in result)
+        assert all(len(slot) == 1 and isinstance(slot[0], Suggestion) for slot in result)
         assert threading.get_ident() not in plugin.threads
-        assert len(plugin.threads) == 1  # one worker per plugin, every method on it
+        assert len(plugin.threads) == 1  # load, events and picks: all on the one event thread
     finally:
         host.shutdown()
 
@@ -61,7 +66,9 @@ def test_a_plugin_raising_everywhere_is_degraded_and_reported(
 class FailsInSuggest(ShufflePlugin):
     name = "flaky"
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
         raise ValueError("no idea")
 
 
@@ -72,7 +79,7 @@ def test_a_method_that_raises_degrades_the_plugin_with_a_status_message(
     try:
         answers: list[tuple[object, object]] = []
         with qtbot.waitSignal(host.status_message, timeout=10000) as status:
-            host.request_suggestions(1, frozenset(), lambda r, e: answers.append((r, e)))
+            host.request_picks(1, frozenset(), lambda r, e: answers.append((r, e)))
         qtbot.waitUntil(lambda: bool(answers))
         assert answers[0][0] is None and "no idea" in str(answers[0][1])
         assert "flaky" in status.args[0]
@@ -125,20 +132,48 @@ def test_our_recommender_is_declared_as_a_plugin() -> None:
 
 
 class SlowTrainer(Plugin):
+    """Trains for ten seconds unless stopped; suggests at once; learns a session slowly."""
+
     name = "trainer"
+    suggests = True
 
     def __init__(self) -> None:
         self.saved = False
         self.sessions_seen: int | None = None
+        self.training = threading.Event()
+        self.trained = threading.Event()
+        self.threads: dict[str, int] = {}
+        self.should_stop: Callable[[], bool] = lambda: False
 
-    def train(self, sessions, *, full, progress=None, should_stop=None) -> None:  # type: ignore[no-untyped-def]
+    def load(self, context: PluginContext) -> None:
+        self.should_stop = context.should_stop
+
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
+        self.threads["suggest"] = threading.get_ident()
+        return [[Suggestion(1, 1.0)]] * n
+
+    def train(self, sessions, *, full, progress=None) -> None:  # type: ignore[no-untyped-def]
+        self.threads["train"] = threading.get_ident()
+        if not full:
+            return  # the catch-up after load: nothing to learn
         self.sessions_seen = len(sessions)
+        self._work(progress)
+
+    def on_session_closed(self, event: SessionClosed) -> None:
+        self.threads["session"] = threading.get_ident()
+        self._work(None)
+
+    def _work(self, progress) -> None:  # type: ignore[no-untyped-def]
+        self.training.set()
         for step in range(10_000):
-            if should_stop is not None and should_stop():
+            if self.should_stop():
                 return
             if progress is not None and step % 50 == 0:
                 progress(TrainProgress(step, 10_000, "training"))
             threading.Event().wait(0.001)
+        self.trained.set()
 
     def save_state(self) -> None:
         self.saved = True
@@ -160,18 +195,30 @@ def test_training_reports_progress_can_be_cancelled_and_state_is_saved_on_shutdo
     assert plugin.saved
 
 
-def test_candidates_of_a_plugin_without_them_are_its_picks_one_per_slot(
-    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+def _session() -> SessionRecord:
+    play = PlayRecord(1, Outcome.FINISHED, 1000, Origin.USER, 0.0, 1000)
+    return SessionRecord(1, 0.0, 1.0, (play, play))
+
+
+@pytest.mark.parametrize("how", ["retrain", "session closed"])
+def test_picks_are_answered_while_the_plugin_trains(
+    qtbot: QtBot, app_paths: AppPaths, how: str
 ) -> None:
-    host = start_host(qtbot, make_context(app_paths, db, history), [ShufflePlugin()])
+    """Issue #22: training runs on its own thread, so radio's picks never wait for it."""
+    plugin = SlowTrainer()
+    host = start_host(qtbot, PluginContext(app_paths.data_dir, lambda: [], lambda: []), [plugin])
     try:
+        if how == "retrain":
+            assert host.train(full=True)
+        else:
+            host.session_closed(SessionClosed(_session()))
+        qtbot.waitUntil(plugin.training.is_set, timeout=10000)
         got: list[tuple[object, object]] = []
-        assert host.request_candidates(
-            2, frozenset(), lambda r, e: got.append((r, e)), after=(1,), spares=3
-        )
-        qtbot.waitUntil(lambda: bool(got))
-        groups, error = got[0]
-        assert error is None and isinstance(groups, list) and len(groups) == 2
-        assert all(len(g) == 1 and isinstance(g[0], Suggestion) for g in groups)
+        assert host.request_picks(1, frozenset(), lambda r, e: got.append((r, e)))
+        qtbot.waitUntil(lambda: bool(got), timeout=2000)
+        assert got[0][1] is None and not plugin.trained.is_set()  # answered mid-training
+        assert plugin.threads["suggest"] != plugin.threads["train"]
+        assert plugin.threads.get("session", plugin.threads["train"]) == plugin.threads["train"]
     finally:
-        host.shutdown()
+        host.shutdown()  # stops the training at its next check
+    assert not plugin.trained.is_set() and plugin.saved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -16,7 +17,7 @@ from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import Outcome, Plugin, Suggestion, TrackInfo
 from player.plugin_host import PluginHost
-from player.radio import RadioController
+from player.radio.controller import RadioController
 
 
 def _run(qtbot: QtBot, sim: SimPlayer, radio: RadioController, plays: int) -> None:
@@ -75,8 +76,10 @@ class SuggestsBrokenFiles(ShufflePlugin):
         super().__init__(1)
         self.missing = missing
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
-        first = [Suggestion(t, 0.5) for t in self.missing if t not in exclude]
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
+        first = [[Suggestion(t, 0.5)] for t in self.missing if t not in exclude]
         return (first + super().suggest(n, exclude))[:n]
 
 
@@ -110,11 +113,14 @@ class Stalls(Plugin):
     """Never answers until released (a long retrain in the way)."""
 
     name = "stalls"
+    suggests = True
 
     def __init__(self) -> None:
         self.release = threading.Event()
 
-    def suggest(self, n: int, exclude: frozenset[int]) -> list[Suggestion]:
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
+    ) -> list[list[Suggestion]]:
         self.release.wait(30)
         return []
 
@@ -197,13 +203,13 @@ class MissingFirstWithSpares(ShufflePlugin):
         self.missing = missing
         self.requests: list[tuple[int, int]] = []
 
-    def candidates(
-        self, n: int, exclude: frozenset[int], *, after: tuple[int, ...] = (), spares: int = 0
+    def suggest(
+        self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
     ) -> list[list[Suggestion]]:
         self.requests.append((n, spares))
         gone = [t for t in self.missing if t not in exclude]
-        picks = self.suggest(n, exclude | set(gone))
-        return [[Suggestion(t, 0.5) for t in gone[:1]] + [p] for p in picks]
+        picks = super().suggest(n, exclude | set(gone))
+        return [[Suggestion(t, 0.5) for t in gone[:1]] + slot for slot in picks]
 
 
 def test_a_missing_pick_is_replaced_by_a_spare_without_asking_again(

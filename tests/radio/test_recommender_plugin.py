@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -68,11 +69,14 @@ def make_plugin(
     tmp_path: Path,
     sessions: list[SessionRecord],
     tracks: list[TrackInfo] | None = None,
+    stop: threading.Event | None = None,
     **overrides: int,
 ) -> RecommenderPlugin:
     plugin = RecommenderPlugin(config_overrides={**TINY, **overrides}, seed=3)
     library = tracks or make_tracks()
-    plugin.load(PluginContext(tmp_path, lambda: library, lambda: list(sessions)))
+    should_stop = (stop or threading.Event()).is_set
+    plugin.load(PluginContext(tmp_path, lambda: library, lambda: list(sessions), {}, should_stop))
+    plugin.train(sessions, full=False)  # the host's first training job: catch up
     return plugin
 
 
@@ -104,7 +108,7 @@ def test_cold_start_follows_the_album_and_says_so(tmp_path: Path) -> None:
     assert int(ids[np.argmax(probs)]) == 9  # the next track of the album
     same_artist = sum(p for t, p in zip(ids, probs, strict=True) if 7 <= t <= 12)
     assert same_artist > 0.5
-    picks = plugin.suggest(3, frozenset())
+    picks = [slot[0] for slot in plugin.suggest(3, frozenset())]
     assert [s.reason for s in picks] == ["cold start"] * 3
     assert picks[0].track_id not in {p.track_id for p in picks[1:]}
 
@@ -205,10 +209,13 @@ def test_temperature_flattens_the_distribution(tmp_path: Path) -> None:
 
 
 def test_full_training_can_be_cancelled_and_keeps_the_old_model(tmp_path: Path) -> None:
-    plugin = make_plugin(tmp_path, planted_sessions(5))
+    stop = threading.Event()
+    plugin = make_plugin(tmp_path, planted_sessions(5), stop=stop)
     old = plugin.model
-    plugin.train(planted_sessions(30), full=True, should_stop=lambda: True)
+    stop.set()
+    plugin.train(planted_sessions(30), full=True)
     assert plugin.model is old
+    stop.clear()
     seen = []
     plugin.train(planted_sessions(30), full=True, progress=seen.append)
     assert plugin.model is not old and seen
@@ -233,7 +240,7 @@ def test_candidates_give_distinct_spares_per_slot(tmp_path: Path, history: int) 
     assert (plugin.model is not None) == bool(history)
     _start(plugin, 1)
     exclude = frozenset({2, 3})
-    groups = plugin.candidates(2, exclude, after=(13,), spares=3)
+    groups = plugin.suggest(2, exclude, after=(13,), spares=3)
     assert [len(g) for g in groups] == [4, 4]
     for group in groups:
         ids = [s.track_id for s in group]

@@ -22,7 +22,7 @@ from player.app import build_player
 from player.db.engine import open_database
 from player.paths import AppPaths
 from player.plugin_host import PluginState
-from player.ui.radio_controls import attach_radio
+from player.app import attach_radio
 
 app = QApplication([])
 paths = AppPaths.resolve(sys.argv[1])

@@ -1,19 +1,24 @@
-"""The radio's view of the real queue and playback (``RadioQueue`` over QueueModel + controller)."""
+"""Radio's ports on the real player: the window's queue and playback, and the history log."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from player.controller import PlayerController
-from player.plugin_api import Origin
+from player.plugin_api import Origin, Outcome
 from player.queue import TrackLike
+
+if TYPE_CHECKING:  # the database layer loads after the window is up (see player.app)
+    from player.db.engine import Database
+    from player.history import History
 
 log = logging.getLogger(__name__)
 
 
 class PlayerQueue:
-    """Implements :class:`player.radio.RadioQueue` for the window's queue and controller.
+    """Implements :class:`player.radio.controller.RadioQueue` for the window's queue and controller.
 
     Args:
         controller: The queue controller (its queue and playback are used).
@@ -63,3 +68,15 @@ class PlayerQueue:
         """Start the queue when nothing is playing."""
         if self._controller.playback.current is None:
             self._controller.play_pause()
+
+
+def history_reporter(history: History, db: Database) -> Callable[[int, str], None]:
+    """A ``report_missing`` that logs the pick as a failed radio play and marks it unavailable."""
+    from player.library import mark_unavailable  # with the database layer (see above)
+
+    def report(track_id: int, message: str) -> None:
+        play_id = history.play_started(track_id, Origin.RADIO)
+        history.play_ended(play_id, Outcome.FAILED, position_ms=0, played_ms=0, message=message)
+        mark_unavailable(db, track_id)
+
+    return report

@@ -2,9 +2,9 @@
 
 The controller knows the queue and playback only through :class:`RadioQueue` and the plugin host
 only through :class:`SuggestionSource`, so it runs (and is tested) without the window. It asks
-for suggestions asynchronously; answers come back on the GUI thread. When the plugin has no
-answer (absent, failing, busy past a timeout, or suggesting only excluded or missing files) the
-:class:`~player.radio_fallback.FallbackPicker` fills in and a status message says so.
+for picks asynchronously; answers come back on the GUI thread. When the plugin has no answer
+(absent, failing, busy past a timeout, or suggesting only excluded or missing files) the
+:class:`~player.radio.fallback.FallbackPicker` fills in and a status message says so.
 
 Wiring order matters for skips: relay playback events to the plugin host *before* this
 controller's slots, so the plugin sees a skip before the next ``suggest`` (both run on the
@@ -20,27 +20,66 @@ import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from player.db.engine import Database
-from player.history import History
-from player.library import mark_unavailable
-from player.plugin_api import Origin, Outcome, Suggestion, TrackInfo
-from player.radio_fallback import FallbackPicker
-from player.radio_ports import RadioQueue, SuggestionSource
-
-__all__ = ["RadioController", "RadioQueue", "SuggestionSource", "history_reporter"]
+from player.plugin_api import RECENT_WINDOW, Outcome, Suggestion, TrackInfo, recent_window
+from player.radio.fallback import FallbackPicker
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WINDOW = 50
 DEFAULT_AHEAD = 2
 DEFAULT_TIMEOUT_MS = 2500
 _MAX_ATTEMPTS = 3
 #: Alternatives asked for with each pick: a missing file is replaced without a second round trip
 #: to the plugin (with 30% of files missing, all four candidates are missing 0.8% of the time).
 SPARES = 3
+
+
+class RadioQueue(Protocol):
+    """What radio needs from the queue and playback."""
+
+    def current_track_id(self) -> int | None:
+        """The track playing (or paused), if any."""
+        ...
+
+    def upcoming_track_ids(self) -> Sequence[int]:
+        """Queued tracks after the current one, in play order."""
+        ...
+
+    def append_radio_track(self, track_id: int, probability: float) -> None:
+        """Append a track at the end of the queue, marked as picked by radio."""
+        ...
+
+    def drop_radio_tail(self) -> list[int]:
+        """Remove the radio-picked tracks at the end of the queue (not yet played)."""
+        ...
+
+    def start_if_idle(self) -> None:
+        """Start playing the queue when nothing plays."""
+        ...
+
+
+class SuggestionSource(Protocol):
+    """What radio needs from the plugin host."""
+
+    def request_picks(
+        self,
+        n: int,
+        exclude: frozenset[int],
+        on_done: Callable[[list[list[Suggestion]] | None, str | None], None],
+        *,
+        after: Sequence[int] = (),
+        spares: int = 0,
+    ) -> bool:
+        """Ask for ``n`` slots of picks, each with up to ``spares`` alternatives for a missing
+        file (``after``: tracks queued before them); False if nobody can answer."""
+        ...
+
+    def set_option(self, name: str, value: float) -> None:
+        """Pass an option to the plugins (radio uses ``seed_track``)."""
+        ...
 
 
 @dataclass
@@ -58,7 +97,8 @@ class RadioController(QObject):
         recent_tracks: ``recent_tracks(n)`` → the last ``n`` started track ids, newest first.
         report_missing: ``report_missing(track_id, message)`` logs a failed play in history and
             marks the track unavailable.
-        window: Recently played tracks excluded (capped at a quarter of the library).
+        window: Recently played tracks excluded (capped at a quarter of the library, as
+            :func:`~player.plugin_api.recent_window` says).
         ahead: Tracks kept queued after the current one.
         timeout_ms: How long a suggestion may take before the fallback fills in.
         file_exists: Checks a picked file before it is queued.
@@ -76,7 +116,7 @@ class RadioController(QObject):
         *,
         recent_tracks: Callable[[int], Sequence[int]],
         report_missing: Callable[[int, str], None],
-        window: int = DEFAULT_WINDOW,
+        window: int = RECENT_WINDOW,
         ahead: int = DEFAULT_AHEAD,
         timeout_ms: int = DEFAULT_TIMEOUT_MS,
         file_exists: Callable[[str], bool] = os.path.exists,
@@ -94,7 +134,6 @@ class RadioController(QObject):
         self._rng = rng or random.Random()
         self._fallback = FallbackPicker((), self._rng)
         self._missing: set[int] = set()
-        # Tracks started in this run: history's recent plays also count failed attempts.
         # Recently started tracks, oldest first: read from history once, then kept here, so a
         # refill never waits for the database (history also counts failed attempts).
         self._played: deque[int] = deque(
@@ -175,7 +214,7 @@ class RadioController(QObject):
     def window_size(self) -> int:
         """How many recently played tracks are excluded: ``window``, at most a quarter of the
         library."""
-        return min(self._window, len(self._fallback.available) // 4)
+        return min(self._window, recent_window(len(self._fallback.available)))
 
     # ---- playback events (connect after the plugin host's) -----------------------------------
 
@@ -256,7 +295,7 @@ class RadioController(QObject):
         def done(result: list[list[Suggestion]] | None, error: str | None) -> None:
             self._on_suggestions(request, result, error)
 
-        if not self._source.request_candidates(need, exclude, done, after=upcoming, spares=SPARES):
+        if not self._source.request_picks(need, exclude, done, after=upcoming, spares=SPARES):
             self._pending = None
             self._fill_from_fallback(need, "no recommender plugin is loaded")
             return
@@ -374,14 +413,3 @@ class RadioController(QObject):
             self._mode = mode
             log.info("%s", message)
             self.status_message.emit(message)
-
-
-def history_reporter(history: History, db: Database) -> Callable[[int, str], None]:
-    """A ``report_missing`` that logs the pick as a failed radio play and marks it unavailable."""
-
-    def report(track_id: int, message: str) -> None:
-        play_id = history.play_started(track_id, Origin.RADIO)
-        history.play_ended(play_id, Outcome.FAILED, position_ms=0, played_ms=0, message=message)
-        mark_unavailable(db, track_id)
-
-    return report

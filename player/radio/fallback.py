@@ -8,20 +8,12 @@ or a busy one.
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
+from player.albums import album_successors
 from player.plugin_api import TrackInfo
-
-
-def _album_key(track: TrackInfo) -> tuple[str, str]:
-    return ((track.album_artist or track.artist).casefold(), track.album.casefold())
-
-
-def _order_key(track: TrackInfo) -> tuple[int, int, str]:
-    return (track.disc_number or 0, track.track_number or 0, track.path)
 
 
 class FallbackPicker:
@@ -34,20 +26,12 @@ class FallbackPicker:
 
     def __init__(self, tracks: Iterable[TrackInfo], rng: random.Random) -> None:
         self._rng = rng
-        self._tracks: dict[int, TrackInfo] = {}
-        self._successor: dict[int, int] = {}
+        self._tracks = {track.track_id: track for track in tracks}
+        self._successor = album_successors(self._tracks.values())
         self._by_artist: dict[str, list[int]] = defaultdict(list)
-        albums: dict[tuple[str, str], list[TrackInfo]] = defaultdict(list)
-        for track in tracks:
-            self._tracks[track.track_id] = track
-            if track.album:
-                albums[_album_key(track)].append(track)
+        for track in self._tracks.values():
             if track.artist:
                 self._by_artist[track.artist.casefold()].append(track.track_id)
-        for members in albums.values():
-            members.sort(key=_order_key)
-            for a, b in itertools.pairwise(members):
-                self._successor[a.track_id] = b.track_id
         self.available = [t.track_id for t in self._tracks.values() if t.available]
 
     def __len__(self) -> int:
