@@ -29,13 +29,22 @@ PRIOR_FLOOR = 0.02
 def evidence(
     rec: Recommender, prior: ColdStartPrior, sessions: Sequence[TrainingSession]
 ) -> list[list[float]]:
-    """``[p_model, p_prior]`` of every next track of ``sessions`` (call before learning them)."""
+    """``[p_model, p_prior]`` of every next track of ``sessions`` (call before learning them).
+
+    The model's scores come a block of positions at a time and only each real next track's
+    probability is kept: a radio session runs to thousands of plays.
+    """
     import torch  # lazy: torch is loaded already when there is a model; see recommender.plugin
 
     out: list[list[float]] = []
     for session in sessions:
         items = list(session.items)
-        log_probs = torch.log_softmax(rec.session_scores([items]), dim=-1)
+        targets = torch.tensor([rec.vocab.index(i) or 0 for i in items[1:]])
+        p_model: list[float] = []
+        for block in rec.score_blocks([items]):
+            rows = targets[len(p_model) : len(p_model) + len(block)].unsqueeze(1)
+            log_probs = torch.log_softmax(block, dim=-1).gather(1, rows)
+            p_model.extend(log_probs.exp().squeeze(1).tolist())
         for t in range(len(items) - 1):
             row, prior_row = rec.vocab.index(items[t + 1]), prior.row(items[t + 1])
             if row is None or prior_row is None:
@@ -43,7 +52,7 @@ def evidence(
             scores = prior.scores(items[t])
             total = float(scores[prior.available].sum())
             p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
-            out.append([float(log_probs[t, row].exp()), p_prior])
+            out.append([p_model[t], p_prior])
     return out
 
 

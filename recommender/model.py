@@ -215,16 +215,21 @@ class SessionRNN(nn.Module):
             z = z + flags @ self.flag_gate
         return F.logsigmoid(z), F.logsigmoid(-z)
 
-    def repeat_attention(self, query: Tensor, items: Tensor, causal: bool, flags: Tensor) -> Tensor:
+    def repeat_attention(
+        self, query: Tensor, items: Tensor, causal: bool, flags: Tensor, first: int = 0
+    ) -> Tensor:
         """Log attention of each query over the session's items.
 
         Args:
             query: (B, T, k) queries, one per position.
             items: (B, S) row indices heard so far (0 = padding).
-            causal: Position t attends to items[:, : t + 1] only (requires S == T); otherwise
-                every position attends to all of ``items`` (T == 1 in practice).
+            causal: Query t sits at position ``first + t`` and attends to items[:, : first + t + 1]
+                only (requires S == first + T); otherwise every position attends to all of
+                ``items`` (T == 1 in practice).
             flags: (B, T, N_FLAGS) :func:`repeat_flags` at each query's position (the same
                 the gate reads; after the last item when not causal).
+            first: Position of the first query when causal: scoring takes a long session's
+                positions a block at a time, so the scores stay (B, block, S), never (B, S, S).
 
         Returns:
             (B, T, S) log-probabilities over positions s (LOG_ZERO where masked).
@@ -234,7 +239,7 @@ class SessionRNN(nn.Module):
         scores = torch.bmm(q, keys.transpose(1, 2)) / math.sqrt(self.config.embedding_dim)
         t_len, s_len = q.shape[1], keys.shape[1]
         if causal:
-            t_pos = torch.arange(t_len, device=q.device).unsqueeze(1)
+            t_pos = torch.arange(first, first + t_len, device=q.device).unsqueeze(1)
         else:
             t_pos = torch.full((t_len, 1), s_len - 1, device=q.device)
         s_pos = torch.arange(s_len, device=q.device).unsqueeze(0)
@@ -346,6 +351,9 @@ class SessionRNN(nn.Module):
         scores = self.explore_logits(query)
         if self.config.explore_new_only and history is not None:
             scores.scatter_(1, history, LOG_ZERO)  # explore proposes new tracks only
+            # Row 0 (padding) too, as training does: otherwise whether it counted in the
+            # partition would depend on whether this row's history had a padding slot.
+            scores[:, 0] = LOG_ZERO
         shift = torch.logsumexp(scores, dim=1) - log_not_g  # log p = logits - shift
         if self.config.repeat and log_attention is not None and history is not None:
             mix_repeat(scores, log_g + shift, log_attention, history)
@@ -394,13 +402,22 @@ def repeat_flags(items: Tensor) -> Tensor:
     in the nowplaying train file the next track is the same one again half of the time after a
     same-again (1.1% when nothing was repeated yet), and an earlier one 15% of the time once a
     session has repeated (1.3% before). Padding (row 0) never counts.
+
+    "Heard before t - 1" is "first heard at t - 2 or earlier": the first occurrences come from a
+    stable sort of each row, so memory stays linear in T (a radio session runs to thousands).
     """
     t_len = items.shape[1]
-    same = (items.unsqueeze(2) == items.unsqueeze(1)) & (items > 0).unsqueeze(2)
-    earlier = torch.ones(t_len, t_len, dtype=torch.bool, device=items.device).tril(-1)
-    before_last = earlier.tril(-2)
-    again = (same & (earlier & ~before_last)).any(-1)
-    older = (same & before_last).any(-1)
+    position = torch.arange(t_len, device=items.device).expand_as(items)
+    ordered, order = torch.sort(items, dim=1, stable=True)
+    starts = torch.ones_like(ordered, dtype=torch.bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    # within each run of equal items (sorted by position), the run's first index in the sort
+    run_start = torch.where(starts, position, 0).cummax(dim=1).values
+    first = torch.empty_like(items).scatter_(1, order, order.gather(1, run_start))
+    heard = items > 0
+    again = torch.zeros_like(heard)
+    again[:, 1:] = (items[:, 1:] == items[:, :-1]) & heard[:, 1:]
+    older = (first <= position - 2) & heard
     so_far = (again | older).cumsum(dim=1) > 0
     return torch.stack([again, older, so_far], dim=-1).float()
 
@@ -418,6 +435,11 @@ def last_flags(rows: Sequence[int]) -> list[float]:
 def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Tensor) -> Tensor:
     """Add the repeat mass to the few items of each row's history, in place (log space).
 
+    An item heard several times gets the attention of all its slots: each row's slots are sorted
+    by item and the attention summed per run of equal items by a scatter, in (N, S) memory
+    (comparing every slot with every other took (N, S, S); a scatter onto every column, a
+    second (N, rows) matrix).
+
     Args:
         scores: (N, rows) log((1 - g) p_explore).
         log_g: (N,) log of the repeat gate.
@@ -427,11 +449,13 @@ def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Te
     Returns:
         ``scores`` with log((1 - g) p_explore + g p_repeat) at the history items.
     """
-    attention = log_attention.exp()
-    same = history.unsqueeze(2) == history.unsqueeze(1)
-    mass = (same * attention.unsqueeze(1)).sum(-1)
-    mixed = torch.logaddexp(scores.gather(1, history), log_g.unsqueeze(1) + mass.log())
-    return scores.scatter_(1, history, mixed)
+    items, order = history.sort(dim=1)
+    run = torch.zeros_like(items)
+    run[:, 1:] = (items[:, 1:] != items[:, :-1]).cumsum(dim=1)  # run index of each sorted slot
+    attention = log_attention.gather(1, order).exp()
+    mass = torch.zeros_like(attention).scatter_add_(1, run, attention).gather(1, run)
+    mixed = torch.logaddexp(scores.gather(1, items), log_g.unsqueeze(1) + mass.log())
+    return scores.scatter_(1, items, mixed)
 
 
 def _softplus(x: float) -> float:

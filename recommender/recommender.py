@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from recommender.checkpoint import (
 )
 from recommender.config import ModelConfig
 from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
-from recommender.model import SessionRNN, repeat_flags
+from recommender.model import LOG_ZERO, SessionRNN, repeat_flags
 from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.optimizer import Optimizer
 from recommender.radio import RadioState
@@ -32,7 +32,6 @@ from recommender.training import (
     Phase,
     Progress,
     ShouldStop,
-    seen_so_far,
     split_long,
     train_epochs,
     train_phases,
@@ -41,8 +40,12 @@ from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
-#: Sessions scored together in evaluation (bounds the (positions x items) score matrix).
+#: Sessions scored together (one batched run of the cell) ...
 EVAL_CHUNK = 48
+#: ... as long as their padded positions stay within this (a longer session runs alone).
+EVAL_CELLS = 4096
+#: Positions scored at once: bounds the (positions x items) scores and the repeat attention.
+EVAL_BLOCK = 256
 
 
 class Recommender:
@@ -247,26 +250,34 @@ class Recommender:
         return counts
 
     # --- scoring (evaluation) ------------------------------------------------------------------
-    @torch.no_grad()
     def session_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
         """Scores over all rows after every prefix of each session (protocol order).
 
-        Each row is log p(next item) up to a per-row constant (ranking is all evaluation needs).
-        Each session runs once from a zero state; the cell is causal, so the output at position t
-        depends on i1..it only. Unknown ids enter as the padding row (a zero input).
+        :meth:`score_blocks` joined into one (positions x rows) matrix: for short sessions; a
+        long one is better read a block at a time.
         """
-        self.model.eval()
-        parts: list[Tensor] = []
-        for start in range(0, len(sessions), EVAL_CHUNK):
-            parts.append(self._chunk_scores(sessions[start : start + EVAL_CHUNK]))
+        parts = list(self.score_blocks(sessions))
         if not parts:
             return torch.empty((0, len(self.vocab)))
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
-    def _chunk_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
+    @torch.no_grad()
+    def score_blocks(self, sessions: Sequence[Sequence[int]]) -> Iterator[Tensor]:
+        """:meth:`session_scores`' rows in order, at most :data:`EVAL_BLOCK` at a time.
+
+        Each row is log p(next item) up to a per-row constant (ranking is all evaluation needs).
+        Each session runs once from a zero state; the cell is causal, so the output at position t
+        depends on i1..it only. Unknown ids enter as the padding row (a zero input). Memory is
+        linear in a session's length: radio sessions run to thousands of plays.
+        """
+        self.model.eval()
+        for chunk in _chunks(sessions):
+            yield from self._chunk_blocks(chunk)
+
+    def _chunk_blocks(self, sessions: Sequence[Sequence[int]]) -> Iterator[Tensor]:
         width = max((len(s) - 1 for s in sessions), default=0)
         if width <= 0:
-            return torch.empty((0, len(self.vocab)))
+            return
         inputs = torch.zeros((len(sessions), width), dtype=torch.long)
         valid = torch.zeros((len(sessions), width), dtype=torch.bool)
         index = self.vocab.index
@@ -274,28 +285,28 @@ class Recommender:
             rows = [index(t) or 0 for t in s[:-1]]
             inputs[i, : len(rows)] = torch.tensor(rows, dtype=torch.long)
             valid[i, : len(rows)] = True
-        vectors = self.model.item_input(inputs)
-        outputs, _ = self.model.run(inputs, vectors=vectors)
-        query = self.model.query(outputs, inputs, vectors=vectors)
+        model = self.model
+        vectors = model.item_input(inputs)
+        outputs, _ = model.run(inputs, vectors=vectors)
+        query = model.query(outputs, inputs, vectors=vectors)
         flags = repeat_flags(inputs)
-        attention = self.model.repeat_attention(query, inputs, causal=True, flags=flags)
-        history = seen_so_far(inputs)
-        return self.model.full_log_scores(
-            outputs[valid],
-            query[valid],
-            attention[valid],
-            history[valid],
-            flags[valid],
-            normalized=False,
-        )
+        places = valid.nonzero()  # (session, position) in protocol order
+        for start in range(0, len(places), EVAL_BLOCK):
+            b, t = places[start : start + EVAL_BLOCK].unbind(1)
+            attention, history = None, None
+            if model.config.repeat:
+                attention, history = _block_attention(model, inputs, query, flags, b, t)
+            yield model.full_log_scores(
+                outputs[b, t], query[b, t], attention, history, flags[b, t], normalized=False
+            )
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:
         """Log-probability of every row (index = row, row 0 = -inf) after ``prefix``."""
         if not prefix:
             state = self.initial_state()
             return self._state_scores(state).numpy()
-        row = self.session_scores([[*prefix, 0]])[-1]
-        return torch.log_softmax(row, dim=0).numpy()
+        *_, last = self.score_blocks([[*prefix, 0]])
+        return torch.log_softmax(last[-1], dim=0).numpy()
 
     # --- radio ---------------------------------------------------------------------------------
     def initial_state(self) -> RadioState:
@@ -429,6 +440,53 @@ class Recommender:
             raise CheckpointError(f"{directory}: item counts do not match the vocabulary")
         model.eval()
         return cls(model, vocab, config, counts, cursor)
+
+
+def _chunks(sessions: Sequence[Sequence[int]]) -> Iterator[Sequence[Sequence[int]]]:
+    """Consecutive runs of ``sessions`` to score together.
+
+    At most :data:`EVAL_CHUNK` sessions whose padded positions stay within :data:`EVAL_CELLS`,
+    so one long session never pads its shorter neighbours to its length.
+    """
+    start, width = 0, 0
+    for end, session in enumerate(sessions):
+        grown = max(width, len(session) - 1)
+        if end > start and (end - start >= EVAL_CHUNK or (end - start + 1) * grown > EVAL_CELLS):
+            yield sessions[start:end]
+            start, grown = end, len(session) - 1
+        width = grown
+    if start < len(sessions):
+        yield sessions[start:]
+
+
+def _block_attention(
+    model: SessionRNN, inputs: Tensor, query: Tensor, flags: Tensor, b: Tensor, t: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Repeat log-attention and history rows (N, S) of N positions (session b, position t).
+
+    The positions are in protocol order, so each session's are consecutive in time; each such
+    run attends over its session's items up to its last position (S: the latest plus one).
+    History slots after a position hold row 0 and attention LOG_ZERO.
+    """
+    span = int(t.max()) + 1
+    attention = query.new_full((len(t), span), LOG_ZERO)
+    history = inputs.new_zeros((len(t), span))
+    sessions, counts = torch.unique_consecutive(b, return_counts=True)
+    row = 0
+    for session, count in zip(sessions.tolist(), counts.tolist(), strict=True):
+        first = int(t[row])
+        stop = first + count
+        seen = inputs[session : session + 1, :stop]
+        attention[row : row + count, :stop] = model.repeat_attention(
+            query[session : session + 1, first:stop],
+            seen,
+            causal=True,
+            flags=flags[session : session + 1, first:stop],
+            first=first,
+        )[0]
+        history[row : row + count, :stop] = seen.expand(count, -1).tril(first)
+        row += count
+    return attention, history
 
 
 def load_or_none(directory: Path) -> Recommender | None:
