@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/radio.py [--tracks 100000] [--sessions 4000] [--picks 1000]
                                        [--missing 0.3] [--only latency,e2e,coldstart,takeover]
+       .venv/bin/python bench/radio.py --during-retrain [--tracks 100000] [--sessions 4000]
 
 Everything is generated in a temporary folder (never the repository) and deleted afterwards:
 - a library of ``--tracks`` tracks (10 per album, 3 albums per artist) in a real SQLite db;
@@ -14,13 +15,19 @@ Everything is generated in a temporary folder (never the repository) and deleted
 - cold start on ~200 albums: share of consecutive picks sharing artist or album, radio vs uniform;
 - takeover: how many sessions of a listener whose habits differ from album order until the
   picks following those habits outnumber the library-structure ones.
-Targets: model part p99 < 5 ms, end to end p99 < 50 ms.
+- during retrain (``--during-retrain``, one JSON line): a full retrain of the model runs on the
+  plugin's training thread while the radio controller keeps refilling the queue, one track
+  after another; each refill's time and every pick made by the library-order fallback instead
+  of the model are counted.
+Targets: model part p99 < 5 ms, end to end p99 < 50 ms, during a retrain p99 < 50 ms with no
+fallback.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import logging
 import os
 import random
@@ -269,6 +276,57 @@ def bench_end_to_end(
     pool.shutdown()
 
 
+def bench_during_retrain(
+    context: PluginContext, tracks: Sequence[TrackInfo], min_picks: int
+) -> dict[str, float]:
+    """Refill after refill while a full retrain runs on the plugin's training thread."""
+    host = PluginHost(context, plugins=[RecommenderPlugin(seed=2)], discover=False)
+    host.start()
+    wait_for(lambda: host.state("recommender") is not PluginState.LOADING, host.plugin_loaded,
+             600_000)  # fmt: skip
+    queue = SimQueue()
+    radio = RadioController(
+        queue, host, recent_tracks=lambda n: [], report_missing=lambda t, m: None,
+        file_exists=lambda p: True, timeout_ms=2500, rng=random.Random(3),
+    )  # fmt: skip
+    radio.set_library(tracks)
+    fallbacks = [0]
+    radio.track_picked.connect(
+        lambda _t, _p, how: fallbacks.__setitem__(0, fallbacks[0] + (how != "model"))
+    )
+    queue.current = tracks[0].track_id
+    radio.set_enabled(True)
+    wait_for(lambda: len(queue.queue) >= 2, radio.track_picked)
+    finished: list[bool] = []
+    host.train_finished.connect(lambda _name, ok, _message: finished.append(ok))
+    fallbacks[0] = 0
+    started_training = time.perf_counter()
+    assert host.train(full=True)
+    times: list[float] = []
+    while not finished or len(times) < min_picks:
+        track = queue.queue.pop(0)
+        queue.current = track
+        host.track_started(TrackStarted(track, Origin.RADIO, 0.0))
+        started = time.perf_counter()
+        radio.on_track_started(track)
+        if not wait_for(lambda: len(queue.queue) >= 2, radio.track_picked):
+            break
+        times.append(time.perf_counter() - started)
+        if finished and len(times) >= min_picks:
+            break
+    training_s = time.perf_counter() - started_training
+    radio.shutdown()
+    host.shutdown()
+    return {
+        "picks": len(times),
+        "p50_ms": round(pct(times, 50) * 1e3, 2),
+        "p99_ms": round(pct(times, 99) * 1e3, 2),
+        "max_ms": round(max(times) * 1e3, 2),
+        "fallbacks": fallbacks[0],
+        "retrain_s": round(training_s, 1),
+    }
+
+
 def related_share(prior: ColdStartPrior, picks: Sequence[int]) -> float:
     pairs = list(itertools.pairwise(picks))
     return sum(prior.related(a, b) for a, b in pairs) / len(pairs)
@@ -352,7 +410,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--picks", type=int, default=1000)
     parser.add_argument("--missing", type=float, default=0.3)
     parser.add_argument("--only", default="latency,e2e,coldstart,takeover")
+    parser.add_argument("--during-retrain", action="store_true",
+                        help="only the picks during a retrain, as one JSON line")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.during_retrain:
+        return during_retrain(args)
     parts = set(args.only.split(","))
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.ERROR)  # the radio warns about every missing pick
@@ -376,6 +438,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "takeover" in parts:
             bench_takeover(tmp, 300)
     print(f"({os.cpu_count()} CPUs, torch threads {torch.get_num_threads()})")
+    return 0
+
+
+def during_retrain(args: argparse.Namespace) -> int:
+    """``--during-retrain``: print one JSON line of pick latency while a retrain runs."""
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.ERROR)
+    app = QCoreApplication(sys.argv[:1])  # noqa: F841 - queued signals need an application
+    with tempfile.TemporaryDirectory(prefix="segue-bench-radio-") as name:
+        tmp = Path(name)
+        tracks = library(args.tracks)
+        rng = np.random.default_rng(0)
+        graph = taste_graph(args.tracks, rng)
+        sessions = records(walk_sessions(graph, args.sessions, rng))
+        data = [TrainingSession(tuple(p.track_id for p in s.plays)) for s in sessions]
+        config = ModelConfig.for_data(len(data), len({i for s in data for i in s.items}))
+        rec = Recommender.train_full(data, ModelConfig.for_data(len(data), args.tracks, epochs=1))
+        rec.add_tracks(range(1, args.tracks + 1))
+        rec.save(tmp / "models")
+        context = PluginContext(tmp, lambda: tracks, lambda: sessions)
+        figures = bench_during_retrain(context, tracks, args.picks)
+        figures["tracks"] = args.tracks
+        figures["retrain_epochs"] = config.epochs
+    print(json.dumps(figures))
     return 0
 
 
