@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from recommender import radio, radio_kernels
 from recommender.config import ModelConfig
-from recommender.radio_scoring import QuantizedOutput
+from recommender.radio import kernels as radio_kernels
+from recommender.radio import scores as radio
+from recommender.radio.draw import QuantizedOutput
 from recommender.recommender import Recommender
 
 

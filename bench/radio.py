@@ -61,9 +61,9 @@ from player.plugin_api import (
 from player.plugin_host import PluginHost, PluginState
 from player.radio.adapters import history_reporter
 from player.radio.controller import RadioController
-from recommender.coldstart import ColdStartPrior
 from recommender.config import ModelConfig
 from recommender.plugin import RecommenderPlugin
+from recommender.radio.prior import ColdStartPrior
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 

@@ -37,9 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_evaluate(subparsers)
     try:
-        from recommender.radio_cli import add_commands
+        from recommender.radio.preview import add_commands
     except ImportError:
-        log.debug("recommender.radio_cli not available: no train / radio commands")
+        log.debug("recommender.radio.preview not available: no train / radio commands")
     else:
         add_commands(subparsers)
     return parser

@@ -12,12 +12,12 @@ How listening enters training (the feedback loop), decided in
   radio's picks are the model's own guesses, so confirming them at full weight would let the
   model talk itself into a narrow loop; a user's pick is independent evidence.
 
-Day one (no history) radio follows :class:`recommender.coldstart.ColdStartPrior`; a first model
+Day one (no history) radio follows :class:`recommender.radio.prior.ColdStartPrior`; a first model
 is trained after three sessions and its distribution is mixed with the prior. The prior's share
 first fades with the sessions learned (``prior_weight``), then is fitted by EM to how well each
 side predicted the listener's real next tracks, each scored before the model learned its session
-(:func:`recommender.mixture.fit_share`): an album-in-order listener keeps the structure, one with
-habits of their own hands over to the model.
+(:func:`recommender.radio.mixture.fit_share`): an album-in-order listener keeps the structure,
+one with habits of their own hands over to the model.
 
 Learning runs on the host's training thread (``on_session_closed``, ``train``), picks on the
 event thread. A closed session fine-tunes a *copy* of the model (with replay of older sessions),
@@ -55,15 +55,15 @@ from player.plugin_api import (
     TrackEnded,
     TrackStarted,
 )
-from recommender.coldstart import ColdStartPrior, prior_weight
-from recommender.mixture import Mixture, evidence, fit_share
-from recommender.plugin_state import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.plugin_training import Report, fine_tuned, fitted, progress_adapter
-from recommender.radio_states import AdvanceMemo, replayed_state, restored_state
+from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
+from recommender.radio.mixture import Mixture, evidence, fit_share
+from recommender.radio.prior import ColdStartPrior, prior_weight
+from recommender.radio.state import AdvanceMemo, replayed_state, restored_state
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
 if TYPE_CHECKING:
-    from recommender.radio import RadioState
+    from recommender.radio.scores import RadioState
     from recommender.recommender import Recommender
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from recommender import radio
 from recommender.checkpoint import (
     CheckpointError,
     counts_tensor,
@@ -24,8 +23,9 @@ from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
 from recommender.model import LOG_ZERO, SessionRNN, repeat_flags
 from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.optimizer import Optimizer
-from recommender.radio import RadioState
-from recommender.radio_scoring import RadioCache
+from recommender.radio import scores as radio
+from recommender.radio.draw import RadioCache
+from recommender.radio.scores import RadioState
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,

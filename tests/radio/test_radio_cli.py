@@ -14,7 +14,7 @@ from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import Origin, Outcome
 from player.scanner import scan
-from recommender.radio_cli import add_commands
+from recommender.radio.preview import add_commands
 from tests.audio import make_library
 
 

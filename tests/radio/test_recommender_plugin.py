@@ -92,7 +92,7 @@ def _prob(plugin: RecommenderPlugin, track_id: int, exclude: frozenset[int] = fr
 
 def test_importing_the_plugin_pulls_neither_qt_sqlalchemy_nor_torch() -> None:
     code = (
-        "import sys, recommender.plugin, recommender.radio_cli\n"
+        "import sys, recommender.plugin, recommender.radio.preview\n"
         "bad = [m for m in ('PySide6', 'sqlalchemy', 'torch') if m in sys.modules]\n"
         "print(','.join(bad))"
     )

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from recommender.coldstart import ColdStartPrior, TrackInfo
+from recommender.radio.prior import ColdStartPrior, TrackInfo
 
 
 def test_the_year_term_follows_the_distance_in_years() -> None:

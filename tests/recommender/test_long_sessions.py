@@ -15,11 +15,11 @@ from torch import Tensor
 
 import recommender.recommender as recommender_module
 from player.plugin_api import TrackInfo
-from recommender.coldstart import ColdStartPrior
 from recommender.evaluation import evaluate
 from recommender.metrics import RankMetrics, ranks
-from recommender.mixture import evidence
 from recommender.model import LOG_ZERO, repeat_flags
+from recommender.radio.mixture import evidence
+from recommender.radio.prior import ColdStartPrior
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 from tests.recommender.conftest import N_ITEMS
@@ -145,9 +145,9 @@ import torch
 torch.set_num_threads(1)
 from pathlib import Path
 from player.plugin_api import TrackInfo
-from recommender.coldstart import ColdStartPrior
+from recommender.radio.prior import ColdStartPrior
 from recommender.evaluation import evaluate
-from recommender.mixture import evidence
+from recommender.radio.mixture import evidence
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 from tests.recommender.test_long_sessions import N_ITEMS, radio_session

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.coldstart import ColdStartPrior, TrackInfo
-from recommender.mixture import Mixture, distinct_draws
+from recommender.radio.mixture import Mixture, distinct_draws
+from recommender.radio.prior import ColdStartPrior, TrackInfo
 
 
 def test_draws_are_distinct_and_never_a_track_without_mass() -> None:

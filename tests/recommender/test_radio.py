@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio
-from recommender.radio import RadioState
+from recommender.radio import scores as radio
+from recommender.radio.scores import RadioState
 from recommender.recommender import Recommender
 
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio_kernels, radio_scoring
-from recommender.radio_kernels import Kernels, compiled
-from recommender.radio_scoring import BLOCK, Draw, QuantizedOutput
+from recommender.radio import draw as radio_scoring
+from recommender.radio import kernels as radio_kernels
+from recommender.radio.draw import BLOCK, Draw, QuantizedOutput
+from recommender.radio.kernels import Kernels, compiled
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio, radio_kernels
-from recommender.radio import RadioState
-from recommender.radio_scoring import BLOCK, Draw, QuantizedOutput, _nucleus
+from recommender.radio import kernels as radio_kernels
+from recommender.radio import scores as radio
+from recommender.radio.draw import BLOCK, Draw, QuantizedOutput, _nucleus
+from recommender.radio.scores import RadioState
 from recommender.recommender import Recommender
 
 from .conftest import small_config

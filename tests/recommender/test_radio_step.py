@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from recommender import radio
 from recommender.model import SessionRNN, last_flags, repeat_flags
-from recommender.radio_kernels import compiled
+from recommender.radio import scores as radio
+from recommender.radio.kernels import compiled
 
 from .conftest import small_config
 

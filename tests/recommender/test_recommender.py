@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from recommender import radio
 from recommender.config import ModelConfig
 from recommender.model import LOG_ZERO, repeat_flags
+from recommender.radio import scores as radio
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 from recommender.training import (

@@ -2,7 +2,7 @@
 
 A radio pick scores every track once (``V q``, 100,000 x 128 at most) and that pass is bound by
 memory bandwidth, so radio reads V as per-row int8 codes (a quarter of the float32 bytes),
-through the compiled loop in :mod:`recommender.radio_kernels` (or, without numba, through
+through the compiled loop in :mod:`recommender.radio.kernels` (or, without numba, through
 ``torch._weight_int8pack_mm``, which rounds the query and the product to bfloat16). The
 approximation is measured in ``bench/inference.py``
 (``--accuracy``) and held by ``tests/recommender/test_radio_scoring.py``: total-variation
@@ -15,7 +15,7 @@ which never sorts the library (compiled: a radix select over the probabilities' 
 numba: ``topk`` of a few hundred tracks first, more only when the mass is spread wider). A draw
 inverts the CDF in two levels (block sums, then one block), which is the same draw as one
 cumulative sum over every track, for a fraction of its cost. Each step has a compiled form in
-:mod:`recommender.radio_kernels` and a torch / numpy one used when numba is not there.
+:mod:`recommender.radio.kernels` and a torch / numpy one used when numba is not there.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from recommender import radio_kernels
+from recommender.radio import kernels as radio_kernels
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def tempered_draw(
 def _nucleus(probs: Tensor, top_p: float) -> Draw:
     """The smallest set of most likely rows whose mass reaches ``top_p``, renormalised.
 
-    Compiled: a radix select over the probabilities' bits (:mod:`recommender.radio_kernels`).
+    Compiled: a radix select over the probabilities' bits (:mod:`recommender.radio.kernels`).
     Otherwise ``topk`` of a few hundred first (the nucleus is usually small), more only when the
     mass is spread over more tracks than that.
     """

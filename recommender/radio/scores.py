@@ -5,7 +5,7 @@ Every call into the model for radio is in this module, through the model's one-s
 ``item_bias``, ``step_gate`` and ``step_attention`` in :func:`_query` and
 :func:`_shifted_scores`), which is tested equal to the batched methods training and evaluation
 use; a GRU on the CPU advances through the compiled equivalent of ``item_vector`` + ``step``
-(:mod:`recommender.radio_kernels`), tested equal to them. A pick works on vectors, never on
+(:mod:`recommender.radio.kernels`), tested equal to them. A pick works on vectors, never on
 batches: the repeat head's mass goes straight onto the (at most ``HISTORY_LENGTH``) history rows.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from recommender import radio_kernels
 from recommender.model import CELL_WEIGHTS, LOG_ZERO, SessionRNN, last_flags
-from recommender.radio_scoring import Draw, QuantizedOutput, tempered_draw
+from recommender.radio import kernels as radio_kernels
+from recommender.radio.draw import Draw, QuantizedOutput, tempered_draw
 from recommender.vocab import Vocabulary
 
 #: Played tracks the repeat head can look back at.
@@ -124,7 +124,7 @@ def advance(
 def _step(model: SessionRNN, row: int, hidden: Tensor) -> tuple[Tensor, Tensor]:
     """(``row``'s item vector, the state after it): ``model.step``, without dropout.
 
-    A GRU on the CPU steps in one compiled call (:mod:`recommender.radio_kernels`) rather than
+    A GRU on the CPU steps in one compiled call (:mod:`recommender.radio.kernels`) rather than
     a dozen torch calls; the result is the same up to float32 rounding.
     """
     kernels = radio_kernels.compiled()

@@ -35,7 +35,7 @@ class RadioMemory:
         skips: ``[track_id, plays_left]`` of recent early skips, newest first.
         state: The model's hidden state as ``RadioState.to_dict()`` (None without a model).
         evidence: ``[p_model, p_prior]`` of real next tracks, each scored before the model
-            learned its session (see :func:`recommender.mixture.fit_share`).
+            learned its session (see :func:`recommender.radio.mixture.fit_share`).
     """
 
     last_track: int | None = None

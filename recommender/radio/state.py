@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from recommender.radio import RadioState
+    from recommender.radio.scores import RadioState
     from recommender.recommender import Recommender
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def restored_state(
     rec: Recommender, saved: dict[str, Any] | None, recent: Sequence[int]
 ) -> RadioState:
     """The saved state if it fits ``rec``, else one replayed from ``recent``."""
-    from recommender.radio import RadioState  # lazy: pulls torch with it
+    from recommender.radio.scores import RadioState  # lazy: pulls torch with it
 
     if saved is not None:
         try:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from player.plugin_api import Suggestion
-from recommender.coldstart import ColdStartPrior
+from recommender.radio.prior import ColdStartPrior
 
 if TYPE_CHECKING:
-    from recommender.radio import RadioState
+    from recommender.radio.scores import RadioState
     from recommender.recommender import Recommender
     from recommender.sessions import TrainingSession
 
