@@ -32,7 +32,8 @@ import torch
 from recommender.config import ModelConfig
 from recommender.radio import kernels as radio_kernels
 from recommender.radio import scores as radio
-from recommender.radio.draw import QuantizedOutput
+from recommender.radio.int8 import QuantizedOutput
+from recommender.radio.state import advance, initial_state
 from recommender.recommender import Recommender
 
 
@@ -47,17 +48,19 @@ def build(args: argparse.Namespace) -> Recommender:
 def latency(rec: Recommender, args: argparse.Namespace) -> None:
     """Time advance + sample, as radio does per track."""
     generator = torch.Generator().manual_seed(0)
+    fast = QuantizedOutput(rec.model.output_weight())
     ids = rec.vocab.to_list()
-    state = rec.initial_state()
+    state = initial_state(rec)
     recent: list[int] = []
     track = ids[0]
     timings, cpu_timings = [], []
     for i in range(args.picks + 100):
         start, cpu_start = time.perf_counter(), time.thread_time()
-        state = rec.advance(state, track)
-        track, _ = rec.sample(
-            state, generator, temperature=args.temperature, top_p=args.top_p, exclude=recent
+        state = advance(rec, state, track)
+        draw = radio.next_draw(
+            rec, state, temperature=args.temperature, top_p=args.top_p, exclude=recent, fast=fast
         )
+        track = rec.vocab.track_id(draw.sample(generator)[0][0])
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
         recent = [*recent, track][-args.exclude :]
         if i >= 100:  # warm-up excluded
@@ -88,21 +91,21 @@ def accuracy(rec: Recommender, args: argparse.Namespace) -> None:
     fast = QuantizedOutput(rec.model.output_weight())
     rng = random.Random(1)
     ids = rec.vocab.to_list()
-    state = rec.initial_state()
+    state = initial_state(rec)
     tvs, errors, likely_errors = [], [], []
     for step in range(args.accuracy):
         if step % 20 == 0:
-            state = rec.initial_state()  # fresh sessions now and then
-        state = rec.advance(state, rng.choice(ids))
-        exact = radio.state_log_scores(rec.model, rec.vocab, state)
-        approx = radio.state_log_scores(rec.model, rec.vocab, state, fast)
+            state = initial_state(rec)  # fresh sessions now and then
+        state = advance(rec, state, rng.choice(ids))
+        exact = radio.log_scores(rec, state)
+        approx = radio.log_scores(rec, state, fast)
         p = torch.softmax(exact / args.temperature, 0)
         q = torch.softmax(approx / args.temperature, 0)
         tvs.append(0.5 * float((p - q).abs().sum()))
         error = (exact - approx)[1:].abs()
         errors.append(float(error.max()))
         likely_errors.append(float(error[exact[1:].exp() > 1e-4].max()))
-    logits = radio.state_log_scores(rec.model, rec.vocab, state)[1:]
+    logits = radio.log_scores(rec, state)[1:]
     print(
         f"int8 vs float32 over {args.accuracy} states (temperature {args.temperature}; "
         f"last state's log p: max {float(logits.max()):.2f}, std {float(logits.std()):.2f}):"

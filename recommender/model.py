@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -19,8 +18,6 @@ LOG_ZERO = -1e9
 N_FLAGS = 3
 #: Starting weight (every dimension) of the neighbours' mean in a track's input vector.
 NEIGHBOUR_GATE_START = 0.5
-#: The recurrent cell's parameters, in the order torch's one-step cell functions take them.
-CELL_WEIGHTS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 class SessionRNN(nn.Module):
@@ -252,76 +249,6 @@ class SessionRNN(nn.Module):
         scores = scores.masked_fill(mask, LOG_ZERO)
         return torch.log_softmax(scores, dim=-1)
 
-    # --- one step at a time (radio) --------------------------------------------------------------
-    def step(self, row: int, state: Tensor, item: Tensor | None = None) -> Tensor:
-        """The flat state (state_size,) after input ``row`` from ``state`` (state_size,).
-
-        ``run`` for one input in eval mode (no dropout), without its batch dimensions, state
-        packing and module calls: radio advances one track at a time. ``item``: the row's
-        :meth:`item_vector`, when the caller has it already.
-        """
-        h = self.config.hidden_dim
-        x = (self.item_vector(row) if item is None else item).unsqueeze(0)
-        weights: tuple[Tensor, ...] = tuple(getattr(self.cell, name) for name in CELL_WEIGHTS)
-        if self.config.cell == "lstm":
-            hx = state.view(2, 1, h)
-            new_h, new_c = torch.lstm_cell(x, (hx[0], hx[1]), *weights)
-            return torch.cat([new_h[0], new_c[0]])
-        if self.config.cell == "gru":
-            return torch.gru_cell(x, state.unsqueeze(0), *weights)[0]
-        return torch.rnn_relu_cell(x, state.unsqueeze(0), *weights)[0]
-
-    def item_vector(self, row: int) -> Tensor:
-        """``item_input`` of one row, (k,), in a few direct operations (radio, per pick)."""
-        weight = self.embedding.weight
-        if self.neighbour_gate is None:
-            return weight[row]
-        counts = self.neighbour_counts[row]
-        total = float(counts.sum())
-        if total <= 0.0:  # no neighbours yet: the mean is 0
-            return weight[row]
-        mixed = torch.mv(weight[self.neighbour_rows[row]].t(), counts).div_(total)
-        return torch.addcmul(weight[row], self.neighbour_gate, mixed)
-
-    def step_query(self, output: Tensor, last_row: int, item: Tensor | None = None) -> Tensor:
-        """``query`` (without dropout) for one cell output (hidden,) after ``last_row``: (k,).
-
-        ``item``: ``last_row``'s :meth:`item_vector`, when the caller has it already.
-        """
-        features = output
-        if self.config.skip_last:
-            last = self.item_vector(last_row) if item is None else item
-            features = torch.cat([output, last])
-        return torch.addmv(self.projection.bias, self.projection.weight, features)
-
-    def step_gate(self, output: Tensor, flags: Sequence[float]) -> tuple[float, float]:
-        """``gate`` for one cell output (hidden,), as Python floats (log g, log(1 - g)).
-
-        ``flags`` are :func:`last_flags` of the items heard so far.
-        """
-        if not self.config.repeat:
-            return LOG_ZERO, 0.0
-        z = float(torch.dot(self.repeat_gate.weight[0], output)) + float(self.repeat_gate.bias)
-        if self.flag_gate is not None:
-            z += sum(f * float(w) for f, w in zip(flags, self.flag_gate, strict=True))
-        return -_softplus(-z), -_softplus(z)
-
-    def step_attention(self, query: Tensor, items: Tensor, flags: Sequence[float]) -> Tensor:
-        """``repeat_attention`` of one query (k,) over ``items`` (S,), as probabilities (S,).
-
-        The last item is the most recent; no padding (every row > 0). The two projections are
-        applied to the query (``K^T Q q``), not to each item's embedding. ``flags`` are
-        :func:`last_flags` of ``items``.
-        """
-        d = self.config.embedding_dim
-        keyed = torch.mv(self.repeat_key.weight.t(), torch.mv(self.repeat_query.weight, query))
-        distance = torch.arange(len(items) - 1, -1, -1).clamp_(max=MAX_DISTANCE - 1)
-        bias: Tensor = self.repeat_distance
-        if self.flag_distance is not None:
-            bias = bias + torch.tensor(flags, dtype=bias.dtype) @ self.flag_distance
-        scores = torch.addmv(bias[distance], self.embedding.weight[items], keyed, alpha=d**-0.5)
-        return torch.softmax(scores, dim=0)
-
     # --- full scores --------------------------------------------------------------------------
     def full_log_scores(
         self,
@@ -331,6 +258,7 @@ class SessionRNN(nn.Module):
         history: Tensor | None,
         flags: Tensor,
         normalized: bool = True,
+        logits: Tensor | None = None,
     ) -> Tensor:
         """log p(item) over all rows for N positions.
 
@@ -343,12 +271,14 @@ class SessionRNN(nn.Module):
             flags: (N, N_FLAGS) :func:`repeat_flags` at each position.
             normalized: If false, skip the final per-row shift: each row then differs from
                 log p by a constant, which keeps every ranking and saves a full pass.
+            logits: (N, rows) explore logits ``V q + b`` when the caller has them (radio reads
+                V as int8 codes); overwritten in place.
 
         Returns:
             (N, rows) log-probabilities (or shifted, see ``normalized``); row 0 is -inf.
         """
         log_g, log_not_g = self.gate(outputs, flags)
-        scores = self.explore_logits(query)
+        scores = self.explore_logits(query) if logits is None else logits
         if self.config.explore_new_only and history is not None:
             scores.scatter_(1, history, LOG_ZERO)  # explore proposes new tracks only
             # Row 0 (padding) too, as training does: otherwise whether it counted in the
@@ -422,16 +352,6 @@ def repeat_flags(items: Tensor) -> Tensor:
     return torch.stack([again, older, so_far], dim=-1).float()
 
 
-def last_flags(rows: Sequence[int]) -> list[float]:
-    """:func:`repeat_flags` after the last of ``rows`` (one session's items so far, no padding)."""
-    if not rows:
-        return [0.0] * N_FLAGS
-    again = len(rows) >= 2 and rows[-1] == rows[-2]
-    older = rows[-1] in rows[:-2]
-    so_far = len(set(rows)) < len(rows)
-    return [float(again), float(older), float(so_far)]
-
-
 def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Tensor) -> Tensor:
     """Add the repeat mass to the few items of each row's history, in place (log space).
 
@@ -456,11 +376,6 @@ def mix_repeat(scores: Tensor, log_g: Tensor, log_attention: Tensor, history: Te
     mass = torch.zeros_like(attention).scatter_add_(1, run, attention).gather(1, run)
     mixed = torch.logaddexp(scores.gather(1, items), log_g.unsqueeze(1) + mass.log())
     return scores.scatter_(1, items, mixed)
-
-
-def _softplus(x: float) -> float:
-    """log(1 + e^x) without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 def _grown(embedding: nn.Embedding, extra: int, std: float) -> nn.Embedding:

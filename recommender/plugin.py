@@ -59,11 +59,11 @@ from recommender.plugin_training import Report, fine_tuned, fitted, progress_ada
 from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight
-from recommender.radio.state import AdvanceMemo, replayed_state, restored_state
+from recommender.radio.state import AdvanceMemo, advance, replayed_state, restored_state
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 
 if TYPE_CHECKING:
-    from recommender.radio.scores import RadioState
+    from recommender.radio.state import RadioState
     from recommender.recommender import Recommender
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class RecommenderPlugin(Plugin):
         self._refit()
         if self._rec is not None:
             self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
-            self._rec.prepare_radio()
+            self._mix.prepare(self._rec)
         self._state = self._restore_state()
         log.info(
             "recommender plugin loaded: %s, %d tracks",
@@ -185,8 +185,8 @@ class RecommenderPlugin(Plugin):
         self._memory.add_skip(event.track_id)
         self._memory.last_track = last
         if self._rec is not None and state is not None:
-            self._state = self._rec.advance(
-                state, event.track_id, skipped=True, played_fraction=fraction
+            self._state = advance(
+                self._rec, state, event.track_id, skipped=True, played_fraction=fraction
             )
 
     def on_library_changed(self, event: LibraryChanged) -> None:
@@ -347,11 +347,11 @@ class RecommenderPlugin(Plugin):
         """
         prior = self._mix.prior
         rec.add_tracks(int(t) for t in prior.track_ids)
-        rec.prepare_radio()
+        self._mix.prepare(rec)
         with self._lock:
             if self._mix.prior is not prior:  # the library changed meanwhile
                 rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
-                rec.prepare_radio()
+                self._mix.prepare(rec)
             state = self._state
             fits = state is not None and len(state.hidden) == rec.model.state_size
             if not (keep_state and fits):

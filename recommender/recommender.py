@@ -1,9 +1,9 @@
-"""The Recommender: the object the plugin holds (training, incremental updates, scoring, radio)."""
+"""The Recommender: a session RNN with its vocabulary and counts, trained fully or by updates."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,6 @@ from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
 from recommender.model import LOG_ZERO, SessionRNN, repeat_flags
 from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.optimizer import Optimizer
-from recommender.radio import scores as radio
-from recommender.radio.draw import RadioCache
-from recommender.radio.scores import RadioState
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
@@ -75,7 +72,6 @@ class Recommender:
         self.cursor: dict[str, Any] = dict(cursor or {"sessions_seen": 0, "updates": 0})
         self._generator = torch.Generator().manual_seed(config.seed + 7919)
         self._optimizer: Optimizer | None = None  # lives across update() calls
-        self._radio_cache = RadioCache()
 
     # --- construction / training -------------------------------------------------------------
     @classmethod
@@ -301,107 +297,11 @@ class Recommender:
             )
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:
-        """Log-probability of every row (index = row, row 0 = -inf) after ``prefix``."""
+        """Log-probability of every row (index = row, row 0 = -inf) after ``prefix`` (not empty)."""
         if not prefix:
-            state = self.initial_state()
-            return self._state_scores(state).numpy()
+            raise ValueError("scores needs at least one track heard")
         *_, last = self.score_blocks([[*prefix, 0]])
         return torch.log_softmax(last[-1], dim=0).numpy()
-
-    # --- radio ---------------------------------------------------------------------------------
-    def initial_state(self) -> RadioState:
-        """A fresh radio state (zero hidden vector, nothing heard)."""
-        return RadioState(hidden=[0.0] * self.model.state_size)
-
-    def advance(
-        self,
-        state: RadioState,
-        track_id: int,
-        *,
-        skipped: bool = False,
-        played_fraction: float = 1.0,
-    ) -> RadioState:
-        """Advance the radio by one play; see :func:`recommender.radio.advance` for skips."""
-        return radio.advance(
-            self.model,
-            self.vocab,
-            state,
-            track_id,
-            skipped=skipped,
-            played_fraction=played_fraction,
-        )
-
-    def _state_scores(self, state: RadioState) -> Tensor:
-        return radio.state_log_scores(self.model, self.vocab, state)
-
-    def distribution(
-        self,
-        state: RadioState,
-        *,
-        temperature: float = 1.0,
-        top_p: float | None = None,
-        exclude: Collection[int] = (),
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(track_ids, probabilities) of the next track, as :meth:`sample` draws (int8 V)."""
-        ids, probs = radio.distribution(
-            self.model,
-            self.vocab,
-            state,
-            temperature=temperature,
-            top_p=top_p,
-            exclude=exclude,
-            fast=self._radio_cache.output(self.model.output_weight()),
-        )
-        return ids.numpy(), probs.numpy()
-
-    def sample(
-        self,
-        state: RadioState,
-        generator: torch.Generator,
-        *,
-        temperature: float = 1.0,
-        top_p: float | None = None,
-        exclude: Collection[int] = (),
-    ) -> tuple[int, float]:
-        """Draw the next track with ``generator``: (track_id, its probability)."""
-        return self.sample_candidates(
-            state, generator, temperature=temperature, top_p=top_p, exclude=exclude
-        )[0]
-
-    def sample_candidates(
-        self,
-        state: RadioState,
-        generator: torch.Generator,
-        *,
-        temperature: float = 1.0,
-        top_p: float | None = None,
-        exclude: Collection[int] = (),
-        also_exclude: Collection[int] = (),
-        count: int = 1,
-    ) -> list[tuple[int, float]]:
-        """Up to ``count`` distinct draws for the next track: ``[(track_id, probability)]``.
-
-        Each later draw is one with the earlier ones removed: spare candidates for the same slot,
-        in case a file turns out missing. ``also_exclude`` is a long-lived set (unavailable
-        tracks) whose rows are looked up once per set object. Raises ``ValueError`` when every
-        track is excluded.
-        """
-        draw = radio.next_draw(
-            self.model,
-            self.vocab,
-            state,
-            temperature=temperature,
-            top_p=top_p,
-            exclude=exclude,
-            excluded_rows=self._radio_cache.rows(self.vocab, also_exclude),
-            fast=self._radio_cache.output(self.model.output_weight()),
-        )
-        track_id = self.vocab.track_id
-        return [(track_id(row), p) for row, p in draw.sample(generator, count)]
-
-    def prepare_radio(self) -> None:
-        """Build radio's int8 copy of V now (on the plugin's worker, not at the next pick)."""
-        self._radio_cache.output(self.model.output_weight())
 
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, directory: Path) -> None:

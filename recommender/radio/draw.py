@@ -1,28 +1,15 @@
-"""Radio's fast next-track pass: an int8 copy of V, and the masked, tempered, nucleus draw.
+"""Radio's draw: the tempered, masked softmax, the nucleus cut-off, and sampling from it.
 
-A radio pick scores every track once (``V q``, 100,000 x 128 at most) and that pass is bound by
-memory bandwidth, so radio reads V as per-row int8 codes (a quarter of the float32 bytes),
-through the compiled loop in :mod:`recommender.radio.kernels` (or, without numba, through
-``torch._weight_int8pack_mm``, which rounds the query and the product to bfloat16). The
-approximation is measured in ``bench/inference.py``
-(``--accuracy``) and held by ``tests/recommender/test_radio_scoring.py``: total-variation
-distance to the exact float32 distribution stays far below what listening could notice.
-Evaluation (``Recommender.session_scores``) never uses it.
-
-Everything after the scoring pass works on one vector: the repeat head's mass is added to the
-few history rows, then the tempered softmax with excluded rows at 0, then the nucleus cut-off,
-which never sorts the library (compiled: a radix select over the probabilities' bits; without
-numba: ``topk`` of a few hundred tracks first, more only when the mass is spread wider). A draw
-inverts the CDF in two levels (block sums, then one block), which is the same draw as one
-cumulative sum over every track, for a fraction of its cost. Each step has a compiled form in
-:mod:`recommender.radio.kernels` and a torch / numpy one used when numba is not there.
-"""
+Everything after the scoring pass works on one vector: the tempered softmax with excluded rows
+at 0, then the nucleus cut-off, which never sorts the library (compiled: a radix select over
+the probabilities' bits; without numba: ``topk`` of a few hundred tracks first, more only when
+the mass is spread wider). A draw inverts the CDF in two levels (block sums, then one block),
+which is the same draw as one cumulative sum over every track, for a fraction of its cost."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +17,6 @@ import torch
 from torch import Tensor
 
 from recommender.radio import kernels as radio_kernels
-from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -41,83 +27,6 @@ NUCLEUS_GROWTH = 8
 REDRAWS = 32
 #: Tracks per block of the two-level inverse-CDF draw.
 BLOCK = 256
-
-
-class QuantizedOutput:
-    """V as per-row int8 codes with a bfloat16 scale per row (scores = codes @ q * scale).
-
-    Each row's scale is first rounded to bfloat16 (upwards, so no code overflows) and the codes
-    are computed against that rounded scale, so the only error left is the rounding of each code
-    (at most half a step, a 254th of the row's largest weight).
-
-    Args:
-        weight: V, (rows x k) float32.
-    """
-
-    def __init__(self, weight: Tensor) -> None:
-        weight = weight.detach().float()
-        peak = weight.abs().amax(dim=1).clamp_min(1e-12) / 127.0
-        scale = (peak * (1.0 + 2.0**-7)).to(torch.bfloat16)
-        codes = torch.round(weight / scale.float().unsqueeze(1)).clamp_(-127, 127)
-        self.codes = codes.to(torch.int8).contiguous()
-        self.scales = scale.contiguous()
-        self._half: Tensor | None = None
-        self._kernels = radio_kernels.compiled() if weight.device.type == "cpu" else None
-        if self._kernels is not None:
-            self._codes_np = self.codes.numpy()
-            self._scales_np = self.scales.float().numpy()
-            return
-        try:
-            torch._weight_int8pack_mm(
-                torch.zeros((1, weight.shape[1]), dtype=torch.bfloat16), self.codes[:2], scale[:2]
-            )
-        except (AttributeError, RuntimeError) as exc:  # an older torch or another platform
-            log.info("int8 scoring unavailable (%s); radio scores with float16", exc)
-            self._half = weight.half()
-
-    def logits(self, query: Tensor, bias: Tensor) -> Tensor:
-        """Approximate ``V @ query + bias`` for a (k,) query, as float32 (rows,)."""
-        if self._kernels is not None:
-            out = np.empty(len(self._scales_np), np.float32)
-            self._kernels.scores(
-                self._codes_np,
-                query.detach().float().contiguous().numpy(),
-                self._scales_np,
-                bias.detach().float().contiguous().numpy(),
-                out,
-            )
-            return torch.from_numpy(out)
-        if self._half is not None:
-            return torch.add(bias, torch.mv(self._half, query.half()))
-        product = torch._weight_int8pack_mm(
-            query.to(torch.bfloat16).unsqueeze(0), self.codes, self.scales
-        )
-        return torch.add(bias, product[0])  # one pass: bfloat16 + float32 gives float32
-
-
-class RadioCache:
-    """What radio keeps between picks: the int8 copy of V and a long-lived exclusion's rows."""
-
-    def __init__(self) -> None:
-        self._output: tuple[tuple[int, int, int], QuantizedOutput] | None = None
-        self._rows: tuple[Collection[int], int, Tensor] | None = None
-
-    def output(self, weight: Tensor) -> QuantizedOutput:
-        """The int8 copy of ``weight``, rebuilt when it changed (training steps, growth)."""
-        key = (weight.data_ptr(), weight.shape[0], weight._version)
-        if self._output is None or self._output[0] != key:
-            self._output = (key, QuantizedOutput(weight))
-        return self._output[1]
-
-    def rows(self, vocab: Vocabulary, ids: Collection[int]) -> Tensor | None:
-        """Row indices of ``ids``, looked up again only for another set object or vocabulary."""
-        if not ids:
-            return None
-        cached = self._rows
-        if cached is None or cached[0] is not ids or cached[1] != len(vocab):
-            rows = torch.tensor(vocab.indices(ids), dtype=torch.long)
-            self._rows = cached = (ids, len(vocab), rows)
-        return cached[2]
 
 
 @dataclass

@@ -9,7 +9,7 @@ it runs on, keeps the query in float32 and reads the codes at the speed the memo
 (measured here: 1.8 ms against torch's 2.4 ms at 100,000 x 128).
 
 The rest of a pick is many small steps, each a torch call with its dispatch cost once the pass
-has evicted the caches: compiled, advancing a GRU (:attr:`Kernels.gru_step`), the tempered,
+has evicted the caches: compiled, the tempered,
 masked softmax (:attr:`Kernels.tempered_probs`), the nucleus (:attr:`Kernels.nucleus_rows`)
 and the two-level draw (block sums, two searches) each take one call.
 
@@ -40,11 +40,6 @@ class Kernels(NamedTuple):
     #: (codes (rows x k) int8, query (k,) f32, scales (rows,) f32, bias (rows,) f32,
     #: out (rows,) f32): out = (codes @ query) * scales + bias.
     scores: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
-    #: (embedding (rows x k), neighbour rows (rows x n) int64, neighbour counts (rows x n),
-    #: neighbour gate (k,), row, GRU weight_ih (3h x k), weight_hh (3h x h), bias_ih (3h,),
-    #: bias_hh (3h,), hidden (h,), item out (k,), hidden out (h,)), all float32 but the rows:
-    #: ``SessionRNN.item_vector`` of ``row`` and ``torch.gru_cell`` on it, in one call.
-    gru_step: Callable[..., None]
     #: (scores (n,) f32, 1 / temperature, excluded rows (int64)) -> (probabilities (n,) f32,
     #: total before normalising): softmax(scores / temperature) with row 0 and the excluded
     #: rows at exactly 0; ``scores`` is overwritten. A total of 0: every row was excluded.
@@ -92,42 +87,6 @@ def _compile(numba: object) -> Kernels:
             for j in range(width):
                 total += np.float32(codes[row, j]) * query[j]
             out[row] = total * scales[row] + bias[row]
-
-    @vectorised
-    def gru_step(  # type: ignore[no-untyped-def]
-        embedding, near_rows, near_counts, gate, row, w_ih, w_hh, b_ih, b_hh, hidden, item, out
-    ):
-        item[:] = embedding[row]
-        if near_rows.shape[1] > 0:
-            total = np.float32(0.0)
-            for n in range(near_rows.shape[1]):
-                total += near_counts[row, n]
-            if total > 0:
-                mixed = np.zeros(item.shape[0], np.float32)
-                for n in range(near_rows.shape[1]):
-                    share = near_counts[row, n] / total
-                    near = embedding[near_rows[row, n]]
-                    for j in range(item.shape[0]):
-                        mixed[j] += share * near[j]
-                for j in range(item.shape[0]):
-                    item[j] += gate[j] * mixed[j]
-        size = hidden.shape[0]
-        gates_in = np.empty(3 * size, np.float32)
-        gates_hidden = np.empty(3 * size, np.float32)
-        for i in range(3 * size):
-            total = np.float32(0.0)
-            for j in range(item.shape[0]):
-                total += w_ih[i, j] * item[j]
-            gates_in[i] = total + b_ih[i]
-            total = np.float32(0.0)
-            for j in range(size):
-                total += w_hh[i, j] * hidden[j]
-            gates_hidden[i] = total + b_hh[i]
-        for i in range(size):
-            reset = 1.0 / (1.0 + np.exp(-(gates_in[i] + gates_hidden[i])))
-            update = 1.0 / (1.0 + np.exp(-(gates_in[size + i] + gates_hidden[size + i])))
-            new = np.tanh(gates_in[2 * size + i] + reset * gates_hidden[2 * size + i])
-            out[i] = (1.0 - update) * new + update * hidden[i]
 
     # The softmax in three vectorised passes (max; exponent and mantissa; scale and sum) and a
     # normalising one. LLVM cannot vectorise a call to exp, so 2^y is built from its parts:
@@ -256,7 +215,7 @@ def _compile(numba: object) -> Kernels:
             index -= 1
         return index
 
-    return Kernels(scores, gru_step, tempered_probs, nucleus_rows, block_cumulative, draw_index)
+    return Kernels(scores, tempered_probs, nucleus_rows, block_cumulative, draw_index)
 
 
 def _check(kernels: Kernels) -> None:
@@ -269,25 +228,6 @@ def _check(kernels: Kernels) -> None:
     picks = [kernels.draw_index(values, cumulative, 2, p) for p in (0.1, 0.5, 0.99)]
     if out.tolist() != [5.0, 5.0] or cumulative.tolist() != [0.25, 1.0] or picks != [0, 2, 2]:
         raise RuntimeError(f"wrong results: {out}, {cumulative}, {picks}")
-    # all-zero weights: gates 0.5, candidate 0, so the new state is half the old one
-    item, hidden = np.empty(4, np.float32), np.empty(2, np.float32)
-    zeros = np.zeros((6, 4), np.float32)
-    kernels.gru_step(
-        np.ones((3, 4), np.float32),
-        np.array([[2], [0], [0]]),
-        np.ones((3, 1), np.float32),
-        np.ones(4, np.float32),
-        0,
-        zeros,
-        zeros[:, :2].copy(),
-        np.zeros(6, np.float32),
-        np.zeros(6, np.float32),
-        np.array([1.0, -1.0], np.float32),
-        item,
-        hidden,
-    )
-    if item.tolist() != [2.0] * 4 or hidden.tolist() != [0.5, -0.5]:
-        raise RuntimeError(f"wrong GRU step: {item}, {hidden}")
     probs, total = kernels.tempered_probs(np.zeros(4, np.float32), 1.0, np.array([2]))
     rows = kernels.nucleus_rows(np.array([0.0, 0.6, 0.3, 0.1], np.float32), 0.8)
     if probs.tolist() != [0.0, 0.5, 0.0, 0.5] or total != 2.0 or rows.tolist() != [1, 2]:

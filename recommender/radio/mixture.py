@@ -1,8 +1,7 @@
-"""Radio's next-track draw: the model mixed with the cold-start prior, tempered and masked.
+"""Radio's pick: the model mixed with the cold-start prior, tempered, masked and drawn.
 
-numpy here; torch only through the :class:`~recommender.recommender.Recommender` handed in and
-lazily inside :func:`evidence` (importing this module loads neither torch nor Qt, so the plugin
-stays cheap to import).
+Importing this module loads neither torch nor Qt (torch comes in lazily with the first model
+or draw, on the plugin's thread), so the plugin stays cheap to import.
 """
 
 from __future__ import annotations
@@ -16,12 +15,11 @@ from player.plugin_api import Suggestion
 from recommender.radio.prior import ColdStartPrior
 
 if TYPE_CHECKING:
-    from recommender.radio.scores import RadioState
+    from recommender.radio.int8 import RadioCache
+    from recommender.radio.state import RadioState
     from recommender.recommender import Recommender
     from recommender.sessions import TrainingSession
 
-#: Repeats of an earlier pick redrawn before the earlier picks are taken out of the sum.
-REDRAWS = 8
 #: Below this share the prior is left out of the mix (saves its cost on big libraries).
 PRIOR_FLOOR = 0.02
 
@@ -77,43 +75,13 @@ def fit_share(evidence: Sequence[Sequence[float]], iterations: int = 60) -> floa
     return min(0.99, max(0.01, share))
 
 
-def distinct_draws(probs: np.ndarray, count: int, rng: np.random.Generator) -> list[int]:
-    """Up to ``count`` distinct indices drawn from ``probs`` (sums to 1), without replacement.
-
-    Each draw searches one cumulative sum; a repeat is redrawn, which is exactly a draw from the
-    distribution with the earlier picks removed (after ``REDRAWS`` repeats in a row the earlier
-    picks are zeroed out and the sum made again). ``rng.choice(..., replace=False, p=...)``
-    draws from the same distribution but took ~2 ms at 100,000 tracks, five times this.
-    """
-    target = min(count, int(np.count_nonzero(probs)))
-    cumulative = np.cumsum(probs)
-    out: list[int] = []
-    repeats = 0
-    while len(out) < target:
-        point = rng.random() * cumulative[-1]
-        index = min(int(np.searchsorted(cumulative, point, side="right")), len(probs) - 1)
-        while probs[index] <= 0 and index > 0:  # float rounding at the very end of the sum
-            index -= 1
-        if index not in out:
-            out.append(index)
-            repeats = 0
-            continue
-        repeats += 1
-        if repeats >= REDRAWS:
-            probs = probs.copy()
-            probs[out] = 0.0
-            cumulative = np.cumsum(probs)
-            repeats = 0
-    return out
-
-
 class Mixture:
     """``share * prior + (1 - share) * model`` with temperature and nucleus options.
 
     Attributes:
         prior: The library-structure prior (replaced when the library changes).
-        rng: numpy generator for the prior's draws and the component choice.
-        torch_generator: torch generator for the model's draws (set once torch is loaded).
+        rng: numpy generator of the component choice.
+        torch_generator: torch generator of every draw (set once torch is loaded).
         temperature: Divides the log-scores (above 1 flattens, below 1 sharpens).
         top_p: Nucleus cut-off of the model's distribution (None: off).
     """
@@ -124,6 +92,19 @@ class Mixture:
         self.torch_generator: Any = None
         self.temperature = 1.0
         self.top_p: float | None = None
+        self._cache: RadioCache | None = None
+
+    def prepare(self, rec: Recommender) -> None:
+        """Make ``rec`` ready to pick from (eval mode, its int8 copy of V built now)."""
+        rec.model.eval()
+        self._int8(rec)
+
+    def _int8(self, rec: Recommender) -> Any:
+        from recommender.radio.int8 import RadioCache  # lazy: torch (see the module docstring)
+
+        if self._cache is None:
+            self._cache = RadioCache()
+        return self._cache.output(rec.model.output_weight())
 
     def set_option(self, name: str, value: float) -> bool:
         """Apply ``temperature`` or ``top_p`` (1 = off); False for any other name."""
@@ -186,26 +167,37 @@ class Mixture:
     def _model_draws(
         self, rec: Recommender, state: RadioState, blocked: set[int], count: int
     ) -> list[tuple[int, float]]:
+        from recommender.radio.scores import next_draw  # lazy: torch
+
+        fast = self._int8(rec)
+        assert self._cache is not None
         try:
-            return rec.sample_candidates(
+            draw = next_draw(
+                rec,
                 state,
-                self.torch_generator,
                 temperature=self.temperature,
                 top_p=self.top_p,
                 exclude=blocked,
-                also_exclude=self.prior.unavailable_ids,
-                count=count,
+                excluded_rows=self._cache.rows(rec.vocab, self.prior.unavailable_ids),
+                fast=fast,
             )
         except ValueError:  # everything the model knows is excluded
             return []
+        track_id = rec.vocab.track_id
+        return [(track_id(row), p) for row, p in draw.sample(self.torch_generator, count)]
 
     def _prior_draws(
         self, last: int | None, blocked: set[int], skips: Sequence[int], count: int
     ) -> list[tuple[int, float]]:
+        import torch  # lazy, as above
+
+        from recommender.radio.draw import Draw
+
         ids, probs = self.prior_distribution(last, blocked, skips)
         if len(ids) == 0:
             return []
-        return [(int(ids[i]), float(probs[i])) for i in distinct_draws(probs, count, self.rng)]
+        draw = Draw(torch.from_numpy(probs.astype(np.float32)))
+        return [(int(ids[i]), float(probs[i])) for i, _ in draw.sample(self.torch_generator, count)]
 
     def prior_distribution(
         self, last: int | None, blocked: set[int], skips: Sequence[int]
@@ -236,10 +228,18 @@ class Mixture:
         mixed = np.zeros(len(self.prior), dtype=np.float64)
         mixed[self.prior.rows_of(ids)] = share * probs
         if rec is not None and state is not None and share < 1.0:
+            from recommender.radio.scores import distribution  # lazy: torch
+
             try:
-                model_ids, model_probs = rec.distribution(
-                    state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
+                ids_tensor, probs_tensor = distribution(
+                    rec,
+                    state,
+                    temperature=self.temperature,
+                    top_p=self.top_p,
+                    exclude=blocked,
+                    fast=self._int8(rec),
                 )
+                model_ids, model_probs = ids_tensor.numpy(), probs_tensor.numpy()
             except ValueError:
                 model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
             rows = self.prior.rows_of(np.asarray(model_ids))

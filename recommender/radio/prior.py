@@ -5,20 +5,19 @@ of an album play in order, an artist's tracks belong together, and genre and yea
 sits well next. :class:`ColdStartPrior` turns that into ``p_prior(next | previous)``; the plugin
 mixes it with the model's distribution as ``(1 - a) * p_model + a * p_prior`` where
 ``a = prior_weight(n_sessions)`` fades as real sessions accumulate (half at ``half_life``
-sessions). :meth:`ColdStartPrior.weak_sessions` offers the same structure as weak training
-sequences (albums in track order) for callers that prefer to pretrain.
+sessions).
 
 numpy only (no torch, no Qt): the player's fallback and the benchmarks can use it cheaply.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from player.albums import album_key, album_successors
 from player.plugin_api import TrackInfo
 
 _FAR = 1e9
@@ -63,11 +62,7 @@ class ColdStartPrior:
         self.track_ids = np.asarray([t.track_id for t in order], dtype=np.int64)
         self._row = {int(t): i for i, t in enumerate(self.track_ids)}
         self._artist = _codes(t.artist.casefold() for t in order)
-        album_keys = (
-            f"{(t.album_artist or t.artist).casefold()}\x00{t.album.casefold()}" if t.album else ""
-            for t in order
-        )
-        self._album = _codes(album_keys)
+        self._album = _codes("\x00".join(album_key(t) or ()) for t in order)
         self._genre = _codes(t.genre.casefold() for t in order)
         self._year = np.asarray([t.year or np.nan for t in order], dtype=np.float64)
         # a library holds a few dozen distinct years: the year term is computed per year, not per
@@ -75,17 +70,8 @@ class ColdStartPrior:
         self._years, self._year_code = np.unique(self._year, return_inverse=True)
         self.available = np.asarray([t.available for t in order], dtype=bool)
         self._successor = np.full(len(order), -1, dtype=np.int64)
-        self._albums: dict[int, list[int]] = {}
-        for row, album in enumerate(self._album):
-            if album >= 0:
-                self._albums.setdefault(int(album), []).append(row)
-        for rows in self._albums.values():
-            rows.sort(
-                key=lambda r: (order[r].disc_number or 0, order[r].track_number or 0, order[r].path)
-            )
-            for a, b in itertools.pairwise(rows):
-                self._successor[a] = b
-        self._tracks = order
+        for track, following in album_successors(order).items():
+            self._successor[self._row[track]] = self._row[following]
         self.unavailable_ids = frozenset(int(t) for t in self.track_ids[~self.available])
         # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows in O(n).
         top = int(self.track_ids.max()) if len(order) else 0
@@ -155,31 +141,3 @@ class ColdStartPrior:
                 near |= self._album == self._album[row]
             out[near] *= w.skip_penalty
         return out
-
-    def distribution(
-        self, previous: int | None, exclude: Collection[int] = (), *, avoid: Sequence[int] = ()
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``(track_ids, probabilities)`` over allowed tracks; empty arrays when none is."""
-        allowed = self.mask(exclude)
-        scores = self.scores(previous, avoid=avoid)[allowed]
-        total = scores.sum()
-        if total <= 0:
-            return self.track_ids[:0], scores[:0]
-        return self.track_ids[allowed], scores / total
-
-    def weak_sessions(self) -> list[tuple[int, ...]]:
-        """Albums in track order, as sequences of track ids (weak training data)."""
-        out = []
-        for rows in self._albums.values():
-            if len(rows) > 1:
-                out.append(tuple(int(self.track_ids[r]) for r in rows))
-        return out
-
-    def related(self, a: int, b: int) -> bool:
-        """Whether two tracks share an artist or an album (used by the benchmarks)."""
-        ra, rb = self.row(a), self.row(b)
-        if ra is None or rb is None:
-            return False
-        same_album = self._album[ra] >= 0 and self._album[ra] == self._album[rb]
-        same_artist = self._artist[ra] >= 0 and self._artist[ra] == self._artist[rb]
-        return bool(same_album or same_artist)

@@ -1,32 +1,140 @@
-"""Radio's carried state in the plugin: restored after a restart, replayed after a retrain, and
-a memo so each advance is computed once (a pick's look-ahead is the next track's real step).
+"""Radio's carried state: the hidden vector after each play, skip feedback, restore and replay.
 
-torch comes in only with a :class:`~recommender.recommender.Recommender` (imported lazily).
+A play steps the state through the model's own forward pass (:meth:`SessionRNN.run` on one
+track, in eval mode): the same computation training and evaluation make, one position long.
+A skip does not step it; it is remembered and pushes the next query away from the skipped
+track (:mod:`recommender.radio.scores`). torch is imported inside the functions that step a
+model (the plugin imports this module before torch is needed).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from recommender.radio.scores import RadioState
+    from torch import Tensor
+
     from recommender.recommender import Recommender
 
 log = logging.getLogger(__name__)
 
+#: Played tracks the repeat head can look back at.
+HISTORY_LENGTH = 30
+#: Skips remembered; each later play multiplies a skip's strength by SKIP_DECAY.
+SKIP_MEMORY = 5
+SKIP_DECAY = 0.5
+#: Skips weaker than this are forgotten.
+SKIP_FLOOR = 0.05
 #: Recent plays a fresh state is fed after a retrain.
 REPLAY_LENGTH = 20
 #: Advances remembered (a refill looks ahead by the queued tracks, two at most).
 MEMO_SIZE = 4
 
 
+@dataclass
+class RadioState:
+    """What radio carries between picks; JSON-serialisable through :meth:`to_dict`.
+
+    Treat a state as immutable: :func:`advance` returns a new one.
+
+    Attributes:
+        hidden: The flat recurrent state (LSTM: h then c).
+        last_track: The last track that advanced the state (``None`` at the start).
+        history: Recently played (not skipped) track ids, oldest first, for the repeat head.
+        skips: ``[track_id, strength]`` of recent skips, newest first.
+    """
+
+    hidden: list[float]
+    last_track: int | None = None
+    history: list[int] = field(default_factory=list)
+    skips: list[list[float]] = field(default_factory=list)
+    _tensor: Tensor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def hidden_tensor(self) -> Tensor:
+        """The hidden vector as a float32 tensor (cached; do not modify it)."""
+        if self._tensor is None:
+            import torch  # lazy (see the module docstring)
+
+            self._tensor = torch.tensor(self.hidden, dtype=torch.float32)
+        return self._tensor
+
+    def with_skips(self, skips: list[list[float]]) -> RadioState:
+        """The same state with other skips."""
+        new = RadioState(self.hidden, self.last_track, self.history, skips)
+        new._tensor = self._tensor
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-friendly dict."""
+        return {
+            "hidden": list(self.hidden),
+            "last_track": self.last_track,
+            "history": list(self.history),
+            "skips": [list(s) for s in self.skips],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RadioState:
+        """Inverse of :meth:`to_dict`; raises ``ValueError`` on a malformed dict."""
+        try:
+            hidden = [float(x) for x in data["hidden"]]
+            last = data.get("last_track")
+            history = [int(x) for x in data.get("history", [])]
+            skips = [[int(t), float(s)] for t, s in data.get("skips", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed radio state: {exc}") from exc
+        if not all(math.isfinite(x) for x in hidden):
+            raise ValueError("malformed radio state: hidden vector is not finite")
+        return cls(hidden, None if last is None else int(last), history, skips)
+
+
+def initial_state(rec: Recommender) -> RadioState:
+    """A fresh state for ``rec``: zero hidden vector, nothing heard."""
+    return RadioState(hidden=[0.0] * rec.model.state_size)
+
+
+def advance(
+    rec: Recommender,
+    state: RadioState,
+    track_id: int,
+    *,
+    skipped: bool = False,
+    played_fraction: float = 1.0,
+) -> RadioState:
+    """The state after one play.
+
+    A play that was not skipped steps the cell with the track (h_t = F(W x_t + U h_(t-1))).
+    A skip does NOT step the cell (the unwanted track must not steer what comes next); it is
+    remembered with strength ``1 - played_fraction`` (at least 0.2) and pushes the next query
+    away from the track. Skip strengths halve with every later play. Unknown ids leave the
+    state unchanged.
+    """
+    row = rec.vocab.index(track_id)
+    if row is None:
+        return state.with_skips(state.skips)
+    if skipped:
+        strength = max(0.2, min(1.0, 1.0 - played_fraction))
+        return state.with_skips([[float(track_id), strength], *state.skips][:SKIP_MEMORY])
+    import torch  # lazy (see the module docstring)
+
+    with torch.no_grad():
+        _, hidden = rec.model.run(torch.tensor([[row]]), state.hidden_tensor().unsqueeze(0))
+    skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
+    history = [*state.history, track_id][-HISTORY_LENGTH:]
+    new = RadioState(hidden[0].tolist(), track_id, history, skips)
+    new._tensor = hidden[0]
+    return new
+
+
 def replayed_state(rec: Recommender, recent: Sequence[int]) -> RadioState:
     """A fresh state for ``rec``, fed the most recent plays (after a retrain)."""
-    state = rec.initial_state()
+    state = initial_state(rec)
     for track_id in recent[-REPLAY_LENGTH:]:
-        state = rec.advance(state, track_id)
+        state = advance(rec, state, track_id)
     return state
 
 
@@ -34,8 +142,6 @@ def restored_state(
     rec: Recommender, saved: dict[str, Any] | None, recent: Sequence[int]
 ) -> RadioState:
     """The saved state if it fits ``rec``, else one replayed from ``recent``."""
-    from recommender.radio.scores import RadioState  # lazy: pulls torch with it
-
     if saved is not None:
         try:
             state = RadioState.from_dict(saved)
@@ -48,7 +154,7 @@ def restored_state(
 
 
 class AdvanceMemo:
-    """``rec.advance(state, track)`` remembered for the last few (model, state, track).
+    """:func:`advance` remembered for the last few (model, state, track).
 
     A refill draws the next pick as if the queued track had been heard; when that track then
     starts, the plugin's real step is the same advance, found here instead of recomputed.
@@ -62,6 +168,6 @@ class AdvanceMemo:
         for model, before, track, after in self._entries:
             if model is rec and before is state and track == track_id:
                 return after
-        after = rec.advance(state, track_id)
+        after = advance(rec, state, track_id)
         self._entries = [(rec, state, track_id, after), *self._entries][:MEMO_SIZE]
         return after

@@ -25,6 +25,7 @@ from player.plugin_api import (
     TrackStarted,
 )
 from recommender.plugin import RecommenderPlugin
+from recommender.radio.scores import distribution
 
 TINY = {"embedding_dim": 16, "hidden_dim": 16, "epochs": 4, "batch_size": 16, "negatives": 32}
 
@@ -135,7 +136,8 @@ def test_the_model_learns_the_listener_and_the_prior_fades(tmp_path: Path) -> No
     assert plugin.model is not None
     _start(plugin, 1)
     _start(plugin, 13)
-    ids, probs = plugin.model.distribution(plugin.radio_state, exclude={1, 13})  # type: ignore[arg-type]
+    assert plugin.radio_state is not None
+    ids, probs = distribution(plugin.model, plugin.radio_state, exclude={1, 13})
     assert int(ids[np.argmax(probs)]) == 25
     share = plugin.prior_share()
     plugin.on_session_closed(SessionClosed(session(99, [1, 13, 25, 37])))

@@ -8,7 +8,8 @@ import torch
 
 from recommender.radio import draw as radio_scoring
 from recommender.radio import kernels as radio_kernels
-from recommender.radio.draw import BLOCK, Draw, QuantizedOutput
+from recommender.radio.draw import BLOCK, Draw
+from recommender.radio.int8 import QuantizedOutput
 from recommender.radio.kernels import Kernels, compiled
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,17 +11,33 @@ import torch
 
 from recommender.radio import kernels as radio_kernels
 from recommender.radio import scores as radio
-from recommender.radio.draw import BLOCK, Draw, QuantizedOutput, _nucleus
-from recommender.radio.scores import RadioState
+from recommender.radio.draw import BLOCK, Draw, _nucleus
+from recommender.radio.int8 import QuantizedOutput
+from recommender.radio.scores import distribution, next_draw
+from recommender.radio.state import RadioState, advance, initial_state
 from recommender.recommender import Recommender
 
 from .conftest import small_config
 
 
+def _dist(rec: Recommender, state: RadioState, **options: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Radio's distribution as numpy, through the int8 copy of V as radio draws."""
+    fast = QuantizedOutput(rec.model.output_weight())
+    ids, probs = distribution(rec, state, fast=fast, **options)
+    return ids.numpy(), probs.numpy()
+
+
+def _sample(
+    rec: Recommender, state: RadioState, generator: torch.Generator, **options: Any
+) -> tuple[int, float]:
+    row, probability = next_draw(rec, state, **options).sample(generator)[0]
+    return rec.vocab.track_id(row), probability
+
+
 def _walk(rec: Recommender, tracks: list[int]) -> RadioState:
-    state = rec.initial_state()
+    state = initial_state(rec)
     for track in tracks:
-        state = rec.advance(state, track)
+        state = advance(rec, state, track)
     return state
 
 
@@ -31,10 +48,8 @@ def _tv(rec: Recommender, state: RadioState, temperature: float) -> tuple[float,
     bfloat16 product rounds large negative logits by a few hundredths, which no draw can notice.
     """
     fast = QuantizedOutput(rec.model.output_weight())
-    exact_ids, exact = radio.distribution(rec.model, rec.vocab, state, temperature=temperature)
-    fast_ids, approx = radio.distribution(
-        rec.model, rec.vocab, state, temperature=temperature, fast=fast
-    )
+    exact_ids, exact = radio.distribution(rec, state, temperature=temperature)
+    fast_ids, approx = radio.distribution(rec, state, temperature=temperature, fast=fast)
     assert torch.equal(exact_ids, fast_ids)
     likely = exact > 1e-3
     log_error = (exact[likely].log() - approx[likely].log()).abs().max()
@@ -69,7 +84,7 @@ def test_int8_scoring_stays_close_on_a_wide_library(wide: Recommender) -> None:
     rng = random.Random(0)
     for _ in range(5):
         state = _walk(wide, [rng.randrange(1, 5001) for _ in range(6)])
-        logits = radio.state_log_scores(wide.model, wide.vocab, state)[1:]
+        logits = radio.log_scores(wide, state)[1:]
         assert float(logits.std()) > 1.0  # a spread like a trained model's, not a flat one
         tv, _ = _tv(wide, state, 0.6)  # the sharpest setting radio offers
         assert tv < 0.02
@@ -118,12 +133,12 @@ def test_spare_candidates_are_distinct_draws_without_replacement() -> None:
 
 def test_the_recommenders_radio_draws_stay_close_to_exact(trained: Recommender) -> None:
     state = _walk(trained, [7, 8])
-    exact = radio.state_log_scores(trained.model, trained.vocab, state)
-    ids, probs = trained.distribution(state)
+    exact = radio.log_scores(trained, state)
+    ids, probs = _dist(trained, state)
     exact_probs = torch.softmax(exact, dim=0)[trained.vocab.indices(ids.tolist())]
     assert np.abs(probs - exact_probs.numpy()).max() < 0.01
-    candidates = trained.sample_candidates(state, torch.Generator().manual_seed(0), count=4)
-    assert len({t for t, _ in candidates}) == 4
+    draw = radio.next_draw(trained, state, fast=QuantizedOutput(trained.model.output_weight()))
+    assert len({row for row, _ in draw.sample(torch.Generator().manual_seed(0), 4)}) == 4
 
 
 def test_two_level_draw_follows_the_distribution_across_blocks() -> None:
