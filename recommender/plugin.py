@@ -55,7 +55,7 @@ from player.plugin_api import (
     TrackEnded,
     TrackStarted,
 )
-from recommender.plugin_training import Report, fine_tuned, fitted, progress_adapter
+from recommender.learning import Report, fine_tuned, fitted, progress_adapter
 from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight

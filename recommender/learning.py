@@ -1,7 +1,8 @@
-"""How the plugin builds a new model: a full fit, or a fine-tuned copy with replayed sessions.
+"""How the plugin learns: a model fitted from scratch, or a fine-tuned copy with replayed sessions.
 
-Both return a model that is not live yet (the plugin swaps it in), or ``None`` when training was
-cancelled, so a failed or cancelled training always leaves the live model untouched.
+Both work on a model that is not live (a new one, or a copy of the live one) and report a
+cancelled training, so a failed or cancelled training always leaves the live model untouched;
+the plugin swaps the result in. They run on the plugin's training thread.
 """
 
 from __future__ import annotations
