@@ -1,4 +1,4 @@
-"""The ``segue-recommender`` command line: ``evaluate`` (and ``train`` / ``radio`` when present)."""
+"""The ``segue-recommender`` command line: ``evaluate``, ``train`` and ``radio --preview``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import logging
 import resource
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,10 +15,14 @@ from typing import Any
 
 import torch
 
+from player.plugin_api import TrainProgress
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
 from recommender.config import CELLS, ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import train_incremental
+from recommender.player_data import open_player_data, plugin_context
+from recommender.plugin import RecommenderPlugin
+from recommender.radio.preview import add_command as add_radio_command
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
 from recommender.sessions import SessionFormatError, TrainingSession, item_ids, read_sessions
@@ -36,13 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_evaluate(subparsers)
-    try:
-        from recommender.radio.preview import add_commands
-    except ImportError:
-        log.debug("recommender.radio.preview not available: no train / radio commands")
-    else:
-        add_commands(subparsers)
+    _add_train(subparsers)
+    add_radio_command(subparsers)
     return parser
+
+
+def _add_train(subparsers: Any) -> None:
+    train = subparsers.add_parser("train", help="train the radio's model on your listening history")
+    train.add_argument("--data-dir", type=Path, default=None, help="Segue's data folder")
+    train.add_argument(
+        "--full", action="store_true", help="retrain from all history instead of new sessions"
+    )
+    train.set_defaults(func=run_train)
 
 
 def _add_evaluate(subparsers: Any) -> None:
@@ -149,6 +159,59 @@ def run_evaluate(args: argparse.Namespace) -> int:
             if not key.startswith(("HR@", "MRR@")):
                 print(f"{key:<8} {value}")
     return 0
+
+
+_BAR_WIDTH = 30
+
+
+class _Bar:
+    """A one-line terminal progress bar on stderr."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, progress: TrainProgress) -> None:
+        share = progress.done / progress.total if progress.total else 0.0
+        filled = int(share * _BAR_WIDTH)
+        bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"\r[{bar}] {share:6.1%} {elapsed:6.1f}s {progress.message[:40]:<40}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train (``--full``: from scratch on all history; else only sessions not yet learned)."""
+    data_dir, db, history = open_player_data(args.data_dir)
+    try:
+        sessions = history.closed_sessions_since(0)
+        if not sessions:
+            print("No closed listening sessions yet: nothing to train on (radio uses the "
+                  "library's structure until then).")  # fmt: skip
+            return 0
+        plugin = RecommenderPlugin()
+        stop = threading.Event()
+        plugin.load(plugin_context(data_dir, db, history, stop))
+        bar = _Bar()
+        full = args.full or plugin.model is None
+        try:
+            plugin.train(sessions, full=full, progress=bar)
+        except KeyboardInterrupt:
+            stop.set()
+            bar.close()
+            print("Cancelled; the previous model is kept.", file=sys.stderr)
+            return 130
+        bar.close()
+        plugin.save_state()
+        model = plugin.model
+        tracks = len(model.vocab) - 1 if model is not None else 0
+        print(f"{'Full' if full else 'Incremental'} training done: {len(sessions)} sessions, "
+              f"{tracks} tracks, checkpoint in {plugin.models_dir}")  # fmt: skip
+        return 0
+    finally:
+        db.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import Origin, Outcome
 from player.scanner import scan
-from recommender.radio.preview import add_commands
+from recommender.cli import build_parser
 from tests.audio import make_library
 
 
@@ -24,9 +23,7 @@ def _one_thread() -> None:
 
 
 def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="segue-recommender")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result
 
