@@ -114,7 +114,7 @@ def start_new_rows(
     A neighbour is a track within ``WINDOW`` places of it in ``sessions`` that is not itself in
     ``rows``: the one thing known about a track heard for the first time is what it was heard
     with, and tracks heard together lie close in W. Rows without such a neighbour keep their
-    small random start. Applies to the output embedding too when it is separate (untied).
+    small random start.
 
     Returns:
         How many rows were set.
@@ -133,11 +133,8 @@ def start_new_rows(
     targets = [row for row, near in neighbours.items() if near]
     if not targets:
         return 0
-    matrices = [model.embedding.weight]
-    if model.output_embedding is not None:
-        matrices.append(model.output_embedding.weight)
+    weight = model.embedding.weight
     with torch.no_grad():
-        for weight in matrices:
-            for row in targets:
-                weight[row] = weight[torch.tensor(neighbours[row])].mean(dim=0)
+        for row in targets:
+            weight[row] = weight[torch.tensor(neighbours[row])].mean(dim=0)
     return len(targets)

@@ -23,11 +23,12 @@ NEIGHBOUR_GATE_START = 0.5
 class SessionRNN(nn.Module):
     """h_t = cell(W x_t, h_(t-1)); p(next | h_t) mixes softmax(V h_t) with a copy of the session.
 
-    The explore part is the seed's design: ``softmax(V q_t + b)`` over every item, with
-    ``q_t = P h_t`` and V tied to W (``tied=True``). The repeat part (``repeat=True``, as in
-    RepeatNet / NARM) attends over the items heard so far in this session and a learned gate mixes
-    the two distributions:  p = (1 - g_t) p_explore + g_t p_repeat. Both are trained jointly by
-    cross-entropy; row 0 is padding / start and is never predicted.
+    The explore part is ``softmax(V q_t + b)`` over the items not yet heard in this session, with
+    ``q_t = P [h_t; W x_t]`` (the last track's vector beside the state: a direct path for
+    track-to-track transitions) and V tied to W. The repeat part (as in RepeatNet / NARM) attends
+    over the items heard so far, reading :func:`repeat_flags` of the session, and a learned gate
+    mixes the two distributions:  p = (1 - g_t) p_explore + g_t p_repeat. Both are trained jointly
+    by cross-entropy; row 0 is padding / start and is never predicted.
     """
 
     def __init__(self, n_items: int, config: ModelConfig) -> None:
@@ -38,9 +39,6 @@ class SessionRNN(nn.Module):
         # Sparse gradients: a batch touches a few thousand rows of 60k+, and a lazy (sparse) Adam
         # update of those rows is far cheaper than a dense update of the whole matrix.
         self.embedding = nn.Embedding(n_items, d, padding_idx=0, sparse=True)
-        self.output_embedding = (
-            None if config.tied else nn.Embedding(n_items, d, padding_idx=0, sparse=True)
-        )
         self.item_bias = nn.Parameter(torch.zeros(n_items))
         self.cell: nn.Module
         if config.cell == "gru":
@@ -49,19 +47,16 @@ class SessionRNN(nn.Module):
             self.cell = nn.LSTM(d, h, batch_first=True)
         else:
             self.cell = nn.RNN(d, h, nonlinearity="relu", batch_first=True)
-        self.projection = nn.Linear(h + (d if config.skip_last else 0), d)
+        self.projection = nn.Linear(h + d, d)
         self.drop_embedding = nn.Dropout(config.dropout_embedding)
         self.drop_hidden = nn.Dropout(config.dropout_hidden)
         self.repeat_query = nn.Linear(d, d, bias=False)
         self.repeat_key = nn.Linear(d, d, bias=False)
         self.repeat_distance = nn.Parameter(torch.zeros(MAX_DISTANCE))
         self.repeat_gate = nn.Linear(h, 1)
-        # Per flag: a push on the gate and a bias over distances for the attention (zero: off).
-        self.flag_gate: nn.Parameter | None = None
-        self.flag_distance: nn.Parameter | None = None
-        if config.repeat_flags:
-            self.flag_gate = nn.Parameter(torch.zeros(N_FLAGS))
-            self.flag_distance = nn.Parameter(torch.zeros(N_FLAGS, MAX_DISTANCE))
+        # Per flag: a push on the gate and a bias over distances for the attention.
+        self.flag_gate = nn.Parameter(torch.zeros(N_FLAGS))
+        self.flag_distance = nn.Parameter(torch.zeros(N_FLAGS, MAX_DISTANCE))
         # Each track's most frequent neighbours (recommender.neighbours) and their counts: data,
         # not weights (buffers: saved with the checkpoint, never trained); all zero until set.
         self.neighbour_gate: nn.Parameter | None = None
@@ -79,9 +74,6 @@ class SessionRNN(nn.Module):
         with torch.no_grad():
             self.embedding.weight.normal_(0.0, std)
             self.embedding.weight[0].zero_()
-            if self.output_embedding is not None:
-                self.output_embedding.weight.normal_(0.0, std)
-                self.output_embedding.weight[0].zero_()
             self.repeat_gate.bias.fill_(-2.0)
 
     @property
@@ -96,9 +88,7 @@ class SessionRNN(nn.Module):
         return factor * self.config.hidden_dim
 
     def output_weight(self) -> Tensor:
-        """The output matrix V (rows x k)."""
-        if self.output_embedding is not None:
-            return self.output_embedding.weight
+        """The output matrix V (rows x k): W itself (tied)."""
         return self.embedding.weight
 
     # --- item vectors --------------------------------------------------------------------------
@@ -167,15 +157,13 @@ class SessionRNN(nn.Module):
 
         Args:
             outputs: Cell outputs after each input.
-            last_rows: The input row at each of those positions (same leading shape); with
-                ``skip_last`` its input vector joins the state before the projection.
+            last_rows: The input row at each of those positions (same leading shape); its input
+                vector joins the state before the projection.
             dropout: Apply the hidden dropout (in training mode only, as always).
             vectors: ``item_input(last_rows)``, if the caller has it already.
         """
-        features = outputs
-        if self.config.skip_last:
-            last = self.item_input(last_rows) if vectors is None else vectors
-            features = torch.cat([outputs, last], dim=-1)
+        last = self.item_input(last_rows) if vectors is None else vectors
+        features = torch.cat([outputs, last], dim=-1)
         if dropout:
             features = self.drop_hidden(features)
         projected: Tensor = self.projection(features)
@@ -204,12 +192,7 @@ class SessionRNN(nn.Module):
 
         ``flags`` (..., N_FLAGS) are :func:`repeat_flags` at the same positions.
         """
-        if not self.config.repeat:
-            zeros = outputs.new_zeros(outputs.shape[:-1])
-            return zeros + LOG_ZERO, zeros
-        z = self.repeat_gate(outputs).squeeze(-1)
-        if self.flag_gate is not None:
-            z = z + flags @ self.flag_gate
+        z = self.repeat_gate(outputs).squeeze(-1) + flags @ self.flag_gate
         return F.logsigmoid(z), F.logsigmoid(-z)
 
     def repeat_attention(
@@ -242,9 +225,8 @@ class SessionRNN(nn.Module):
         s_pos = torch.arange(s_len, device=q.device).unsqueeze(0)
         distance = (t_pos - s_pos).clamp(0, MAX_DISTANCE - 1)
         scores = scores + self.repeat_distance[distance]
-        if self.flag_distance is not None:
-            by_distance = flags @ self.flag_distance  # (B, T, MAX_DISTANCE)
-            scores = scores + by_distance.gather(2, distance.expand(len(items), -1, -1))
+        by_distance = flags @ self.flag_distance  # (B, T, MAX_DISTANCE)
+        scores = scores + by_distance.gather(2, distance.expand(len(items), -1, -1))
         mask = (s_pos > t_pos).unsqueeze(0) | (items == 0).unsqueeze(1)
         scores = scores.masked_fill(mask, LOG_ZERO)
         return torch.log_softmax(scores, dim=-1)
@@ -279,13 +261,13 @@ class SessionRNN(nn.Module):
         """
         log_g, log_not_g = self.gate(outputs, flags)
         scores = self.explore_logits(query) if logits is None else logits
-        if self.config.explore_new_only and history is not None:
+        if history is not None:
             scores.scatter_(1, history, LOG_ZERO)  # explore proposes new tracks only
             # Row 0 (padding) too, as training does: otherwise whether it counted in the
             # partition would depend on whether this row's history had a padding slot.
             scores[:, 0] = LOG_ZERO
         shift = torch.logsumexp(scores, dim=1) - log_not_g  # log p = logits - shift
-        if self.config.repeat and log_attention is not None and history is not None:
+        if log_attention is not None and history is not None:
             mix_repeat(scores, log_g + shift, log_attention, history)
         if normalized:
             scores -= shift.unsqueeze(1)
@@ -308,8 +290,6 @@ class SessionRNN(nn.Module):
         spread = float(self.embedding.weight[1:].std()) if old > 2 else 0.1
         spread = spread if math.isfinite(spread) and spread > 0 else 0.1
         self.embedding = _grown(self.embedding, extra, spread * 0.1)
-        if self.output_embedding is not None:
-            self.output_embedding = _grown(self.output_embedding, extra, spread * 0.1)
         base = self.item_bias[1:]
         fill = float(torch.quantile(base, 0.25)) if base.numel() else 0.0
         new_bias = torch.cat([self.item_bias.detach(), self.item_bias.new_full((extra,), fill)])

@@ -43,6 +43,10 @@ EVAL_CHUNK = 48
 EVAL_CELLS = 4096
 #: Positions scored at once: bounds the (positions x items) scores and the repeat attention.
 EVAL_BLOCK = 256
+#: Passes of full training's last phase over the most recent sessions (``recent_share``) ...
+RECENT_EPOCHS = 3
+#: ... at this share of ``lr`` (a fresh Adam, linear decay).
+RECENT_LR = 0.2
 
 
 class Recommender:
@@ -115,15 +119,14 @@ class Recommender:
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         rec = cls.untrained(ids, config)
         rec.counts = rec._count(sessions, np.zeros(len(rec.vocab)))
-        data = split_long(rec.encode(sessions), config.max_length)
+        data = split_long(rec.encode(sessions))
         phases = [
             Phase(data, config.epochs, config.lr, "train_full"),
             rec.recent_phase(sessions),
         ]
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            if config.cooccurrence_start:
-                start_from_cooccurrence(rec.model, data)
+            start_from_cooccurrence(rec.model, data)
             if config.neighbours > 0:
                 rec.model.set_neighbours(
                     *neighbour_table(data, rec.model.n_items, config.neighbours)
@@ -165,7 +168,7 @@ class Recommender:
                     self.model.neighbour_rows, self.model.neighbour_counts, encoded_new
                 )
             )
-        data = split_long([*encoded_new, *self.encode(replay)], self.config.max_length)
+        data = split_long([*encoded_new, *self.encode(replay)])
         if data:
             # One optimizer lives across updates: a fresh Adam's first steps move every weight
             # by about the full learning rate whatever the gradient's size, and a few hundred
@@ -208,9 +211,9 @@ class Recommender:
         cfg = self.config
         recent = sessions[len(sessions) - int(len(sessions) * cfg.recent_share) :]
         return Phase(
-            split_long(self.encode(recent), cfg.max_length) if recent else [],
-            cfg.recent_epochs,
-            cfg.lr * cfg.recent_lr,
+            split_long(self.encode(recent)) if recent else [],
+            RECENT_EPOCHS,
+            cfg.lr * RECENT_LR,
             "train_full: recent sessions",
         )
 
@@ -289,9 +292,7 @@ class Recommender:
         places = valid.nonzero()  # (session, position) in protocol order
         for start in range(0, len(places), EVAL_BLOCK):
             b, t = places[start : start + EVAL_BLOCK].unbind(1)
-            attention, history = None, None
-            if model.config.repeat:
-                attention, history = _block_attention(model, inputs, query, flags, b, t)
+            attention, history = _block_attention(model, inputs, query, flags, b, t)
             yield model.full_log_scores(
                 outputs[b, t], query[b, t], attention, history, flags[b, t], normalized=False
             )

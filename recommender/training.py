@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 ShouldStop = Callable[[], bool]
 
+#: Longer sessions are cut into pieces of this many targets for training.
+MAX_LENGTH = 50
+#: The learning rate decays linearly to this share of its start over a training run.
+LR_FINAL = 0.1
+#: Gradients are clipped to this norm.
+GRAD_CLIP = 5.0
+
 
 class NonFiniteLossError(RuntimeError):
     """Training produced a NaN / infinite loss or gradient; the step was not applied."""
@@ -42,7 +49,9 @@ class Batch:
     weights: Tensor
 
 
-def split_long(sessions: Sequence[EncodedSession], max_length: int) -> list[EncodedSession]:
+def split_long(
+    sessions: Sequence[EncodedSession], max_length: int = MAX_LENGTH
+) -> list[EncodedSession]:
     """Cut sessions longer than ``max_length + 1`` into pieces; drop those with < 2 items."""
     pieces: list[EncodedSession] = []
     step = max_length + 1
@@ -142,8 +151,8 @@ def batch_loss(
     correction), so the log-sum-exp estimates the full partition function. With ``negatives``
     ``None`` it is the exact softmax over every row instead (``ModelConfig.negatives == 0``).
     p_repeat(target) is exact: the attention mass on earlier occurrences of the target in the
-    session. With ``explore_new`` the explore part covers only tracks not yet in the session (its
-    partition leaves them out, and a target heard before is the repeat part's alone).
+    session. The explore part covers only tracks not yet in the session (its partition leaves them
+    out, and a target heard before is the repeat part's alone).
     """
     vectors = model.item_input(batch.inputs)
     outputs, _ = model.run(batch.inputs, vectors=vectors)
@@ -151,33 +160,29 @@ def batch_loss(
     valid = batch.targets > 0
     targets = batch.targets[valid]
     q = query[valid]
-    seen = seen_so_far(batch.inputs)[valid] if model.config.explore_new_only else None  # (N, T)
+    seen = seen_so_far(batch.inputs)[valid]  # (N, T)
     pos = (q * model.output_rows(targets)).sum(-1) + model.item_bias[targets]
     if negatives is None:
         every = torch.arange(model.n_items)
         logits = model.explore_logits(q, every)  # through output_rows: a sparse gradient
         logits[:, 0] = LOG_ZERO
-        if seen is not None:
-            logits.scatter_(1, seen, LOG_ZERO)  # row 0 for the padding slots: masked anyway
+        logits.scatter_(1, seen, LOG_ZERO)  # row 0 for the padding slots: masked anyway
         log_explore = pos - torch.logsumexp(logits, dim=1)
     else:
         neg = model.explore_logits(q, negatives, offset=log_kq)
         # A negative that is this position's own target is an accidental hit: leave it out, or
         # it cancels part of the positive's gradient (popular targets are drawn often).
-        keys = targets if seen is None else torch.cat([targets.unsqueeze(1), seen], dim=1)
+        keys = torch.cat([targets.unsqueeze(1), seen], dim=1)
         hits = accidental_hits(keys, negatives)
         log_explore = pos - torch.logaddexp(pos, log_sum_exp_without(neg, hits))
-    if seen is not None:  # a target heard before is not the explore part's to propose
-        log_explore = log_explore.masked_fill((seen == targets.unsqueeze(1)).any(1), LOG_ZERO)
-    if model.config.repeat:
-        flags = repeat_flags(batch.inputs)
-        log_g, log_not_g = model.gate(outputs, flags)
-        attention = model.repeat_attention(query, batch.inputs, causal=True, flags=flags)
-        match = batch.inputs.unsqueeze(1) == batch.targets.unsqueeze(2)
-        log_repeat = torch.logsumexp(attention.masked_fill(~match, LOG_ZERO), dim=-1)
-        log_p = torch.logaddexp(log_not_g[valid] + log_explore, log_g[valid] + log_repeat[valid])
-    else:
-        log_p = log_explore
+    # a target heard before is not the explore part's to propose
+    log_explore = log_explore.masked_fill((seen == targets.unsqueeze(1)).any(1), LOG_ZERO)
+    flags = repeat_flags(batch.inputs)
+    log_g, log_not_g = model.gate(outputs, flags)
+    attention = model.repeat_attention(query, batch.inputs, causal=True, flags=flags)
+    match = batch.inputs.unsqueeze(1) == batch.targets.unsqueeze(2)
+    log_repeat = torch.logsumexp(attention.masked_fill(~match, LOG_ZERO), dim=-1)
+    log_p = torch.logaddexp(log_not_g[valid] + log_explore, log_g[valid] + log_repeat[valid])
     w = batch.weights[valid]
     return -(log_p * w).sum() / w.sum().clamp_min(1e-6)
 
@@ -240,11 +245,11 @@ def train_epochs(
     optimizer: Optimizer | None = None,
     by_length: bool = True,
 ) -> list[float]:
-    """Train ``model`` in place with Adam (linear LR decay to ``lr * lr_final``).
+    """Train ``model`` in place with Adam (linear LR decay to ``lr * LR_FINAL``).
 
     Args:
         model: The model (put in training mode here, eval mode on return).
-        sessions: Encoded sessions (already split to ``max_length``).
+        sessions: Encoded sessions (already split to ``MAX_LENGTH``).
         counts: Per-row target counts (for the negative sampling distribution).
         epochs: Passes over ``sessions``.
         lr: Initial learning rate.
@@ -280,12 +285,12 @@ def train_epochs(
                 if should_stop is not None and should_stop():
                     log.info("%s: stopped at step %d of %d", label, done, total)
                     return losses
-                optimizer.set_lr(lr * (1.0 - (1.0 - cfg.lr_final) * done / total))
+                optimizer.set_lr(lr * (1.0 - (1.0 - LR_FINAL) * done / total))
                 negatives: Tensor | None = None
                 log_kq: Tensor | None = None
                 if cfg.negatives > 0:
                     negatives = torch.multinomial(probs, k, replacement=True, generator=generator)
-                    log_kq = cfg.logq * torch.log(k * probs[negatives])
+                    log_kq = torch.log(k * probs[negatives])
                 loss = batch_loss(model, batch, negatives, log_kq)
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(
@@ -293,7 +298,7 @@ def train_epochs(
                     )
                 optimizer.zero_grad()
                 loss.backward()  # type: ignore[no-untyped-call]
-                if not optimizer.clip_and_check(cfg.grad_clip):
+                if not optimizer.clip_and_check(GRAD_CLIP):
                     raise NonFiniteLossError(f"{label}: a gradient is not finite at step {done}")
                 optimizer.step()
                 epoch_loss += float(loss.detach())

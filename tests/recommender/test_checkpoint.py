@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from recommender.checkpoint import META_FILE, WEIGHTS_FILE, CheckpointError
 from recommender.recommender import Recommender, load_or_none
-from tests.recommender.conftest import small_config
 
 
 def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
@@ -25,17 +26,55 @@ def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
     assert not [p for p in directory.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
-def test_checkpoint_from_before_skip_last_still_loads(tmp_path: Path) -> None:
-    old = Recommender.untrained(range(1, 30), small_config(skip_last=False))
-    directory = tmp_path / "model"
-    old.save(directory)
+def _edit_config(directory: Path, change: Callable[[dict[str, Any]], None]) -> None:
     meta_path = directory / META_FILE
     meta = json.loads(meta_path.read_text())
-    del meta["config"]["skip_last"]  # what an older Segue wrote
+    change(meta["config"])
     meta_path.write_text(json.dumps(meta))
+
+
+def test_checkpoint_with_fields_this_segue_dropped_still_loads(
+    trained: Recommender, tmp_path: Path
+) -> None:
+    directory = tmp_path / "model"
+    trained.save(directory)
+    # what an older Segue wrote: every option on, constants of today's design as fields
+    old = {"tied": True, "repeat": True, "repeat_flags": True, "explore_new": True}
+    old |= {"skip_last": True, "cooccurrence_start": False, "max_length": 50, "device": "cpu"}
+    _edit_config(directory, lambda config: config.update(old))
     loaded = Recommender.load(directory)
-    assert loaded.config.skip_last is False
-    np.testing.assert_allclose(loaded.scores([3, 4]), old.scores([3, 4]))
+    assert loaded.config == trained.config
+    np.testing.assert_allclose(loaded.scores([3, 4]), trained.scores([3, 4]))
+
+
+@pytest.mark.parametrize(
+    ("field", "how"),
+    [
+        ("skip_last", "off"),
+        ("skip_last", "missing"),  # from before the option existed: trained without it
+        ("repeat", "off"),
+        ("repeat_flags", "missing"),
+        ("explore_new", "off"),
+        ("tied", "off"),
+    ],
+)
+def test_checkpoint_trained_with_an_option_off_is_set_aside(
+    trained: Recommender, tmp_path: Path, field: str, how: str
+) -> None:
+    directory = tmp_path / "model"
+    trained.save(directory)
+    old = {"tied": True, "repeat": True, "repeat_flags": True, "explore_new": True}
+    old["skip_last"] = True
+    if how == "off":
+        old[field] = False
+    else:
+        del old[field]
+    _edit_config(directory, lambda config: config.update(old))
+    with pytest.raises(CheckpointError, match=f"trained with {field}=False.*no longer supports"):
+        Recommender.load(directory)
+    assert load_or_none(directory) is None  # so the plugin retrains
+    assert not directory.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("model.corrupt-")]
 
 
 def test_save_overwrites_atomically(trained: Recommender, tmp_path: Path) -> None:

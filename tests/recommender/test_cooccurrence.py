@@ -37,7 +37,7 @@ def test_too_little_data_gives_no_start() -> None:
     assert cooccurrence_embedding([_session([1, 2])], 10, 4, std=0.1) is None
 
 
-def test_full_training_starts_from_cooccurrence_when_asked() -> None:
+def test_full_training_starts_from_cooccurrence() -> None:
     from recommender.recommender import Recommender
     from recommender.sessions import TrainingSession
     from tests.recommender.conftest import small_config
@@ -49,9 +49,12 @@ def test_full_training_starts_from_cooccurrence_when_asked() -> None:
         for k in range(300)
     ]
 
-    def scene_gap(cooccurrence_start: bool) -> float:
-        config = small_config(epochs=0, cooccurrence_start=cooccurrence_start)
-        rec = Recommender.train_full(sessions, config)
+    def scene_gap(trained: bool) -> float:
+        config = small_config(epochs=0)
+        if trained:  # no epochs: W as the co-occurrence start left it
+            rec = Recommender.train_full(sessions, config)
+        else:
+            rec = Recommender.untrained(range(1, 25), config)
         rows = [rec.vocab.index(t) for t in range(1, 25)]
         unit = torch.nn.functional.normalize(rec.model.embedding.weight[rows].detach(), dim=1)
         cosine = unit @ unit.t()

@@ -71,12 +71,10 @@ def test_update_gives_a_new_track_neighbours_and_keeps_the_model_working() -> No
 
 
 def test_checkpoint_keeps_the_table(tmp_path: Path) -> None:
-    rec = Recommender.train_full(
-        planted_sessions(60), small_config(neighbours=3, explore_new=True, epochs=2)
-    )
+    rec = Recommender.train_full(planted_sessions(60), small_config(neighbours=3, epochs=2))
     rec.save(tmp_path / "model")
     loaded = Recommender.load(tmp_path / "model")
-    assert loaded.config.neighbours == 3 and loaded.config.explore_new
+    assert loaded.config == rec.config and loaded.config.neighbours == 3
     torch.testing.assert_close(loaded.model.neighbour_rows, rec.model.neighbour_rows)
     torch.testing.assert_close(loaded.model.neighbour_counts, rec.model.neighbour_counts)
     np.testing.assert_allclose(loaded.scores([4, 5, 4]), rec.scores([4, 5, 4]), rtol=0, atol=1e-6)

@@ -60,9 +60,7 @@ def _tv(rec: Recommender, state: RadioState, temperature: float) -> tuple[float,
 def wide() -> Recommender:
     """5,000 tracks with logits spread like a trained model's (std ~3 over the library)."""
     torch.manual_seed(3)
-    # skip_last off: the x8 weights would also scale the last track's embedding in the query,
-    # doubling the spread past what this fixture means to model
-    config = small_config(embedding_dim=128, hidden_dim=64, skip_last=False)
+    config = small_config(embedding_dim=128, hidden_dim=64)
     rec = Recommender.untrained(range(1, 5001), config)
     with torch.no_grad():
         rec.model.output_weight().mul_(8.0)

@@ -15,11 +15,10 @@ from recommender.vocab import Vocabulary
 from .conftest import small_config
 
 
-def _model(cell: str, skip_last: bool, dropout: float = 0.0, neighbours: int = 0) -> SessionRNN:
+def _model(cell: str, dropout: float = 0.0, neighbours: int = 0) -> SessionRNN:
     torch.manual_seed(3)
     config = small_config(
         cell=cell,
-        skip_last=skip_last,
         dropout_embedding=dropout,
         dropout_hidden=dropout,
         neighbours=neighbours,
@@ -33,19 +32,15 @@ def _model(cell: str, skip_last: bool, dropout: float = 0.0, neighbours: int = 0
         model.item_bias.normal_()
         model.repeat_distance.normal_()
         model.repeat_gate.bias.fill_(0.3)
-        if model.flag_gate is not None and model.flag_distance is not None:
-            model.flag_gate.normal_()
-            model.flag_distance.normal_()
+        model.flag_gate.normal_()
+        model.flag_distance.normal_()
     return model.eval()
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
-@pytest.mark.parametrize("skip_last", [True, False])
 @pytest.mark.parametrize("neighbours", [0, 3])
-def test_radio_scores_equal_the_models_after_the_same_plays(
-    cell: str, skip_last: bool, neighbours: int
-) -> None:
-    model = _model(cell, skip_last, neighbours=neighbours)
+def test_radio_scores_equal_the_models_after_the_same_plays(cell: str, neighbours: int) -> None:
+    model = _model(cell, neighbours=neighbours)
     vocab = Vocabulary()
     vocab.add(range(101, 140))  # rows 1..39
     rec = Recommender(model, vocab, model.config, np.ones(len(vocab)))
