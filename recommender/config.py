@@ -135,12 +135,6 @@ class ModelConfig:
         values.update(overrides)
         return cls(**values)
 
-    @property
-    def repeat(self) -> bool:
-        """Always true: the repeat head is part of the design (``recommender/radio/scores.py``
-        still asks; drop this once it no longer does)."""
-        return True
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return dataclasses.asdict(self)

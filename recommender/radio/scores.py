@@ -71,7 +71,7 @@ def _scores(
     history = torch.tensor([rows], dtype=torch.long) if rows else None
     flags = repeat_flags(history)[:, -1] if history is not None else torch.zeros((1, N_FLAGS))
     attention = None
-    if history is not None and model.config.repeat:
+    if history is not None:
         attention = model.repeat_attention(query.unsqueeze(0), history, False, flags.unsqueeze(0))
         attention = attention[0]
     return model.full_log_scores(
