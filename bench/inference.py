@@ -2,8 +2,8 @@
 
 A pick is what radio does per track: advance the carried state by the track just played, then a
 masked (recently played excluded), tempered softmax over every track and one sample. Radio
-scores with an int8 copy of V (``recommender/radio_scoring.py``, the pass compiled by numba in
-``recommender/radio_kernels.py``; ``--no-compiled`` times the torch / numpy path instead);
+scores with an int8 copy of V (``recommender/radio/int8.py``) through the model's own forward
+pass (``recommender/radio/scores.py``);
 ``--accuracy`` prints how far that distribution is from exact float32 scoring (total-variation
 distance, max error of log p).
 
@@ -30,7 +30,6 @@ import numpy as np
 import torch
 
 from recommender.config import ModelConfig
-from recommender.radio import kernels as radio_kernels
 from recommender.radio import scores as radio
 from recommender.radio.int8 import QuantizedOutput
 from recommender.radio.state import advance, initial_state
@@ -72,8 +71,7 @@ def latency(rec: Recommender, args: argparse.Namespace) -> None:
         f"tracks={len(rec.vocab) - 1} embedding={config.embedding_dim} "
         f"hidden={config.hidden_dim} cell={config.cell} exclude={args.exclude} "
         f"temperature={args.temperature} top_p={args.top_p} threads=1 "
-        f"model={'checkpoint' if args.checkpoint else 'untrained'} "
-        f"scoring={'torch' if radio_kernels.compiled() is None else 'compiled'}"
+        f"model={'checkpoint' if args.checkpoint else 'untrained'}"
     )
     print(
         f"pick latency ms: p50={np.percentile(ms, 50):.2f} p90={np.percentile(ms, 90):.2f} "
@@ -127,13 +125,8 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.9)
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--accuracy", type=int, default=0, help="states to compare (0: off)")
-    parser.add_argument(
-        "--no-compiled", action="store_true", help="score and draw as without numba (torch only)"
-    )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    if args.no_compiled:
-        radio_kernels.compiled = lambda: None  # every step, as without numba
     rec = build(args)
     if args.picks:
         latency(rec, args)

@@ -1,7 +1,9 @@
 """Radio's int8 copy of V: the pass over every track, at a quarter of float32's bytes.
 
 A radio pick scores every track once (``V q``, 100,000 x 128 at most) and that pass is bound by
-memory bandwidth, so radio reads V as per-row int8 codes. The approximation is measured in
+memory bandwidth, so radio reads V as per-row int8 codes through torch's int8 kernel
+(``torch._weight_int8pack_mm``, which rounds the query and the product to bfloat16; float16
+where a torch lacks it). The approximation is measured in
 ``bench/inference.py --accuracy`` and held by ``tests/recommender/test_radio_scoring.py``:
 total-variation distance to the exact float32 distribution stays far below what listening
 could notice. Evaluation never uses it.
@@ -12,11 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
-import numpy as np
 import torch
 from torch import Tensor
 
-from recommender.radio import kernels as radio_kernels
 from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,6 @@ class QuantizedOutput:
         self.codes = codes.to(torch.int8).contiguous()
         self.scales = scale.contiguous()
         self._half: Tensor | None = None
-        self._kernels = radio_kernels.compiled() if weight.device.type == "cpu" else None
-        if self._kernels is not None:
-            self._codes_np = self.codes.numpy()
-            self._scales_np = self.scales.float().numpy()
-            return
         try:
             torch._weight_int8pack_mm(
                 torch.zeros((1, weight.shape[1]), dtype=torch.bfloat16), self.codes[:2], scale[:2]
@@ -56,16 +51,6 @@ class QuantizedOutput:
 
     def logits(self, query: Tensor, bias: Tensor) -> Tensor:
         """Approximate ``V @ query + bias`` for a (k,) query, as float32 (rows,)."""
-        if self._kernels is not None:
-            out = np.empty(len(self._scales_np), np.float32)
-            self._kernels.scores(
-                self._codes_np,
-                query.detach().float().contiguous().numpy(),
-                self._scales_np,
-                bias.detach().float().contiguous().numpy(),
-                out,
-            )
-            return torch.from_numpy(out)
         if self._half is not None:
             return torch.add(bias, torch.mv(self._half, query.half()))
         product = torch._weight_int8pack_mm(

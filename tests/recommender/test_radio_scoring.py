@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -9,9 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from recommender.radio import kernels as radio_kernels
 from recommender.radio import scores as radio
-from recommender.radio.draw import BLOCK, Draw, _nucleus
+from recommender.radio.draw import BLOCK, Draw, _nucleus, tempered_draw
 from recommender.radio.int8 import QuantizedOutput
 from recommender.radio.scores import distribution, next_draw
 from recommender.radio.state import RadioState, advance, initial_state
@@ -85,24 +85,22 @@ def test_int8_scoring_stays_close_on_a_wide_library(wide: Recommender) -> None:
         logits = radio.log_scores(wide, state)[1:]
         assert float(logits.std()) > 1.0  # a spread like a trained model's, not a flat one
         tv, _ = _tv(wide, state, 0.6)  # the sharpest setting radio offers
-        assert tv < 0.02
+        # torch's int8 kernel rounds its output to bfloat16: 0.023 at worst here (float32
+        # accumulation of the same codes gave 0.009; bench/NOTES.md)
+        assert tv < 0.03
 
 
-@pytest.mark.parametrize("compiled", [True, False])
-def test_nucleus_matches_a_full_sort(compiled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not compiled:  # as without numba: topk, grown until the mass is there
-        monkeypatch.setattr(radio_kernels, "compiled", lambda: None)
+def test_nucleus_matches_a_full_sort() -> None:
     generator = torch.Generator().manual_seed(5)
-    # nucleus inside the first topk, after growing, everywhere; all tied (an untrained model)
+    # a few rows, many, nearly all; all tied (an untrained model)
     for spread in (0.5, 3.0, 8.0, 0.0):
         probs = torch.softmax(torch.randn(20_000, generator=generator) * spread, dim=0)
         for top_p in (0.3, 0.9, 0.999):
             draw = _nucleus(probs, top_p)
-            assert draw.rows is not None
-            kept = probs[draw.rows].double()
+            rows, _ = draw.row_probs()
+            kept = probs[rows].double()
             dropped = torch.ones(len(probs), dtype=torch.bool)
-            dropped[draw.rows] = False
-            assert len(set(draw.rows.tolist())) == len(draw.rows)
+            dropped[rows] = False
             # the most likely rows, the mass reaches top_p, and one row fewer would not (up to
             # float32 rounding in the sums)
             assert float(kept.min()) >= float(probs[dropped].max())
@@ -157,3 +155,19 @@ def test_two_level_draw_follows_the_distribution_across_blocks() -> None:
     assert 0.5 * np.abs(counts / draws - probs.numpy()).sum() < 0.08
     tail = slice(size - 5, size)
     assert counts[tail].sum() / draws == pytest.approx(float(probs[tail].sum()), abs=0.01)
+
+
+def test_tempered_draw_is_the_masked_softmax_and_refuses_an_empty_choice() -> None:
+    scores = torch.randn(2_001, generator=torch.Generator().manual_seed(2)) * 4.0
+    excluded = torch.tensor([3, 3, 11, 2_000])
+    for temperature in (0.05, 0.6, 1.8, 50.0):
+        expected = scores.double() / temperature
+        expected[0] = -math.inf
+        expected[excluded] = -math.inf
+        draw = tempered_draw(scores.clone(), temperature, None, excluded)
+        assert draw.probs[0] == 0.0 and not draw.probs[excluded].any()
+        torch.testing.assert_close(
+            draw.probs.double(), torch.softmax(expected, 0), atol=1e-6, rtol=1e-4
+        )
+    with pytest.raises(ValueError, match="every track is excluded"):
+        tempered_draw(torch.ones(5), 1.0, None, torch.arange(1, 5))
