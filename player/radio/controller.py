@@ -133,7 +133,6 @@ class RadioController(QObject):
         self._file_exists = file_exists
         self._rng = rng or random.Random()
         self._fallback = FallbackPicker((), self._rng)
-        self._missing: set[int] = set()
         # Recently started tracks, oldest first: read from history once, then kept here, so a
         # refill never waits for the database (history also counts failed attempts).
         self._played: deque[int] = deque(
@@ -161,8 +160,7 @@ class RadioController(QObject):
 
     def set_library(self, tracks: Sequence[TrackInfo]) -> None:
         """Give radio the current library (call at start and after every scan)."""
-        self._fallback = FallbackPicker(tracks, self._rng)
-        self._missing = {t for t in self._missing if (i := self._fallback.get(t)) and i.available}
+        self._fallback = FallbackPicker(tracks, self._rng, self._fallback.missing)
         self._schedule_refill()
 
     def is_enabled(self) -> bool:
@@ -235,7 +233,7 @@ class RadioController(QObject):
             self._pending = None
             self._timer.stop()
         elif outcome == Outcome.FAILED:
-            self._missing.add(track_id)
+            self._fallback.mark_missing(track_id)
         self._schedule_refill()
 
     @Slot()
@@ -265,7 +263,7 @@ class RadioController(QObject):
         return self._ahead - len(self._queue.upcoming_track_ids())
 
     def _exclusion(self, relax: bool = False) -> set[int]:
-        blocked = set(self._missing)
+        blocked = set(self._fallback.missing)
         blocked.update(self._queue.upcoming_track_ids())
         current = self._queue.current_track_id()
         if current is not None:
@@ -394,7 +392,7 @@ class RadioController(QObject):
         if info is None or not info.available:
             return False
         if not self._file_exists(info.path):
-            self._missing.add(track_id)
+            self._fallback.mark_missing(track_id)
             log.warning("radio pick %d is missing on disk: %s", track_id, info.path)
             # Written to history after the replacement is requested (off the critical path).
             self._unreported.append((track_id, f"file not found: {info.path}"))

@@ -19,14 +19,21 @@ from player.plugin_api import TrackInfo
 class FallbackPicker:
     """Picks a next track from the library's structure, without any listening history.
 
+    It is also radio's one record of which files cannot play: unavailable in the library, or
+    found missing since (:meth:`mark_missing`; history learns it too, but asynchronously).
+
     Args:
         tracks: The library (unavailable tracks are never picked).
         rng: Random source (seed it in tests).
+        missing: Tracks found missing earlier; kept while the library still calls them available.
     """
 
-    def __init__(self, tracks: Iterable[TrackInfo], rng: random.Random) -> None:
+    def __init__(
+        self, tracks: Iterable[TrackInfo], rng: random.Random, missing: Collection[int] = ()
+    ) -> None:
         self._rng = rng
         self._tracks = {track.track_id: track for track in tracks}
+        self.missing = {t for t in missing if (track := self._tracks.get(t)) and track.available}
         self._successor = album_successors(self._tracks.values())
         self._by_artist: dict[str, list[int]] = defaultdict(list)
         for track in self._tracks.values():
@@ -40,6 +47,10 @@ class FallbackPicker:
     def get(self, track_id: int) -> TrackInfo | None:
         """The library row of ``track_id``, if known."""
         return self._tracks.get(track_id)
+
+    def mark_missing(self, track_id: int) -> None:
+        """``track_id``'s file could not be played: never pick it again."""
+        self.missing.add(track_id)
 
     def pick(self, previous: int | None, blocked: Collection[int]) -> tuple[int, str] | None:
         """Choose one allowed track (not in ``blocked``, available) after ``previous``.
@@ -61,7 +72,12 @@ class FallbackPicker:
 
     def _allowed(self, track_id: int, blocked: Collection[int]) -> bool:
         track = self._tracks.get(track_id)
-        return track is not None and track.available and track_id not in blocked
+        return (
+            track is not None
+            and track.available
+            and track_id not in blocked
+            and track_id not in self.missing
+        )
 
     def _uniform(self, candidates: Sequence[int], blocked: Collection[int]) -> int | None:
         if not candidates:
