@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from recommender.checkpoint import load_recommender
 from recommender.config import ModelConfig
 from recommender.radio import scores as radio
 from recommender.radio.int8 import QuantizedOutput
@@ -39,7 +40,7 @@ from recommender.recommender import Recommender
 def build(args: argparse.Namespace) -> Recommender:
     """The model to time: a checkpoint, or an untrained one of the size radio sees."""
     if args.checkpoint is not None:
-        return Recommender.load(args.checkpoint)
+        return load_recommender(args.checkpoint)
     config = ModelConfig.for_data(120_000, args.tracks)
     return Recommender.untrained(range(1, args.tracks + 1), config)
 

@@ -39,7 +39,7 @@ import torch
 
 from player.plugin_api import Origin, Outcome, PlayRecord
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
-from recommender.checkpoint import META_FILE
+from recommender.checkpoint import META_FILE, load_recommender, save_recommender
 from recommender.config import ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import FIRST_SHARE, pick_replay, train_incremental
@@ -162,11 +162,11 @@ def _softmax(
     config = ModelConfig.for_data(len(fit), len(item_ids(fit)), **overrides)
     start = time.perf_counter()
     if checkpoint is not None and checkpoint.exists():
-        main_model = Recommender.load(checkpoint)
+        main_model = load_recommender(checkpoint)
     else:
         main_model = Recommender.train_full(fit, dataclasses.replace(config, recent_share=0.0))
         if checkpoint is not None:
-            main_model.save(checkpoint)
+            save_recommender(main_model, checkpoint)
     valid = _restrict([s.items for s in tail], set(item_ids(fit)))
     main_seconds = time.perf_counter() - start
     print(json.dumps(_figures(main_model, valid, main_seconds, run="softmax: main epochs only")))
@@ -262,8 +262,8 @@ def main() -> None:
         if args.base is not None:
             if not (args.base / META_FILE).exists():
                 cut = train[: int(len(train) * FIRST_SHARE)]
-                Recommender.train_full(cut, config).save(args.base)
-            start_from = Recommender.load(args.base)  # the first run takes the later runs' path
+                save_recommender(Recommender.train_full(cut, config), args.base)
+            start_from = load_recommender(args.base)  # the first run takes the later runs' path
             start_from.config = start_from.model.config = config  # --set applies to updates
         run = train_incremental(train, config, start_from=start_from, update_seed=args.update_seed)
         updates = sorted(run.update_seconds)

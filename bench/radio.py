@@ -45,6 +45,7 @@ import torch
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer, SignalInstance
 from sqlalchemy import insert
 
+from player.albums import album_key
 from player.db.engine import Database, open_database
 from player.db.models import Track
 from player.history import History
@@ -61,9 +62,9 @@ from player.plugin_api import (
 from player.plugin_host import PluginHost, PluginState
 from player.radio.adapters import history_reporter
 from player.radio.controller import RadioController
+from recommender.checkpoint import save_recommender
 from recommender.config import ModelConfig
 from recommender.plugin import RecommenderPlugin
-from recommender.radio.prior import ColdStartPrior
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 
@@ -146,7 +147,7 @@ def train_model(data_dir: Path, tracks: int, sessions: int, rng: np.random.Gener
     started = time.perf_counter()
     rec = Recommender.train_full(data, config)
     rec.add_tracks(range(1, tracks + 1))
-    rec.save(data_dir / "models")
+    save_recommender(rec, data_dir / "models")
     seconds = time.perf_counter() - started
     print(f"trained {config.cell} (emb {config.embedding_dim}, hidden {config.hidden_dim}) on "
           f"{len(data):,} synthetic sessions / {items:,} items in {seconds:.1f} s; "
@@ -327,9 +328,23 @@ def bench_during_retrain(
     }
 
 
-def related_share(prior: ColdStartPrior, picks: Sequence[int]) -> float:
+class Related:
+    """Whether two tracks share an artist or an album."""
+
+    def __init__(self, tracks: Sequence[TrackInfo]) -> None:
+        self._tracks = {t.track_id: t for t in tracks}
+
+    def __call__(self, a: int, b: int) -> bool:
+        ta, tb = self._tracks.get(a), self._tracks.get(b)
+        if ta is None or tb is None:
+            return False
+        same_album = album_key(ta) is not None and album_key(ta) == album_key(tb)
+        return same_album or (bool(ta.artist) and ta.artist.casefold() == tb.artist.casefold())
+
+
+def related_share(related: Related, picks: Sequence[int]) -> float:
     pairs = list(itertools.pairwise(picks))
-    return sum(prior.related(a, b) for a, b in pairs) / len(pairs)
+    return sum(related(a, b) for a, b in pairs) / len(pairs)
 
 
 def run_radio(plugin: RecommenderPlugin, seed_track: int, picks: int) -> list[int]:
@@ -347,7 +362,7 @@ def bench_cold_start(tmp: Path, picks: int) -> None:
     context = PluginContext(tmp / "cold", lambda: tracks, lambda: [])
     plugin = RecommenderPlugin(seed=4)
     plugin.load(context)
-    prior = ColdStartPrior(tracks)
+    related = Related(tracks)
     radio = run_radio(plugin, 1, picks)
     rng = random.Random(6)
     uniform = [1]
@@ -355,8 +370,8 @@ def bench_cold_start(tmp: Path, picks: int) -> None:
         recent = set(uniform[-50:])
         uniform.append(rng.choice([t.track_id for t in tracks if t.track_id not in recent]))
     print(f"cold start, 200 albums / 2,000 tracks, {picks} picks: consecutive picks sharing "
-          f"artist or album: radio {related_share(prior, radio):.1%}, "
-          f"uniform random {related_share(prior, uniform):.1%}")  # fmt: skip
+          f"artist or album: radio {related_share(related, radio):.1%}, "
+          f"uniform random {related_share(related, uniform):.1%}")  # fmt: skip
 
 
 def bench_takeover(tmp: Path, picks: int) -> None:
@@ -367,7 +382,7 @@ def bench_takeover(tmp: Path, picks: int) -> None:
     time; radio is asked for the next track after a random favourite.
     """
     tracks = library(2000)
-    prior = ColdStartPrior(tracks)
+    related = Related(tracks)
     rng = np.random.default_rng(7)
     favourites = rng.choice(np.arange(1, len(tracks) + 1), size=200, replace=False)
     graph = np.zeros((len(tracks) + 1, 2), dtype=np.int64)
@@ -396,7 +411,7 @@ def bench_takeover(tmp: Path, picks: int) -> None:
                 plugin.on_track_started(TrackStarted(int(start), Origin.USER, 0.0))
                 pick = plugin.suggest(1, frozenset({int(start)}))[0][0].track_id
                 learned += pick in graph[start]
-                structure += prior.related(int(start), pick)
+                structure += related(int(start), pick)
             print(f"  {k:8d}  {plugin.prior_share():11.2f}  {learned / picks:26.1%}  "
                   f"{structure / picks:26.1%}")  # fmt: skip
         if k < len(all_sessions):
@@ -456,7 +471,7 @@ def during_retrain(args: argparse.Namespace) -> int:
         config = ModelConfig.for_data(len(data), len({i for s in data for i in s.items}))
         rec = Recommender.train_full(data, ModelConfig.for_data(len(data), args.tracks, epochs=1))
         rec.add_tracks(range(1, args.tracks + 1))
-        rec.save(tmp / "models")
+        save_recommender(rec, tmp / "models")
         context = PluginContext(tmp, lambda: tracks, lambda: sessions)
         figures = bench_during_retrain(context, tracks, args.picks)
         figures["tracks"] = args.tracks

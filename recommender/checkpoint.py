@@ -1,4 +1,4 @@
-"""Checkpoints: safetensors weights + JSON metadata, written atomically, never unpickled."""
+"""Checkpoints: safetensors weights + JSON metadata; a kill never leaves half of one; no pickle."""
 
 from __future__ import annotations
 
@@ -15,49 +15,84 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from recommender.config import ModelConfig
+from recommender.model import SessionRNN
+from recommender.recommender import Recommender
+from recommender.vocab import Vocabulary
+
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-WEIGHTS_FILE = "model.safetensors"
 META_FILE = "meta.json"
+#: Where checkpoints before the weights got names of their own kept them.
+LEGACY_WEIGHTS_FILE = "model.safetensors"
 
 
 class CheckpointError(Exception):
     """A checkpoint is missing, corrupt or incompatible; the message says which and why."""
 
 
+class NewerCheckpointError(CheckpointError):
+    """A checkpoint from a newer Segue: not to be read, set aside or overwritten."""
+
+
 def write_checkpoint(
     directory: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]
 ) -> None:
-    """Write ``tensors`` and ``metadata`` into ``directory`` atomically.
+    """Write ``tensors`` and ``metadata`` into ``directory`` so a kill leaves old or new whole.
 
-    Each file is written to a temporary name and moved into place with ``os.replace``; the
-    metadata (written last) records the weights' SHA-256, so a crash between the two moves
-    leaves a checkpoint that :func:`read_checkpoint` rejects instead of a silent mix.
+    The weights go to a file of their own name (``model-<stamp>.safetensors``), then the
+    metadata, which names that file and records its SHA-256, replaces ``meta.json`` in one
+    ``os.replace``: until that instant the old metadata names the old weights, untouched; after
+    it the new names the new. Only then are older weights files (and the temporary files of a
+    write that was killed) removed. A failed write (a full disk) removes its temporary files and
+    raises ``OSError``; the old checkpoint stays.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    weights_tmp = directory / f".{WEIGHTS_FILE}.tmp-{os.getpid()}"
-    meta_tmp = directory / f".{META_FILE}.tmp-{os.getpid()}"
-    save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(weights_tmp))
-    meta = {**metadata, "format_version": FORMAT_VERSION, "weights_sha256": _sha256(weights_tmp)}
-    meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
-    for tmp in (weights_tmp, meta_tmp):
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-    os.replace(weights_tmp, directory / WEIGHTS_FILE)
-    os.replace(meta_tmp, directory / META_FILE)
+    stamp = f"{time.time_ns():x}-{os.getpid()}"
+    weights_name = f"model-{stamp}.safetensors"
+    weights_tmp = directory / f".{weights_name}.tmp"
+    meta_tmp = directory / f".{META_FILE}.{stamp}.tmp"
+    try:
+        try:
+            save_file(
+                {k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(weights_tmp)
+            )
+        except SafetensorError as exc:  # safetensors reports a failed write (a full disk) so
+            raise OSError(f"could not write {weights_tmp}: {exc}") from exc
+        _sync(weights_tmp)
+        os.replace(weights_tmp, directory / weights_name)
+        meta = {
+            **metadata,
+            "format_version": FORMAT_VERSION,
+            "weights_file": weights_name,
+            "weights_sha256": _sha256(directory / weights_name),
+        }
+        meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+        _sync(meta_tmp)
+        os.replace(meta_tmp, directory / META_FILE)
+    except BaseException:
+        for leftover in (weights_tmp, meta_tmp, directory / weights_name):
+            leftover.unlink(missing_ok=True)
+        raise
+    # What earlier writes left: older weights, and a killed write's temporary files.
+    stale = [*directory.glob("model-*.safetensors"), *directory.glob(".*.tmp")]
+    for old in [*stale, directory / LEGACY_WEIGHTS_FILE]:
+        if old.name != weights_name:
+            old.unlink(missing_ok=True)
 
 
 def read_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Read a checkpoint written by :func:`write_checkpoint`.
+    """Read a checkpoint written by :func:`write_checkpoint` (or by a Segue before it).
 
     Raises:
-        CheckpointError: Missing files, unreadable JSON, wrong format version, a weights file
-            that does not match its recorded hash, or an unreadable safetensors file.
+        NewerCheckpointError: It was written by a newer Segue (leave it alone).
+        CheckpointError: Missing files, unreadable JSON, a weights file that does not match its
+            recorded hash, or an unreadable safetensors file.
     """
-    meta_path, weights_path = directory / META_FILE, directory / WEIGHTS_FILE
-    if not meta_path.is_file() or not weights_path.is_file():
-        raise CheckpointError(f"{directory}: no checkpoint ({META_FILE} / {WEIGHTS_FILE} missing)")
+    meta_path = directory / META_FILE
+    if not meta_path.is_file():
+        raise CheckpointError(f"{directory}: no checkpoint ({META_FILE} missing)")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -65,20 +100,81 @@ def read_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str,
     if not isinstance(meta, dict):
         raise CheckpointError(f"{meta_path}: metadata is not a JSON object")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{meta_path}: format version {version!r}, this Segue reads {FORMAT_VERSION}"
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise NewerCheckpointError(
+            f"{directory} was written by a newer Segue (format {version}, this one reads "
+            f"{FORMAT_VERSION}); it is left untouched and radio runs without it"
         )
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"{meta_path}: format version {version!r}, expected {FORMAT_VERSION}")
+    name = meta.get("weights_file", LEGACY_WEIGHTS_FILE)
+    weights_path = directory / str(name)
+    if not isinstance(name, str) or Path(name).name != name or not weights_path.is_file():
+        raise CheckpointError(f"{meta_path}: its weights file {name!r} is missing")
     if meta.get("weights_sha256") != _sha256(weights_path):
         raise CheckpointError(f"{weights_path}: weights do not match their metadata (corrupt)")
     try:
         tensors = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{weights_path}: unreadable weights ({exc})") from exc
-    for name, tensor in tensors.items():
+    for tensor_name, tensor in tensors.items():
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            raise CheckpointError(f"{weights_path}: tensor {name!r} holds NaN or infinity")
+            raise CheckpointError(f"{weights_path}: tensor {tensor_name!r} holds NaN or infinity")
     return tensors, meta
+
+
+def save_recommender(rec: Recommender, directory: Path) -> None:
+    """Write ``rec`` (weights, counts, config, vocabulary, cursor) as a checkpoint."""
+    tensors = dict(rec.model.state_dict())
+    tensors["_counts"] = torch.from_numpy(np.ascontiguousarray(rec.counts, dtype=np.float64))
+    metadata = {
+        "config": rec.config.to_dict(),
+        "vocabulary": rec.vocab.to_list(),
+        "cursor": rec.cursor,
+    }
+    write_checkpoint(directory, tensors, metadata)
+
+
+def load_recommender(directory: Path) -> Recommender:
+    """Load a checkpoint written by :func:`save_recommender` (no pickle is ever involved).
+
+    Raises:
+        CheckpointError: The checkpoint is missing, corrupt, incompatible or newer.
+    """
+    tensors, meta = read_checkpoint(directory)
+    try:
+        config = ModelConfig.from_dict(meta["config"])
+        vocab = Vocabulary.from_list(int(i) for i in meta["vocabulary"])
+        counts = tensors.pop("_counts").numpy().astype(np.float64)
+        model = SessionRNN(len(vocab), config)
+        model.load_state_dict(tensors, strict=True)
+        cursor = dict(meta.get("cursor") or {})
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{directory}: incompatible checkpoint ({exc})") from exc
+    if counts.shape[0] != len(vocab):
+        raise CheckpointError(f"{directory}: item counts do not match the vocabulary")
+    model.eval()
+    return Recommender(model, vocab, config, counts, cursor)
+
+
+def load_or_none(directory: Path) -> Recommender | None:
+    """Load the checkpoint in ``directory``; a bad one is moved aside and ``None`` returned.
+
+    A missing checkpoint returns ``None`` quietly; a corrupt or incompatible one is renamed
+    ``<name>.corrupt-<timestamp>`` with a logged warning saying why, so the caller retrains.
+
+    Raises:
+        NewerCheckpointError: A newer Segue's checkpoint, left where it is.
+    """
+    if not directory.exists() or not any(directory.iterdir()):
+        return None
+    try:
+        return load_recommender(directory)
+    except NewerCheckpointError:
+        raise
+    except CheckpointError as exc:
+        set_aside(directory, str(exc))
+        return None
 
 
 def set_aside(directory: Path, reason: str) -> Path | None:
@@ -103,9 +199,9 @@ def set_aside(directory: Path, reason: str) -> Path | None:
     return target
 
 
-def counts_tensor(counts: np.ndarray) -> torch.Tensor:
-    """Item counts as a float64 tensor for storage."""
-    return torch.from_numpy(np.ascontiguousarray(counts, dtype=np.float64))
+def _sync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _sha256(path: Path) -> str:

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol, TextIO, runtime_checkable
+from typing import TextIO
 
 import torch
 from torch import Tensor
 
 from recommender.metrics import RankMetrics, ranks
-from recommender.scoring import SessionScorer
+from recommender.scoring import BlockScorer, SessionScorer
 
 log = logging.getLogger(__name__)
 
 #: Test sessions handed to a scorer at once.
 CHUNK_SESSIONS = 48
 TOP_N = 20
-
-
-@runtime_checkable
-class BlockScorer(Protocol):
-    """A scorer that can hand its rows over a block at a time (the RNN: long sessions)."""
-
-    def score_blocks(self, sessions: Sequence[Sequence[int]]) -> Iterator[Tensor]:
-        """``session_scores(sessions)``'s rows, in order, in blocks."""
-        ...
 
 
 def evaluate(

@@ -106,6 +106,7 @@ class RecommenderPlugin(Plugin):
         self._fitted_share: float | None = None
         self._history: list[TrainingSession] = []
         self._memo = AdvanceMemo()
+        self._keep_checkpoint = False  # a newer Segue's checkpoint is in the folder
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -153,9 +154,13 @@ class RecommenderPlugin(Plugin):
 
     def save_state(self) -> None:
         """Write the hidden state and the recent window (JSON, atomic)."""
+        path = self._ctx.data_dir / STATE_FILE
         with self._lock:
             self._memory.state = self._state.to_dict() if self._state is not None else None
-            save_memory(self._ctx.data_dir / STATE_FILE, self._memory)
+            try:
+                save_memory(path, self._memory)
+            except OSError as exc:
+                log.error("could not write radio's state to %s: %s", path, exc)
 
     # ---- events -----------------------------------------------------------------------------
 
@@ -357,10 +362,7 @@ class RecommenderPlugin(Plugin):
             if not (keep_state and fits):
                 self._state = replayed_state(rec, self._memory.recent)
             self._rec = rec
-        try:
-            rec.save(self.models_dir)
-        except OSError:
-            log.exception("could not write the checkpoint to %s", self.models_dir)
+        self._save(rec)
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -398,8 +400,23 @@ class RecommenderPlugin(Plugin):
         return restored_state(self._rec, self._memory.state, self._memory.recent)
 
     def _load_checkpoint(self) -> Recommender | None:
-        from recommender.recommender import load_or_none  # lazy: pulls torch with it
+        from recommender.checkpoint import NewerCheckpointError, load_or_none  # lazy: torch
 
-        if not self.models_dir.is_dir() or not any(self.models_dir.iterdir()):
-            return None  # no checkpoint yet (the player creates the empty folder up front)
-        return load_or_none(self.models_dir)
+        try:
+            return load_or_none(self.models_dir)
+        except NewerCheckpointError as exc:
+            log.warning("%s", exc)
+            self._keep_checkpoint = True
+            return None
+
+    def _save(self, rec: Recommender) -> None:
+        """Checkpoint ``rec``, unless the folder holds a newer Segue's (left untouched)."""
+        from recommender.checkpoint import save_recommender  # lazy: torch
+
+        if self._keep_checkpoint:
+            log.info("not saving the model: %s holds a newer Segue's checkpoint", self.models_dir)
+            return
+        try:
+            save_recommender(rec, self.models_dir)
+        except OSError as exc:
+            log.error("could not write the checkpoint to %s: %s", self.models_dir, exc)

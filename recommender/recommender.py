@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from recommender.checkpoint import (
-    CheckpointError,
-    counts_tensor,
-    read_checkpoint,
-    set_aside,
-    write_checkpoint,
-)
 from recommender.config import ModelConfig
 from recommender.cooccurrence import start_from_cooccurrence, start_new_rows
-from recommender.model import LOG_ZERO, SessionRNN, repeat_flags
+from recommender.model import SessionRNN
 from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.optimizer import Optimizer
+from recommender.scoring import score_blocks
 from recommender.sessions import TrainingSession, item_ids
 from recommender.training import (
     EncodedSession,
@@ -37,12 +30,6 @@ from recommender.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
-#: Sessions scored together (one batched run of the cell) ...
-EVAL_CHUNK = 48
-#: ... as long as their padded positions stay within this (a longer session runs alone).
-EVAL_CELLS = 4096
-#: Positions scored at once: bounds the (positions x items) scores and the repeat attention.
-EVAL_BLOCK = 256
 #: Passes of full training's last phase over the most recent sessions (``recent_share``) ...
 RECENT_EPOCHS = 3
 #: ... at this share of ``lr`` (a fresh Adam, linear decay).
@@ -260,42 +247,10 @@ class Recommender:
             return torch.empty((0, len(self.vocab)))
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
-    @torch.no_grad()
     def score_blocks(self, sessions: Sequence[Sequence[int]]) -> Iterator[Tensor]:
-        """:meth:`session_scores`' rows in order, at most :data:`EVAL_BLOCK` at a time.
-
-        Each row is log p(next item) up to a per-row constant (ranking is all evaluation needs).
-        Each session runs once from a zero state; the cell is causal, so the output at position t
-        depends on i1..it only. Unknown ids enter as the padding row (a zero input). Memory is
-        linear in a session's length: radio sessions run to thousands of plays.
-        """
-        self.model.eval()
-        for chunk in _chunks(sessions):
-            yield from self._chunk_blocks(chunk)
-
-    def _chunk_blocks(self, sessions: Sequence[Sequence[int]]) -> Iterator[Tensor]:
-        width = max((len(s) - 1 for s in sessions), default=0)
-        if width <= 0:
-            return
-        inputs = torch.zeros((len(sessions), width), dtype=torch.long)
-        valid = torch.zeros((len(sessions), width), dtype=torch.bool)
-        index = self.vocab.index
-        for i, s in enumerate(sessions):
-            rows = [index(t) or 0 for t in s[:-1]]
-            inputs[i, : len(rows)] = torch.tensor(rows, dtype=torch.long)
-            valid[i, : len(rows)] = True
-        model = self.model
-        vectors = model.item_input(inputs)
-        outputs, _ = model.run(inputs, vectors=vectors)
-        query = model.query(outputs, inputs, vectors=vectors)
-        flags = repeat_flags(inputs)
-        places = valid.nonzero()  # (session, position) in protocol order
-        for start in range(0, len(places), EVAL_BLOCK):
-            b, t = places[start : start + EVAL_BLOCK].unbind(1)
-            attention, history = _block_attention(model, inputs, query, flags, b, t)
-            yield model.full_log_scores(
-                outputs[b, t], query[b, t], attention, history, flags[b, t], normalized=False
-            )
+        """:meth:`session_scores`' rows in order, a block at a time (see
+        :func:`recommender.scoring.score_blocks`)."""
+        return score_blocks(self.model, self.vocab, sessions)
 
     def scores(self, prefix: Sequence[int]) -> np.ndarray:
         """Log-probability of every row (index = row, row 0 = -inf) after ``prefix`` (not empty)."""
@@ -303,103 +258,3 @@ class Recommender:
             raise ValueError("scores needs at least one track heard")
         *_, last = self.score_blocks([[*prefix, 0]])
         return torch.log_softmax(last[-1], dim=0).numpy()
-
-    # --- checkpoints ---------------------------------------------------------------------------
-    def save(self, directory: Path) -> None:
-        """Write safetensors weights + JSON metadata (version, config, vocabulary, cursor).
-
-        The write is atomic per file (temporary file + ``os.replace``), see
-        :func:`recommender.checkpoint.write_checkpoint`.
-        """
-        tensors = dict(self.model.state_dict())
-        tensors["_counts"] = counts_tensor(self.counts)
-        metadata = {
-            "config": self.config.to_dict(),
-            "vocabulary": self.vocab.to_list(),
-            "cursor": self.cursor,
-        }
-        write_checkpoint(directory, tensors, metadata)
-
-    @classmethod
-    def load(cls, directory: Path) -> Recommender:
-        """Load a checkpoint written by :meth:`save` (no pickle is ever involved).
-
-        Raises:
-            CheckpointError: The checkpoint is missing, corrupt or incompatible.
-        """
-        tensors, meta = read_checkpoint(directory)
-        try:
-            config = ModelConfig.from_dict(meta["config"])
-            vocab = Vocabulary.from_list(int(i) for i in meta["vocabulary"])
-            counts = tensors.pop("_counts").numpy().astype(np.float64)
-            model = SessionRNN(len(vocab), config)
-            model.load_state_dict(tensors, strict=True)
-            cursor = dict(meta.get("cursor") or {})
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"{directory}: incompatible checkpoint ({exc})") from exc
-        if counts.shape[0] != len(vocab):
-            raise CheckpointError(f"{directory}: item counts do not match the vocabulary")
-        model.eval()
-        return cls(model, vocab, config, counts, cursor)
-
-
-def _chunks(sessions: Sequence[Sequence[int]]) -> Iterator[Sequence[Sequence[int]]]:
-    """Consecutive runs of ``sessions`` to score together.
-
-    At most :data:`EVAL_CHUNK` sessions whose padded positions stay within :data:`EVAL_CELLS`,
-    so one long session never pads its shorter neighbours to its length.
-    """
-    start, width = 0, 0
-    for end, session in enumerate(sessions):
-        grown = max(width, len(session) - 1)
-        if end > start and (end - start >= EVAL_CHUNK or (end - start + 1) * grown > EVAL_CELLS):
-            yield sessions[start:end]
-            start, grown = end, len(session) - 1
-        width = grown
-    if start < len(sessions):
-        yield sessions[start:]
-
-
-def _block_attention(
-    model: SessionRNN, inputs: Tensor, query: Tensor, flags: Tensor, b: Tensor, t: Tensor
-) -> tuple[Tensor, Tensor]:
-    """Repeat log-attention and history rows (N, S) of N positions (session b, position t).
-
-    The positions are in protocol order, so each session's are consecutive in time; each such
-    run attends over its session's items up to its last position (S: the latest plus one).
-    History slots after a position hold row 0 and attention LOG_ZERO.
-    """
-    span = int(t.max()) + 1
-    attention = query.new_full((len(t), span), LOG_ZERO)
-    history = inputs.new_zeros((len(t), span))
-    sessions, counts = torch.unique_consecutive(b, return_counts=True)
-    row = 0
-    for session, count in zip(sessions.tolist(), counts.tolist(), strict=True):
-        first = int(t[row])
-        stop = first + count
-        seen = inputs[session : session + 1, :stop]
-        attention[row : row + count, :stop] = model.repeat_attention(
-            query[session : session + 1, first:stop],
-            seen,
-            causal=True,
-            flags=flags[session : session + 1, first:stop],
-            first=first,
-        )[0]
-        history[row : row + count, :stop] = seen.expand(count, -1).tril(first)
-        row += count
-    return attention, history
-
-
-def load_or_none(directory: Path) -> Recommender | None:
-    """Load the checkpoint in ``directory``; a bad one is moved aside and ``None`` returned.
-
-    A missing checkpoint returns ``None`` quietly; a corrupt or incompatible one is renamed
-    ``<name>.corrupt-<timestamp>`` with a logged warning saying why, so the caller retrains.
-    """
-    if not directory.exists():
-        return None
-    try:
-        return Recommender.load(directory)
-    except CheckpointError as exc:
-        set_aside(directory, str(exc))
-        return None

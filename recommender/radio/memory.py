@@ -98,15 +98,15 @@ class RadioMemory:
 def load_memory(path: Path) -> RadioMemory:
     """Read radio's memory; a missing file gives a fresh one, a broken one is set aside."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return RadioMemory()
     except OSError as exc:
         log.warning("cannot read %s (%s); radio starts fresh", path, exc)
         return RadioMemory()
-    try:
-        return RadioMemory.from_dict(json.loads(text))
-    except (ValueError, AttributeError) as exc:
+    try:  # UnicodeDecodeError (a binary file) is a ValueError too
+        return RadioMemory.from_dict(json.loads(data.decode("utf-8")))
+    except (ValueError, AttributeError, TypeError) as exc:
         aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
         log.warning("%s is unreadable (%s); moved to %s, radio starts fresh", path, exc, aside)
         try:
@@ -117,8 +117,13 @@ def load_memory(path: Path) -> RadioMemory:
 
 
 def save_memory(path: Path, memory: RadioMemory) -> None:
-    """Write radio's memory atomically."""
+    """Write radio's memory atomically; on failure (a full disk) the old file stays, the
+    temporary one is removed and ``OSError`` says what could not be written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(memory.to_dict()), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(memory.to_dict()), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -157,17 +157,33 @@ def test_state_survives_save_and_reload(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.distribution()[1], plugin.distribution()[1], rtol=1e-5)
 
 
-def test_a_corrupt_state_file_is_set_aside(tmp_path: Path) -> None:
-    (tmp_path / "radio_state.json").write_text("{not json")
+@pytest.mark.parametrize("content", [b"{not json", b"\x00\xff\xfe binary", b'["a list"]'])
+def test_a_corrupt_state_file_is_set_aside(tmp_path: Path, content: bytes) -> None:
+    """Issue #25 (7): a binary radio_state.json disabled the recommender on every start."""
+    (tmp_path / "radio_state.json").write_bytes(content)
     plugin = make_plugin(tmp_path, [])
     assert plugin.memory.recent == []
     assert list(tmp_path.glob("radio_state.json.corrupt-*"))
 
 
+def test_a_newer_segues_checkpoint_is_never_overwritten(tmp_path: Path) -> None:
+    """Issue #25 (7): the plugin runs without it and keeps what it learns in memory only."""
+    make_plugin(tmp_path, planted_sessions(5))
+    meta_path = tmp_path / "models" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["format_version"] = 999
+    meta_path.write_text(json.dumps(meta))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "models").iterdir()}
+    plugin = make_plugin(tmp_path, planted_sessions(5))
+    assert plugin.model is not None  # trained afresh from history, in memory
+    assert {p.name: p.read_bytes() for p in (tmp_path / "models").iterdir()} == before
+    assert not list(tmp_path.glob("models.corrupt-*"))
+
+
 def test_a_closed_session_trains_incrementally_and_keeps_a_loadable_checkpoint(
     tmp_path: Path,
 ) -> None:
-    from recommender.recommender import Recommender
+    from recommender.checkpoint import load_recommender
 
     sessions = planted_sessions(5)
     plugin = make_plugin(tmp_path, sessions)
@@ -178,7 +194,7 @@ def test_a_closed_session_trains_incrementally_and_keeps_a_loadable_checkpoint(
         not torch.equal(weights[k], v) for k, v in plugin.model.model.state_dict().items()
     )
     assert changed
-    loaded = Recommender.load(tmp_path / "models")
+    loaded = load_recommender(tmp_path / "models")
     assert loaded.cursor["sessions_seen"] == plugin.model.cursor["sessions_seen"]
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,14 +13,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from recommender.checkpoint import META_FILE, WEIGHTS_FILE, CheckpointError
-from recommender.recommender import Recommender, load_or_none
+from recommender.checkpoint import (
+    META_FILE,
+    CheckpointError,
+    NewerCheckpointError,
+    load_or_none,
+    load_recommender,
+    save_recommender,
+)
+from recommender.recommender import Recommender
 
 
 def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
     directory = tmp_path / "model"
-    trained.save(directory)
-    loaded = Recommender.load(directory)
+    save_recommender(trained, directory)
+    loaded = load_recommender(directory)
     assert loaded.vocab.to_list() == trained.vocab.to_list()
     assert loaded.config == trained.config
     assert loaded.cursor == trained.cursor
@@ -37,12 +47,12 @@ def test_checkpoint_with_fields_this_segue_dropped_still_loads(
     trained: Recommender, tmp_path: Path
 ) -> None:
     directory = tmp_path / "model"
-    trained.save(directory)
+    save_recommender(trained, directory)
     # what an older Segue wrote: every option on, constants of today's design as fields
     old = {"tied": True, "repeat": True, "repeat_flags": True, "explore_new": True}
     old |= {"skip_last": True, "cooccurrence_start": False, "max_length": 50, "device": "cpu"}
     _edit_config(directory, lambda config: config.update(old))
-    loaded = Recommender.load(directory)
+    loaded = load_recommender(directory)
     assert loaded.config == trained.config
     np.testing.assert_allclose(loaded.scores([3, 4]), trained.scores([3, 4]))
 
@@ -62,7 +72,7 @@ def test_checkpoint_trained_with_an_option_off_is_set_aside(
     trained: Recommender, tmp_path: Path, field: str, how: str
 ) -> None:
     directory = tmp_path / "model"
-    trained.save(directory)
+    save_recommender(trained, directory)
     old = {"tied": True, "repeat": True, "repeat_flags": True, "explore_new": True}
     old["skip_last"] = True
     if how == "off":
@@ -71,39 +81,49 @@ def test_checkpoint_trained_with_an_option_off_is_set_aside(
         del old[field]
     _edit_config(directory, lambda config: config.update(old))
     with pytest.raises(CheckpointError, match=f"trained with {field}=False.*no longer supports"):
-        Recommender.load(directory)
+        load_recommender(directory)
     assert load_or_none(directory) is None  # so the plugin retrains
     assert not directory.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith("model.corrupt-")]
 
 
-def test_save_overwrites_atomically(trained: Recommender, tmp_path: Path) -> None:
+def _weights(directory: Path) -> Path:
+    return directory / str(json.loads((directory / META_FILE).read_text())["weights_file"])
+
+
+def test_save_replaces_the_old_checkpoint_and_leaves_one_weights_file(
+    trained: Recommender, tmp_path: Path
+) -> None:
     directory = tmp_path / "model"
-    trained.save(directory)
-    trained.save(directory)
-    assert sorted(p.name for p in directory.iterdir()) == sorted([META_FILE, WEIGHTS_FILE])
+    save_recommender(trained, directory)
+    first = _weights(directory)
+    save_recommender(trained, directory)
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        [META_FILE, _weights(directory).name]
+    )
+    assert _weights(directory) != first
 
 
 @pytest.mark.parametrize(
-    "damage", ["truncate_weights", "garbage_meta", "wrong_version", "vocab_mismatch"]
+    "damage", ["truncate_weights", "garbage_meta", "unknown_version", "vocab_mismatch"]
 )
 def test_bad_checkpoint_is_set_aside(trained: Recommender, tmp_path: Path, damage: str) -> None:
     directory = tmp_path / "model"
-    trained.save(directory)
-    meta_path, weights_path = directory / META_FILE, directory / WEIGHTS_FILE
+    save_recommender(trained, directory)
+    meta_path, weights_path = directory / META_FILE, _weights(directory)
     if damage == "truncate_weights":
         weights_path.write_bytes(weights_path.read_bytes()[:100])
     elif damage == "garbage_meta":
         meta_path.write_text("{not json", encoding="utf-8")
     else:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if damage == "wrong_version":
-            meta["format_version"] = 999
+        if damage == "unknown_version":
+            meta["format_version"] = 0
         else:
             meta["vocabulary"] = meta["vocabulary"][:-2]
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(CheckpointError):
-        Recommender.load(directory)
+        load_recommender(directory)
     assert load_or_none(directory) is None
     assert not directory.exists()
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("model.corrupt-")]
@@ -113,4 +133,100 @@ def test_bad_checkpoint_is_set_aside(trained: Recommender, tmp_path: Path, damag
 def test_missing_checkpoint_is_none(tmp_path: Path) -> None:
     assert load_or_none(tmp_path / "nothing") is None
     with pytest.raises(CheckpointError, match="no checkpoint"):
-        Recommender.load(tmp_path)
+        load_recommender(tmp_path)
+
+
+def test_a_newer_segues_checkpoint_is_left_untouched(trained: Recommender, tmp_path: Path) -> None:
+    """Issue #25 (7): like the database's rule, a newer checkpoint is neither read nor moved."""
+    directory = tmp_path / "model"
+    save_recommender(trained, directory)
+    meta = json.loads((directory / META_FILE).read_text())
+    meta["format_version"] = 999
+    (directory / META_FILE).write_text(json.dumps(meta))
+    before = {p.name: p.read_bytes() for p in directory.iterdir()}
+    with pytest.raises(NewerCheckpointError, match="newer Segue"):
+        load_or_none(directory)
+    assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+_KILLED_WHILE_SAVING = """
+import os, signal, sys
+import torch
+from pathlib import Path
+from recommender.checkpoint import load_recommender, save_recommender
+rec = load_recommender(Path(sys.argv[1]))
+rec.cursor["saves"] = 1
+event, nth, seen = sys.argv[2], int(sys.argv[3]), [0]
+
+def kill_at(name, args):  # kill -9 this process just before its nth rename / remove
+    if name == event:
+        seen[0] += 1
+        if seen[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(kill_at)
+save_recommender(rec, Path(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "nth", "saved"),
+    [
+        ("os.rename", 1, False),  # before the new weights get their name
+        ("os.rename", 2, False),  # between the weights and the metadata that names them
+        ("os.remove", 1, True),  # after the switch, while the old weights are removed
+    ],
+)
+def test_a_kill_at_any_instant_leaves_the_old_or_the_new_checkpoint_whole(
+    trained: Recommender, tmp_path: Path, event: str, nth: int, saved: bool
+) -> None:
+    """Issue #25 (7): before, a kill between the two renames left new weights with old
+    metadata, set aside as corrupt: both models lost."""
+    directory = tmp_path / "model"
+    save_recommender(trained, directory)
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_SAVING, str(directory), event, str(nth)],
+        capture_output=True,
+    )
+    assert child.returncode == -signal.SIGKILL
+    loaded = load_recommender(directory)
+    assert loaded.cursor.get("saves") == (1 if saved else None)
+    save_recommender(trained, directory)  # the next write clears what the kill left
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        [META_FILE, _weights(directory).name]
+    )
+
+
+_SAVE_ON_A_FULL_DISK = """
+import resource, signal, sys
+import torch
+from pathlib import Path
+from recommender.checkpoint import load_recommender, save_recommender
+rec = load_recommender(Path(sys.argv[1]))
+rec.add_tracks(range(10_000, 20_000))  # bigger than the disk allows
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+try:
+    save_recommender(rec, Path(sys.argv[1]))
+except OSError as exc:
+    print("OSError", exc.errno)
+"""
+
+
+def test_a_full_disk_keeps_the_old_checkpoint_and_leaks_no_temporary_file(
+    trained: Recommender, tmp_path: Path
+) -> None:
+    directory = tmp_path / "model"
+    save_recommender(trained, directory)
+    before = sorted(p.name for p in directory.iterdir())
+    limit = _weights(directory).stat().st_size * 2
+    out = subprocess.run(
+        [sys.executable, "-c", _SAVE_ON_A_FULL_DISK, str(directory), str(limit)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("OSError")
+    assert sorted(p.name for p in directory.iterdir()) == before
+    np.testing.assert_allclose(load_recommender(directory).scores([3, 4]), trained.scores([3, 4]))

@@ -13,8 +13,9 @@ import pytest
 import torch
 from torch import Tensor
 
-import recommender.recommender as recommender_module
+import recommender.scoring as scoring_module
 from player.plugin_api import TrackInfo
+from recommender.checkpoint import save_recommender
 from recommender.evaluation import evaluate
 from recommender.metrics import RankMetrics, ranks
 from recommender.model import LOG_ZERO, repeat_flags
@@ -96,8 +97,8 @@ def test_repeat_flags_equal_the_pairwise_definition() -> None:
 def test_blockwise_scores_equal_the_dense_computation(
     trained: Recommender, monkeypatch: pytest.MonkeyPatch, block: int, cells: int
 ) -> None:
-    monkeypatch.setattr(recommender_module, "EVAL_BLOCK", block)
-    monkeypatch.setattr(recommender_module, "EVAL_CELLS", cells)
+    monkeypatch.setattr(scoring_module, "EVAL_BLOCK", block)
+    monkeypatch.setattr(scoring_module, "EVAL_CELLS", cells)
     sessions = [radio_session(9, 1), radio_session(300, 2), [5], radio_session(40, 3)]
     blocks = list(trained.score_blocks(sessions))
     assert all(len(b) <= block for b in blocks)
@@ -112,7 +113,7 @@ def test_blockwise_scores_equal_the_dense_computation(
 def test_evaluation_by_blocks_ranks_as_the_dense_scores(
     trained: Recommender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recommender_module, "EVAL_BLOCK", 32)
+    monkeypatch.setattr(scoring_module, "EVAL_BLOCK", 32)
     sessions = [radio_session(200, 4), radio_session(12, 5), radio_session(90, 6)]
     got = evaluate(trained, sessions)
     expected = RankMetrics()
@@ -148,11 +149,11 @@ from player.plugin_api import TrackInfo
 from recommender.radio.prior import ColdStartPrior
 from recommender.evaluation import evaluate
 from recommender.radio.mixture import evidence
-from recommender.recommender import Recommender
+from recommender.checkpoint import load_recommender
 from recommender.sessions import TrainingSession
 from tests.recommender.test_long_sessions import N_ITEMS, radio_session
 
-rec = Recommender.load(Path(sys.argv[1]))
+rec = load_recommender(Path(sys.argv[1]))
 prior = ColdStartPrior([TrackInfo(i, f"/m/{i}", "t", "a") for i in range(1, N_ITEMS + 1)])
 session = radio_session(int(sys.argv[2]), 8)
 evidence(rec, prior, [TrainingSession((1, 2, 3))])  # warm up: lazy imports, first allocations
@@ -172,7 +173,7 @@ def test_a_long_session_is_scored_within_a_memory_cap(trained: Recommender, tmp_
     # 10,000 plays: one (T, T) float32 matrix alone takes 400 MB, the former (T, T, T)
     # comparison asked for 1 TB; blockwise scoring needs a few tens of MB over the baseline.
     length, budget_mb = 10_000, 400
-    trained.save(tmp_path / "model")
+    save_recommender(trained, tmp_path / "model")
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "-c", textwrap.dedent(CHILD), str(tmp_path / "model")]
     result = subprocess.run(

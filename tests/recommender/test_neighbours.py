@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from recommender.checkpoint import load_recommender, save_recommender
 from recommender.neighbours import merge_neighbours, neighbour_table
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
@@ -72,8 +73,8 @@ def test_update_gives_a_new_track_neighbours_and_keeps_the_model_working() -> No
 
 def test_checkpoint_keeps_the_table(tmp_path: Path) -> None:
     rec = Recommender.train_full(planted_sessions(60), small_config(neighbours=3, epochs=2))
-    rec.save(tmp_path / "model")
-    loaded = Recommender.load(tmp_path / "model")
+    save_recommender(rec, tmp_path / "model")
+    loaded = load_recommender(tmp_path / "model")
     assert loaded.config == rec.config and loaded.config.neighbours == 3
     torch.testing.assert_close(loaded.model.neighbour_rows, rec.model.neighbour_rows)
     torch.testing.assert_close(loaded.model.neighbour_counts, rec.model.neighbour_counts)
