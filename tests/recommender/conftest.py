@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 from recommender.config import ModelConfig
+from recommender.radio.int8 import QuantizedOutput
+from recommender.radio.scores import distribution, next_draw
+from recommender.radio.state import RadioState
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 
@@ -52,3 +57,20 @@ def trained() -> Recommender:
     return Recommender.train_full(
         planted_sessions(), small_config(), generator=torch.Generator().manual_seed(1)
     )
+
+
+def radio_distribution(
+    rec: Recommender, state: RadioState, **options: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Radio's distribution as numpy, through the int8 copy of V as radio draws."""
+    fast = QuantizedOutput(rec.model.output_weight())
+    ids, probs = distribution(rec, state, fast=fast, **options)
+    return ids.numpy(), probs.numpy()
+
+
+def radio_sample(
+    rec: Recommender, state: RadioState, generator: torch.Generator, **options: Any
+) -> tuple[int, float]:
+    """One radio draw at ``state``: (track id, its probability)."""
+    row, probability = next_draw(rec, state, **options).sample(generator)[0]
+    return rec.vocab.track_id(row), probability

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
 from recommender.radio import scores as radio
-from recommender.radio.int8 import QuantizedOutput
-from recommender.radio.scores import distribution, next_draw
 from recommender.radio.state import RadioState, advance, initial_state
 from recommender.recommender import Recommender
 
-
-def _dist(rec: Recommender, state: RadioState, **options: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Radio's distribution as numpy, through the int8 copy of V as radio draws."""
-    fast = QuantizedOutput(rec.model.output_weight())
-    ids, probs = distribution(rec, state, fast=fast, **options)
-    return ids.numpy(), probs.numpy()
-
-
-def _sample(
-    rec: Recommender, state: RadioState, generator: torch.Generator, **options: Any
-) -> tuple[int, float]:
-    row, probability = next_draw(rec, state, **options).sample(generator)[0]
-    return rec.vocab.track_id(row), probability
+from .conftest import radio_distribution, radio_sample
 
 
 def _state(rec: Recommender, tracks: list[int]) -> RadioState:
@@ -44,7 +29,7 @@ def _as_dict(ids: np.ndarray, probs: np.ndarray) -> dict[int, float]:
 
 def test_distribution_follows_the_carried_state(trained: Recommender) -> None:
     state = _state(trained, [7, 8])
-    ids, probs = _dist(trained, state)
+    ids, probs = radio_distribution(trained, state)
     assert probs.sum() == pytest.approx(1.0, abs=1e-5)
     assert int(ids[np.argmax(probs)]) == 9
     assert state.last_track == 8
@@ -54,8 +39,8 @@ def test_state_is_json_serialisable(trained: Recommender) -> None:
     state = advance(trained, _state(trained, [3, 4]), 5, skipped=True, played_fraction=0.1)
     restored = RadioState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert restored == state
-    a = _as_dict(*_dist(trained, state))
-    b = _as_dict(*_dist(trained, restored))
+    a = _as_dict(*radio_distribution(trained, state))
+    b = _as_dict(*radio_distribution(trained, restored))
     assert a == pytest.approx(b)
     with pytest.raises(ValueError, match="malformed"):
         RadioState.from_dict({"hidden": "x"})
@@ -63,9 +48,9 @@ def test_state_is_json_serialisable(trained: Recommender) -> None:
 
 def test_skip_changes_the_next_distribution(trained: Recommender) -> None:
     state = _state(trained, [7, 8])
-    before = _as_dict(*_dist(trained, state))
+    before = _as_dict(*radio_distribution(trained, state))
     skipped = advance(trained, state, 9, skipped=True, played_fraction=0.05)
-    after = _as_dict(*_dist(trained, skipped))
+    after = _as_dict(*radio_distribution(trained, skipped))
     assert skipped.hidden == state.hidden  # the skipped track did not steer the state
     assert after[9] < before[9] * 0.5  # probability moves away from the skipped track
 
@@ -78,21 +63,21 @@ def test_unknown_track_is_ignored(trained: Recommender) -> None:
 def test_exclusion_mask_is_respected(trained: Recommender) -> None:
     state = _state(trained, [7, 8])
     excluded = {9, 10, 11}
-    ids, probs = _dist(trained, state, exclude=excluded)
+    ids, probs = radio_distribution(trained, state, exclude=excluded)
     assert not excluded & set(ids.tolist())
     assert probs.sum() == pytest.approx(1.0, abs=1e-5)
     generator = torch.Generator().manual_seed(0)
-    picks = {_sample(trained, state, generator, exclude=excluded)[0] for _ in range(50)}
+    picks = {radio_sample(trained, state, generator, exclude=excluded)[0] for _ in range(50)}
     assert not excluded & picks
     with pytest.raises(ValueError, match="excluded"):
-        _dist(trained, state, exclude=set(trained.vocab.to_list()))
+        radio_distribution(trained, state, exclude=set(trained.vocab.to_list()))
 
 
 def test_temperature_sharpens_and_flattens(trained: Recommender) -> None:
     state = _state(trained, [7, 8])
-    cold = _as_dict(*_dist(trained, state, temperature=0.5))
-    base = _as_dict(*_dist(trained, state))
-    hot = _as_dict(*_dist(trained, state, temperature=3.0))
+    cold = _as_dict(*radio_distribution(trained, state, temperature=0.5))
+    base = _as_dict(*radio_distribution(trained, state))
+    hot = _as_dict(*radio_distribution(trained, state, temperature=3.0))
     assert cold[9] > base[9] > hot[9]
     entropy = [-sum(p * np.log(p) for p in d.values() if p > 0) for d in (cold, base, hot)]
     assert entropy[0] < entropy[1] < entropy[2]
@@ -100,8 +85,8 @@ def test_temperature_sharpens_and_flattens(trained: Recommender) -> None:
 
 def test_top_p_keeps_the_smallest_nucleus(trained: Recommender) -> None:
     state = _state(trained, [7, 8])
-    ids, probs = _dist(trained, state, temperature=4.0)
-    ids_p, probs_p = _dist(trained, state, temperature=4.0, top_p=0.5)
+    ids, probs = radio_distribution(trained, state, temperature=4.0)
+    ids_p, probs_p = radio_distribution(trained, state, temperature=4.0, top_p=0.5)
     assert 1 <= len(ids_p) < len(ids)
     assert probs_p.sum() == pytest.approx(1.0, abs=1e-5)
     order = np.argsort(-probs)
@@ -113,11 +98,11 @@ def test_top_p_keeps_the_smallest_nucleus(trained: Recommender) -> None:
 def test_sampling_is_seeded(trained: Recommender) -> None:
     state = _state(trained, [2, 3])
     draws = [
-        [_sample(trained, state, g, temperature=2.0)[0] for _ in range(20)]
+        [radio_sample(trained, state, g, temperature=2.0)[0] for _ in range(20)]
         for g in (torch.Generator().manual_seed(4), torch.Generator().manual_seed(4))
     ]
     assert draws[0] == draws[1]
-    track, prob = _sample(trained, state, torch.Generator().manual_seed(1))
+    track, prob = radio_sample(trained, state, torch.Generator().manual_seed(1))
     assert 0.0 < prob <= 1.0 and track in trained.vocab
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
 
 import numpy as np
 import pytest
@@ -13,25 +12,10 @@ import torch
 from recommender.radio import scores as radio
 from recommender.radio.draw import BLOCK, Draw, _nucleus, tempered_draw
 from recommender.radio.int8 import QuantizedOutput
-from recommender.radio.scores import distribution, next_draw
 from recommender.radio.state import RadioState, advance, initial_state
 from recommender.recommender import Recommender
 
-from .conftest import small_config
-
-
-def _dist(rec: Recommender, state: RadioState, **options: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Radio's distribution as numpy, through the int8 copy of V as radio draws."""
-    fast = QuantizedOutput(rec.model.output_weight())
-    ids, probs = distribution(rec, state, fast=fast, **options)
-    return ids.numpy(), probs.numpy()
-
-
-def _sample(
-    rec: Recommender, state: RadioState, generator: torch.Generator, **options: Any
-) -> tuple[int, float]:
-    row, probability = next_draw(rec, state, **options).sample(generator)[0]
-    return rec.vocab.track_id(row), probability
+from .conftest import radio_distribution, small_config
 
 
 def _walk(rec: Recommender, tracks: list[int]) -> RadioState:
@@ -130,7 +114,7 @@ def test_spare_candidates_are_distinct_draws_without_replacement() -> None:
 def test_the_recommenders_radio_draws_stay_close_to_exact(trained: Recommender) -> None:
     state = _walk(trained, [7, 8])
     exact = radio.log_scores(trained, state)
-    ids, probs = _dist(trained, state)
+    ids, probs = radio_distribution(trained, state)
     exact_probs = torch.softmax(exact, dim=0)[trained.vocab.indices(ids.tolist())]
     assert np.abs(probs - exact_probs.numpy()).max() < 0.01
     draw = radio.next_draw(trained, state, fast=QuantizedOutput(trained.model.output_weight()))
