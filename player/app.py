@@ -209,7 +209,7 @@ def attach_radio(
         plugins: Plugin instances to host besides discovered ones (tests).
         discover: Load the plugins declared under the ``segue.plugins`` entry points.
     """
-    from player.library import get_track, track_info, track_infos
+    from player.library import track_info, track_infos
     from player.plugin_api import LibraryChanged, PluginContext
     from player.plugin_host import PluginHost
     from player.radio.adapters import PlayerQueue, history_reporter
@@ -230,7 +230,7 @@ def attach_radio(
     # the plugin threads (a QThread destroyed while running takes the process down).
     host = PluginHost(context, plugins=plugins, discover=discover)
     radio = RadioController(
-        PlayerQueue(parts.controller, lambda track_id: get_track(db, track_id)),
+        PlayerQueue(parts.controller, window.model.track),  # in memory: no database read per pick
         host,
         recent_tracks=history.recent_track_ids,
         report_missing=_off_gui_thread(parts, history_reporter(history, db)),
