@@ -50,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = AppPaths.resolve(getattr(args, "data_dir", None))
     debug = bool(getattr(args, "debug", False))
+    if args.command == "stats" and getattr(args, "data_dir", None) and not paths.data_dir.exists():
+        print(f"error: no Segue data in {paths.data_dir} (it does not exist)", file=sys.stderr)
+        return 2  # a mistyped --data-dir; the window and `scan` create a new one
     try:
         paths.ensure()
     except OSError as error:

@@ -39,6 +39,7 @@ def test_newer_database_is_refused_untouched(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "data"
+    data.mkdir()  # stats refuses a data dir that does not exist
     assert main(["stats", "--data-dir", str(data)]) == 0
     with sqlite3.connect(data / "library.db") as raw:
         raw.execute("UPDATE alembic_version SET version_num = 'ffff'")
@@ -73,3 +74,17 @@ def test_python_dash_m_runs_headless(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert probe.stdout.strip().endswith("False")
+
+
+def test_stats_refuses_a_missing_data_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo"
+    assert main(["stats", "--data-dir", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: no Segue data in {missing} (it does not exist)\n"
+    assert not missing.exists()
+    # `scan` still makes a new library there.
+    (tmp_path / "music").mkdir()
+    assert main(["scan", str(tmp_path / "music"), "--data-dir", str(missing)]) == 0
+    assert (missing / "library.db").exists()
