@@ -11,13 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from player.db.lock import exclusive_lock
+from player.db.models import Base
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +79,39 @@ def head_revision() -> str:
 def open_database(path: Path) -> Database:
     """Open ``path``, creating or upgrading it to the newest schema.
 
+    Creating the schema and each upgrade are one transaction (DDL included): a process killed
+    half-way leaves the file as it was. Several processes may open the same file at once: one
+    creates or upgrades it while the others wait on ``<name>.lock``, then use it.
+
     A corrupt file is moved aside as ``<name>.corrupt-YYYYmmdd-HHMMSS`` (never overwritten) and a
-    fresh database is created; ``Database.notice`` says so. Before an upgrade the file is copied to
-    ``<name>.bak-YYYYmmdd-HHMMSS``.
+    fresh database is created; ``Database.notice`` says so. A half-made schema left by an older
+    Segue killed during its first start (tables but no revision) is stamped when it matches the
+    current schema, otherwise moved aside as ``<name>.incomplete-...`` and created again. Before
+    an upgrade the file is copied to ``<name>.bak-YYYYmmdd-HHMMSS``.
 
     Raises:
         DatabaseError: The file comes from a newer Segue or is not a Segue database; it is left
             untouched.
     """
     path = Path(path)
+    waiting = f"Another Segue process is creating or upgrading {path}; waiting for it"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive_lock(lock_path(path), waiting=waiting):
+            notice = _create_or_upgrade(path)
+    except OSError as error:
+        raise DatabaseError(f"cannot open {path}: {error}") from error
+    return Database(path, _make_engine(path), notice)
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that serialises creating and upgrading the database at ``path``."""
+    return path.with_name(path.name + ".lock")
+
+
+def _create_or_upgrade(path: Path) -> str | None:
+    """Bring the file to the newest schema (caller holds the lock); returns a notice or None."""
+    try:
         state, version = _inspect(path)
     except (OSError, sqlite3.Error) as error:
         raise DatabaseError(f"cannot open {path}: {error}") from error
@@ -115,23 +142,56 @@ def open_database(path: Path) -> Database:
             ) from None
         backup = _backup(path)
         log.info("Upgrading %s from schema %s to %s (copy kept at %s)", path, version, head, backup)
-    engine = _make_engine(path)
+    try:
+        _migrate(path, partial=state == "partial")
+    except _IncompleteSchema:
+        moved = _move_aside(path, "incomplete")
+        notice = (
+            f"{path.name} held a half-created library (an earlier first start was interrupted); "
+            f"it was moved to {moved.name} and a new, empty library was created"
+        )
+        log.error("%s", notice)
+        _migrate(path, partial=False)
+    return notice
+
+
+class _IncompleteSchema(Exception):
+    """Tables without a schema revision that do not match the current schema."""
+
+
+def _migrate(path: Path, *, partial: bool) -> None:
+    """Run every pending migration in one transaction; a half-made schema is stamped first.
+
+    pysqlite only opens a transaction before INSERT/UPDATE/DELETE, so by default each CREATE or
+    ALTER commits on its own: a crash between them left tables without a revision, and every
+    later start failed with "table ... already exists". This engine turns the driver's own
+    transaction handling off and issues ``BEGIN IMMEDIATE`` itself, so DDL rolls back too.
+    """
+    engine = _make_engine(path, transactional_ddl=True)
     try:
         with engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
+            if partial:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = compare_metadata(context, Base.metadata)
+                if differences:
+                    kinds = sorted(
+                        {str(d[0]) if isinstance(d, tuple) else "modify" for d in differences}
+                    )
+                    log.warning("Half-made schema in %s differs (%s)", path, ", ".join(kinds))
+                    raise _IncompleteSchema
+                log.warning("%s has the current schema but no revision; stamping it", path)
+                command.stamp(config, "head")
             command.upgrade(config, "head")
     except SQLAlchemyError as error:
-        engine.dispose()
         reason = getattr(error, "orig", None) or error
         raise DatabaseError(f"cannot open or upgrade {path}: {reason}") from error
-    except Exception:
+    finally:
         engine.dispose()
-        raise
-    return Database(path, engine, notice)
 
 
-def _make_engine(path: Path) -> Engine:
+def _make_engine(path: Path, *, transactional_ddl: bool = False) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -146,14 +206,24 @@ def _make_engine(path: Path) -> Engine:
         # WAL + NORMAL survives a killed process; only a power cut may lose the last commits.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if transactional_ddl:
+            dbapi_connection.isolation_level = None  # the driver opens no transaction itself
+
+    if transactional_ddl:
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front
 
     return engine
 
 
 def _inspect(path: Path) -> tuple[str, str | None]:
-    """Classify the file without writing to it: ("new"|"ours"|"foreign"|"corrupt", detail).
+    """Classify the file without writing to it: (state, detail).
 
-    For "ours" the detail is the schema revision, for "corrupt" the SQLite error.
+    The state is "new", "ours", "partial", "foreign" or "corrupt".
+    For "ours" the detail is the schema revision, for "corrupt" the SQLite error; "partial" is
+    Segue tables without a revision: an older Segue killed while creating them.
     """
     if not path.exists() or path.stat().st_size == 0:
         return "new", None
@@ -170,9 +240,10 @@ def _inspect(path: Path) -> tuple[str, str | None]:
         if not tables:
             return "new", None
         if "alembic_version" not in tables:
-            return "foreign", None
+            ours = set(Base.metadata.tables)
+            return ("partial" if tables <= ours else "foreign"), None
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        return "ours", (row[0] if row else None)
+        return ("ours", row[0]) if row else ("partial", None)
     except sqlite3.DatabaseError as error:
         if (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (SQLITE_CORRUPT, SQLITE_NOTADB):
             return "corrupt", str(error)

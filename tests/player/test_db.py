@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import select, text
 from player.db import engine as engine_module
 from player.db.engine import Database, DatabaseError, head_revision, open_database
 from player.db.models import Base, Track
+from tests.faults import DEADLINE_S, full_disk, segue_env, start_until
 
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
@@ -172,3 +175,137 @@ def test_unopenable_path_is_an_error_not_corruption(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="cannot open"):
         open_database(path)
     assert path.is_dir() and not list(tmp_path.glob("library.db.corrupt-*"))
+
+
+# --- A first start or an upgrade is all-or-nothing; a half-made schema is recovered ---------
+
+
+def _version(path: Path) -> str | None:
+    with sqlite3.connect(path) as raw:
+        row = raw.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_first_start_killed_between_two_tables_leaves_a_usable_file(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    # Frozen as it is about to create the second table (sessions exists), then kill -9.
+    paused = start_until(
+        "alembic.ddl.impl:DefaultImpl.create_table", ["stats", "--data-dir", str(data)], nth=2
+    )
+    assert paused.reached
+    paused.kill()
+    db = open_database(data / "library.db")  # was: "table sessions already exists", for ever
+    assert db.notice is None
+    with db.session() as s, s.begin():
+        s.add(Track(path="/m/a.mp3", title="A", artist="B"))
+    db.close()
+    assert _version(data / "library.db") == head_revision()
+
+
+def test_first_start_on_a_full_disk_fails_cleanly_then_works(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    with full_disk(16_384) as limit:
+        full = subprocess.run(
+            [sys.executable, "-m", "player", "stats", "--data-dir", str(data)],
+            capture_output=True, text=True, env=segue_env(), timeout=DEADLINE_S, preexec_fn=limit,
+        )  # fmt: skip
+    assert full.returncode == 2, full.stderr
+    assert "cannot open or upgrade" in full.stderr
+    db = open_database(data / "library.db")
+    assert db.notice is None
+    db.close()
+    assert _version(data / "library.db") == head_revision()
+
+
+def _half_made(path: Path, tmp_path: Path, *, version_table: bool) -> None:
+    """What an older Segue killed during its first start left: every table, no revision."""
+    reference = tmp_path / "reference.db"
+    open_database(reference).close()
+    with sqlite3.connect(reference) as raw:
+        schema = [
+            sql
+            for (sql,) in raw.execute(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
+                " AND name != 'alembic_version' ORDER BY rowid"
+            )
+        ]
+    with sqlite3.connect(path) as raw:
+        for sql in schema:
+            raw.execute(sql)
+        if version_table:
+            raw.execute(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        raw.execute(
+            "INSERT INTO tracks (path, size, mtime, title, artist, album_artist, album, genre,"
+            " codec, has_embedded_cover, available, added_at)"
+            " VALUES ('/m/kept.mp3', 1, 1, 'kept', 'x', '', '', '', 'mp3', 0, 1, 1)"
+        )
+
+
+@pytest.mark.parametrize("version_table", [True, False], ids=["empty-version", "no-version"])
+def test_half_made_schema_that_matches_is_stamped(tmp_path: Path, version_table: bool) -> None:
+    path = tmp_path / "library.db"
+    _half_made(path, tmp_path, version_table=version_table)
+    db = open_database(path)
+    with db.session() as s:
+        assert s.scalars(select(Track.title)).all() == ["kept"]
+    db.close()
+    assert _version(path) == head_revision()
+    assert not list(tmp_path.glob("library.db.*-*"))  # nothing moved aside, nothing copied
+
+
+def test_half_made_schema_that_differs_is_set_aside_and_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    with sqlite3.connect(path) as raw:  # killed after the first table of the first start
+        raw.execute(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+        raw.execute("CREATE TABLE sessions (id INTEGER NOT NULL, PRIMARY KEY (id))")
+    db = open_database(path)
+    assert db.notice is not None and "half-created" in db.notice
+    (moved,) = tmp_path.glob("library.db.incomplete-*")
+    assert moved.name in db.notice
+    with sqlite3.connect(moved) as raw:  # kept as it was, for whoever wants to look
+        names = {
+            row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    assert names == {"alembic_version", "sessions"}
+    with db.session() as s, s.begin():
+        s.add(Track(path="/m/a.mp3", title="A", artist="B"))
+    db.close()
+    assert _version(path) == head_revision()
+
+
+FAILING_0002 = MIGRATION_0002.replace(
+    'batch.add_column(sa.Column("rating", sa.Integer(), nullable=True))',
+    'batch.add_column(sa.Column("rating", sa.Integer(), nullable=True))\n'
+    '    raise RuntimeError("migration 0002 failed half-way")',
+)
+
+
+def test_a_failing_migration_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data" / "library.db"
+    open_database(path).close()
+    scripts = tmp_path / "migrations"
+    shutil.copytree(
+        Path(engine_module.__file__).parent / "migrations",
+        scripts,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (scripts / "versions" / "0002_rating.py").write_text(FAILING_0002)
+    monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
+    with pytest.raises(RuntimeError, match="failed half-way"):
+        open_database(path)
+    monkeypatch.undo()
+    with sqlite3.connect(path) as raw:
+        columns = [row[1] for row in raw.execute("PRAGMA table_info(tracks)")]
+    assert "rating" not in columns
+    assert _version(path) == "0001"
+    open_database(path).close()
