@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
@@ -20,7 +21,7 @@ from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScor
 from recommender.config import CELLS, ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import train_incremental
-from recommender.player_data import open_player_data, plugin_context
+from recommender.player_data import PlayerDataError, open_player_data, plugin_context
 from recommender.plugin import RecommenderPlugin
 from recommender.radio.preview import add_command as add_radio_command
 from recommender.recommender import Recommender
@@ -33,11 +34,27 @@ BASELINES = ("pop", "markov", "sknn")
 MODELS = (*CELLS, *BASELINES)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a bad command line as one ``error: ...`` line (exit 2), not usage plus a message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="segue-recommender", description="Segue's next-track recommender."
-    )
+    parser = _Parser(prog="segue-recommender", description="Segue's next-track recommender.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_evaluate(subparsers)
@@ -78,11 +95,11 @@ def _add_evaluate(subparsers: Any) -> None:
         help="train_full on the first 80%% of --train, update() with the rest in "
         "chunks of 50 sessions, then evaluate",
     )
-    p.add_argument("--epochs", type=int, help="override the adapted number of epochs")
+    p.add_argument("--epochs", type=positive_int, help="override the adapted number of epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--threads",
-        type=int,
+        type=positive_int,
         default=1,
         help="torch threads (default 1: on a shared 2-core box a second thread "
         "mostly spins; use 2 on an idle machine)",
@@ -128,8 +145,12 @@ def _progress(verbose: bool) -> Any:
 def run_evaluate(args: argparse.Namespace) -> int:
     """The ``evaluate`` subcommand; returns the exit status."""
     if args.incremental and args.model in BASELINES:
-        print("--incremental applies to the RNN models only", file=sys.stderr)
+        print("error: --incremental applies to the RNN models only", file=sys.stderr)
         return 2
+    if args.predictions is not None and (problem := _unwritable(args.predictions)):
+        reason, status = problem
+        print(f"error: --predictions {args.predictions}: {reason}", file=sys.stderr)
+        return status
     torch.set_num_threads(args.threads)
     try:
         train = read_sessions(args.train)
@@ -143,8 +164,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     figures["train_seconds"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     if args.predictions is not None:
-        with args.predictions.open("w", encoding="utf-8") as out:
-            metrics = evaluate(scorer, test, predictions=out)
+        try:
+            with args.predictions.open("w", encoding="utf-8") as out:
+                metrics = evaluate(scorer, test, predictions=out)
+        except OSError as exc:
+            print(f"error: cannot write {args.predictions}: {exc}", file=sys.stderr)
+            return 1
     else:
         metrics = evaluate(scorer, test)
     figures["eval_seconds"] = round(time.perf_counter() - start, 1)
@@ -159,6 +184,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
             if not key.startswith(("HR@", "MRR@")):
                 print(f"{key:<8} {value}")
     return 0
+
+
+def _unwritable(path: Path) -> tuple[str, int] | None:
+    """Why ``path`` cannot be written, and the exit code; checked before training, not after."""
+    if path.is_dir():
+        return "is a folder", 2
+    parent = path.parent
+    if not parent.is_dir():
+        return f"the folder {parent} does not exist", 2
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "permission denied", 1
+    return None
 
 
 _BAR_WIDTH = 30
@@ -184,7 +221,11 @@ class _Bar:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train (``--full``: from scratch on all history; else only sessions not yet learned)."""
-    data_dir, db, history = open_player_data(args.data_dir)
+    try:
+        data_dir, db, history = open_player_data(args.data_dir)
+    except PlayerDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     try:
         sessions = history.closed_sessions_since(0)
         if not sessions:

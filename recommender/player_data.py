@@ -20,15 +20,42 @@ if TYPE_CHECKING:
     from player.history import History
 
 
+class PlayerDataError(Exception):
+    """The player's data cannot be read; the message is one line for a human.
+
+    Attributes:
+        status: The exit code: 2 for a bad ``--data-dir``, 1 for a database that cannot be opened.
+    """
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def open_player_data(data_dir: Path | None) -> tuple[Path, Database, History]:
-    """The data folder, library database and history (``None``: Segue's default folder)."""
-    from player.db.engine import open_database
+    """The data folder, library database and history (``None``: Segue's default folder).
+
+    Raises:
+        PlayerDataError: The folder does not exist (these commands only read what the player
+            wrote: a mistyped ``--data-dir`` must not become a new, empty library), or the
+            database cannot be opened (unreadable, from a newer Segue, corrupt and cannot be
+            set aside).
+    """
+    from player.db.engine import DatabaseError, open_database
     from player.history import History
     from player.paths import AppPaths
 
     paths = AppPaths.resolve(data_dir)
-    paths.ensure()
-    db = open_database(paths.db_path)
+    if not paths.data_dir.is_dir():
+        reason = "it is not a folder" if paths.data_dir.exists() else "it does not exist"
+        raise PlayerDataError(f"no Segue data in {paths.data_dir} ({reason})", 2)
+    try:
+        paths.ensure()
+        db = open_database(paths.db_path)
+    except DatabaseError as error:
+        raise PlayerDataError(str(error), 1) from error
+    except OSError as error:  # e.g. a corrupt file that cannot be moved aside
+        raise PlayerDataError(f"cannot open the library in {paths.data_dir}: {error}", 1) from error
     if db.notice:
         print(db.notice, file=sys.stderr)
     return paths.data_dir, db, History(db)

@@ -21,7 +21,11 @@ RADIO_PICK_WEIGHT = 0.7
 
 
 class SessionFormatError(ValueError):
-    """A sessions file is malformed; the message names the file and the line."""
+    """A sessions file is malformed or empty; the message names the file and the line."""
+
+
+#: Item ids must fit a signed 64-bit integer (the model's index tensors are int64).
+MAX_ITEM_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -97,15 +101,26 @@ def read_sessions(path: Path) -> list[TrainingSession]:
         path: The file to read.
 
     Returns:
-        The sessions, in file order (empty lines in a .txt file are skipped).
+        The sessions, in file order (empty lines in a .txt file are skipped); never empty.
 
     Raises:
-        SessionFormatError: A line cannot be parsed; the message names the file and line number.
+        SessionFormatError: A line cannot be parsed, an id is negative or 2^63 or more, or the
+            file holds no session; the message names the file (and the line where there is one).
         OSError: The file cannot be read.
     """
-    if path.suffix.lower() == ".tsv":
-        return _read_tsv(path)
-    return _read_txt(path)
+    sessions = _read_tsv(path) if path.suffix.lower() == ".tsv" else _read_txt(path)
+    if not sessions:
+        raise SessionFormatError(f"{path}: no sessions in the file (it is empty or blank)")
+    return sessions
+
+
+def _check_ids(path: Path, number: int, items: Sequence[int]) -> None:
+    if min(items) < 0:
+        raise SessionFormatError(f"{path}:{number}: item ids must not be negative")
+    if max(items) > MAX_ITEM_ID:
+        raise SessionFormatError(
+            f"{path}:{number}: item id {max(items)} is too large (ids must be below 2^63)"
+        )
 
 
 def _read_txt(path: Path) -> list[TrainingSession]:
@@ -122,8 +137,7 @@ def _read_txt(path: Path) -> list[TrainingSession]:
                     f"{path}:{number}: expected item ids (integers) separated by spaces, "
                     f"got {line.strip()[:80]!r}"
                 ) from None
-            if min(items) < 0:
-                raise SessionFormatError(f"{path}:{number}: item ids must not be negative")
+            _check_ids(path, number, items)
             sessions.append(TrainingSession(items))
     return sessions
 
@@ -155,6 +169,7 @@ def _read_tsv(path: Path) -> list[TrainingSession]:
                     f"{path}:{number}: ItemId must be an integer and Time a number, "
                     f"got {item_text!r}, {time_text!r}"
                 ) from None
+            _check_ids(path, number, (item,))
             if session_id != current_id:
                 if current_id is not None:
                     sessions.append(TrainingSession(tuple(current)))

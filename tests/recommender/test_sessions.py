@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,36 @@ def test_skips_and_radio_picks_are_weighted() -> None:
 def test_plain_session_has_no_weights() -> None:
     session = session_from_plays([_play(1, Outcome.FINISHED), _play(2, Outcome.FINISHED)])
     assert session == TrainingSession((1, 2))
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "where"),
+    [
+        ("s.txt", f"1 2\n3 {2**63} 4\n", r"s\.txt:2: item id 9223372036854775808 is too large"),
+        ("s.txt", f"1 2\n\n{2**70}\n", r"s\.txt:3: item id \d+ is too large"),
+        ("s.tsv", f"SessionId\tItemId\tTime\na\t1\t1\na\t{2**63}\t2\n", r"s\.tsv:3: item id"),
+        ("s.tsv", "SessionId\tItemId\tTime\na\t1\t1\na\t-4\t2\n", r"s\.tsv:3: .*negative"),
+    ],
+)
+def test_out_of_range_ids_are_named(tmp_path: Path, name: str, body: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(SessionFormatError, match=where):
+        read_sessions(path)
+
+
+def test_largest_id_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.txt"
+    path.write_text(f"0 {2**63 - 1}\n", encoding="utf-8")
+    assert read_sessions(path) == [TrainingSession((0, 2**63 - 1))]
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [("s.txt", ""), ("s.txt", "\n  \n\t\n"), ("s.tsv", "SessionId\tItemId\tTime\n\n")],
+)
+def test_empty_file_is_an_error(tmp_path: Path, name: str, body: str) -> None:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(SessionFormatError, match=re.escape(f"{name}: no sessions")):
+        read_sessions(path)
