@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
+from player.db.lock import LockCancelled, exclusive_lock
 from player.db.models import Track
 from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
 
@@ -106,13 +108,40 @@ def scan(
         progress: Called a few times per second: once with ``total == 0`` while listing, then
             with ``done``/``total`` files handled (always once at ``done == unchanged files``
             before any file is read, and at the end).
-        should_stop: Checked before each folder is listed and each file is read; returning True
-            cancels the scan (what was read so far is kept; nothing is marked missing).
+        should_stop: Checked before each folder is listed and each file is read, and while
+            waiting for another scan; returning True cancels the scan (what was read so far is
+            kept; nothing is marked missing).
         batch_size: Files written per transaction.
+
+    Scans of one library run one after the other, also across processes: a scan holds an
+    exclusive lock on ``<database>.scan.lock`` from reading what the library knows to its last
+    write, so a second scan waits, then sees the first one's rows instead of inserting the same
+    paths again.
     """
+    stop = should_stop or (lambda: False)
+    waiting = f"Another scan of {db.path} is running; waiting for it to finish"
+    try:
+        with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
+            return _scan(db, folders, progress, stop, batch_size)
+    except LockCancelled:
+        log.info("Scan cancelled while waiting for another scan; nothing was changed")
+        return ScanReport(cancelled=True)
+
+
+def scan_lock_path(db_path: Path) -> Path:
+    """The lock file a scan of the library at ``db_path`` holds while it runs."""
+    return db_path.with_name(db_path.name + ".scan.lock")
+
+
+def _scan(
+    db: Database,
+    folders: Sequence[Path],
+    progress: Callable[[ScanProgress], None] | None,
+    stop: Callable[[], bool],
+    batch_size: int,
+) -> ScanReport:
     report = ScanReport()
     notify = _Progress(progress)
-    stop = should_stop or (lambda: False)
     roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
     found, blind = _walk(roots, report, notify, stop)
     if report.cancelled:
@@ -321,7 +350,10 @@ class _Writer:
             return self.guarded_changed
         with self._db.engine.begin() as connection:
             if self._inserts:
-                connection.execute(insert(TRACKS), self._inserts)
+                # Scans are serialised (scan lock); a path inserted meanwhile by anything else
+                # is left as it is rather than failing the whole batch.
+                adding = sqlite_insert(TRACKS).on_conflict_do_nothing(index_elements=["path"])
+                connection.execute(adding, self._inserts)
             for rows in self._updates.values():
                 statement = update(TRACKS).where(TRACKS.c.id == bindparam("_id"))
                 connection.execute(statement, rows)
