@@ -79,7 +79,8 @@ class PlayerParts:
     radio: RadioWiring | None = None
 
     def shutdown(self) -> None:
-        """Quit in order: remember the window, record the position, close the session."""
+        """Quit in order: remember the window, record the playing track as interrupted (the
+        next start may resume it as the same play), close the session, then unload."""
         self.window.scan_job.cancel()
         self.window.save_state()
         if self.tracker is not None:

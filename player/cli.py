@@ -157,5 +157,6 @@ def _stats(db: Database) -> int:
     print(f"finished:  {stats.finished}")
     print(f"skipped:   {stats.skipped}")
     print(f"failed:    {stats.failed}")
+    print(f"interrupted: {stats.interrupted}")  # quit (or crashed) mid-track: neither of the above
     print(f"sessions:  {stats.sessions}")
     return 0

@@ -1,8 +1,13 @@
 """Append-only listening history: plays, their events, and sessions split by gaps.
 
-A play's outcome is its terminal event (``finished``, ``skipped`` or ``failed``). A play that never
-got one (the app crashed or was killed while it played) counts as **skipped** with the last
-``played_ms`` it recorded (from its ``position`` events); a failed play is never a skip.
+A play's outcome is its terminal event (``finished``, ``skipped`` or ``failed``); a failed play is
+never a skip. Quitting while a track plays writes an ``interrupted`` event (where it stood, what
+was heard): that is neither a skip nor a finish. If the next run resumes the same track from the
+saved position, a ``resumed`` event continues the *same* play, and its terminal event carries the
+total heard. A play left without a terminal event (quit and never resumed, or a crash) is counted
+by ``stats`` as interrupted; in the :class:`SessionRecord` given to plugins it keeps the player's
+rule for a partial play: ``skipped`` with the ``played_ms`` it recorded, so the plugin judges it by
+the fraction heard (the recommender drops an early one and keeps a late one as a weak positive).
 """
 
 from __future__ import annotations
@@ -23,12 +28,18 @@ log = logging.getLogger(__name__)
 
 STARTED = "started"
 POSITION = "position"
+INTERRUPTED = "interrupted"
+RESUMED = "resumed"
 TERMINAL = frozenset(o.value for o in Outcome)
 
 
 @dataclass(frozen=True)
 class HistoryStats:
-    """Counts for ``segue stats``; a play with no terminal event in a closed session is skipped."""
+    """Counts for ``segue stats``: outcomes are counted from their events, one per play.
+
+    ``interrupted`` counts plays of closed sessions that have no outcome (quit and not resumed,
+    or a crash): neither skipped nor finished.
+    """
 
     tracks: int
     available: int
@@ -36,7 +47,18 @@ class HistoryStats:
     finished: int
     skipped: int
     failed: int
+    interrupted: int
     sessions: int
+
+
+@dataclass(frozen=True)
+class InterruptedPlay:
+    """The last play, cut off by quitting; resuming that track continues it."""
+
+    play_id: int
+    track_id: int
+    position_ms: int
+    played_ms: int
 
 
 class History:
@@ -166,6 +188,72 @@ class History:
             )
             self._touch(s, play_id, now)
 
+    def play_interrupted(self, play_id: int, *, position_ms: int, played_ms: int) -> None:
+        """Record that the app quit during this play: neither a skip nor a finish.
+
+        The next run may continue it (:meth:`interrupted_play`, :meth:`play_resumed`).
+        """
+        now = self._clock()
+        self._last_position_at.pop(play_id, None)
+        with self._db.session() as s, s.begin():
+            if self._terminal_kind(s, play_id) is not None:
+                return
+            s.add(
+                PlayEvent(
+                    play_id=play_id,
+                    kind=INTERRUPTED,
+                    at=now,
+                    position_ms=position_ms,
+                    played_ms=played_ms,
+                )
+            )
+            self._touch(s, play_id, now)
+
+    def interrupted_play(self) -> InterruptedPlay | None:
+        """The newest play, if quitting interrupted it and nothing happened since."""
+        with self._db.session() as s:
+            last = s.execute(
+                select(Play.id, Play.track_id).order_by(Play.id.desc()).limit(1)
+            ).first()
+            if last is None:
+                return None
+            event = s.execute(
+                select(PlayEvent.kind, PlayEvent.position_ms, PlayEvent.played_ms)
+                .where(PlayEvent.play_id == last.id)
+                .order_by(PlayEvent.id.desc())
+                .limit(1)
+            ).first()
+        if event is None or event.kind != INTERRUPTED:
+            return None
+        return InterruptedPlay(last.id, last.track_id, event.position_ms, event.played_ms)
+
+    def play_resumed(self, play_id: int, *, position_ms: int) -> int | None:
+        """Continue an interrupted play (no new play); returns the ms heard before the quit.
+
+        Returns ``None`` (and writes nothing) if the play's last event is not ``interrupted``.
+        """
+        now = self._clock()
+        with self._db.session() as s, s.begin():
+            last = s.execute(
+                select(PlayEvent.kind, PlayEvent.played_ms)
+                .where(PlayEvent.play_id == play_id)
+                .order_by(PlayEvent.id.desc())
+                .limit(1)
+            ).first()
+            if last is None or last.kind != INTERRUPTED:
+                return None
+            s.add(
+                PlayEvent(
+                    play_id=play_id,
+                    kind=RESUMED,
+                    at=now,
+                    position_ms=position_ms,
+                    played_ms=last.played_ms,
+                )
+            )
+            heard: int = last.played_ms
+        return heard
+
     def close_session(self) -> SessionRecord | None:
         """Close the open session now (e.g. on quit); returns it, or ``None`` if none was open."""
         now = self._clock()
@@ -195,7 +283,7 @@ class History:
             return list(s.scalars(select(Play.track_id).order_by(Play.id.desc()).limit(n)))
 
     def stats(self) -> HistoryStats:
-        """Count tracks, plays by outcome and sessions."""
+        """Count tracks, plays by outcome (as the events say) and sessions."""
         with self._db.session() as s:
             tracks = s.scalar(select(func.count(Track.id))) or 0
             available = s.scalar(select(func.count(Track.id)).where(Track.available)) or 0
@@ -223,8 +311,9 @@ class History:
             available=available,
             plays=plays,
             finished=by_kind.get(Outcome.FINISHED.value, 0),
-            skipped=by_kind.get(Outcome.SKIPPED.value, 0) + unfinished,
+            skipped=by_kind.get(Outcome.SKIPPED.value, 0),
             failed=by_kind.get(Outcome.FAILED.value, 0),
+            interrupted=unfinished,
             sessions=sessions,
         )
 
@@ -306,6 +395,7 @@ class History:
             by_session[session_id].append(
                 PlayRecord(
                     track_id=track_id,
+                    # No outcome (interrupted or crashed): the partial-play rule, see the module.
                     outcome=outcome.get(play_id, Outcome.SKIPPED),
                     played_ms=played.get(play_id, 0),
                     origin=Origin(origin),

@@ -113,6 +113,7 @@ class Playback(QObject):
         self._played_ms = 0
         self._last_pos = 0
         self._pending_seek: int | None = None
+        self._start_ms = 0
         self._switching = False
         self._state = PlayState.STOPPED
         self._player.mediaStatusChanged.connect(self._on_status)
@@ -151,6 +152,11 @@ class Playback(QObject):
         return self._played_ms
 
     @property
+    def start_ms(self) -> int:
+        """Where the current track was loaded to start (a restored position, else 0)."""
+        return self._start_ms if self._current else 0
+
+    @property
     def has_started(self) -> bool:
         """Whether the current track produced audio yet."""
         return self._started
@@ -175,6 +181,7 @@ class Playback(QObject):
         self._ended = False
         self._played_ms = 0
         self._last_pos = start_ms
+        self._start_ms = start_ms
         self._pending_seek = start_ms if start_ms > 0 else None
         self.track_loaded.emit(playable)
         if not os.path.isfile(playable.path):
@@ -235,7 +242,8 @@ class Playback(QObject):
         self.volume_changed.emit(volume)
 
     def unload_without_ending(self) -> None:
-        """Release the media without reporting an outcome (used on quit: nobody skipped)."""
+        """Release the media without reporting an outcome (used on quit: nobody skipped; the
+        tracker records the play as interrupted first)."""
         self._ended = True
         self._unload()
 

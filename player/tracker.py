@@ -3,7 +3,9 @@ failed, with raw played milliseconds) and re-emits them as plugin_api records.
 
 It is a listener of :class:`player.playback.Playback`, not code inside the window (Quod Libet's
 ``qltk/tracker.py`` idea). Position is written every few seconds so a crash loses little; on quit
-the playing track gets a last position (nobody skipped it) and the session is closed.
+the playing track is recorded as interrupted (nobody skipped it) and the session is closed. When
+the next run resumes that track from its saved position, the same play continues: its end is
+written once, with everything heard in both runs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QObject, Signal
 
@@ -24,6 +26,9 @@ from player.plugin_api import (
     TrackEnded,
     TrackStarted,
 )
+
+if TYPE_CHECKING:  # not at run time: SQLAlchemy loads after the window is up (see app.py)
+    from player.history import InterruptedPlay
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,9 @@ class HistoryLike(Protocol):
         played_ms: int,
         message: str = "",
     ) -> None: ...
+    def play_interrupted(self, play_id: int, *, position_ms: int, played_ms: int) -> None: ...
+    def interrupted_play(self) -> InterruptedPlay | None: ...
+    def play_resumed(self, play_id: int, *, position_ms: int) -> int | None: ...
     def close_session(self) -> SessionRecord | None: ...
 
 
@@ -91,6 +99,8 @@ class ListeningTracker(QObject):
         self._play_id: int | None = None
         self._playing: Playable | None = None
         self._last_saved_played = 0
+        self._heard_before_ms = 0  # of a resumed play: what the last run heard
+        self._may_resume = True  # only the first track started in this run can continue a play
         playback.track_started.connect(self._on_started)
         playback.track_ended.connect(self._on_ended)
         playback.position_changed.connect(self._on_position)
@@ -101,23 +111,29 @@ class ListeningTracker(QObject):
         return self._play_id
 
     def shutdown(self) -> None:
-        """On quit: save the playing track's position and close the listening session."""
+        """On quit: record the playing track as interrupted and close the listening session."""
         if self._play_id is not None:
             self._guard(
-                self._history.play_position,
+                self._history.play_interrupted,
                 self._play_id,
-                self._playback.position_ms,
-                self._playback.played_ms,
+                position_ms=self._playback.position_ms,
+                played_ms=self._heard_ms(),
             )
         self._play_id = None
         self._playing = None
         self._guard(self._history.close_session)
 
     def _on_started(self, playable: Playable) -> None:
-        play_id = self._guard(self._history.play_started, playable.track_id, playable.origin)
-        self._play_id = play_id if isinstance(play_id, int) else None
+        resumed = self._resume(playable) if self._may_resume else None
+        self._may_resume = False
+        if resumed is not None:
+            self._play_id, self._heard_before_ms = resumed
+        else:
+            play_id = self._guard(self._history.play_started, playable.track_id, playable.origin)
+            self._play_id = play_id if isinstance(play_id, int) else None
+            self._heard_before_ms = 0
         self._playing = playable
-        self._last_saved_played = 0
+        self._last_saved_played = self._heard_before_ms
         self.track_started.emit(TrackStarted(playable.track_id, playable.origin, self._clock()))
 
     def _on_ended(self, ended: PlaybackEnded) -> None:
@@ -126,22 +142,25 @@ class ListeningTracker(QObject):
             # Failed before any audio: the play still goes into history, as failed.
             play_id = self._guard(self._history.play_started, playable.track_id, playable.origin)
             self._play_id = play_id if isinstance(play_id, int) else None
+            self._heard_before_ms = 0
+        played_ms = self._heard_before_ms + ended.played_ms
         if self._play_id is not None:
             self._guard(
                 self._history.play_ended,
                 self._play_id,
                 ended.outcome,
                 position_ms=ended.position_ms,
-                played_ms=ended.played_ms,
+                played_ms=played_ms,
                 message=ended.message,
             )
         self._play_id = None
         self._playing = None
+        self._heard_before_ms = 0
         self.track_ended.emit(
             TrackEnded(
                 playable.track_id,
                 ended.outcome,
-                ended.played_ms,
+                played_ms,
                 playable.duration_ms,
                 playable.origin,
                 self._clock(),
@@ -151,10 +170,30 @@ class ListeningTracker(QObject):
     def _on_position(self, position_ms: int) -> None:
         if self._play_id is None:
             return
-        played = self._playback.played_ms
+        played = self._heard_ms()
         if played - self._last_saved_played >= self._position_every_ms:
             self._last_saved_played = played
             self._guard(self._history.play_position, self._play_id, position_ms, played)
+
+    def _heard_ms(self) -> int:
+        return self._heard_before_ms + self._playback.played_ms
+
+    def _resume(self, playable: Playable) -> tuple[int, int] | None:
+        """Continue the play the last quit interrupted, if this is that track at its saved spot.
+
+        Returns the play id and the milliseconds heard before, or ``None`` for a new play.
+        """
+        start_ms = self._playback.start_ms
+        if start_ms <= 0:  # played from the top: a new listen, not a resumed one
+            return None
+        found = cast("InterruptedPlay | None", self._guard(self._history.interrupted_play))
+        if found is None or found.track_id != playable.track_id:
+            return None
+        heard = self._guard(self._history.play_resumed, found.play_id, position_ms=start_ms)
+        if not isinstance(heard, int):
+            return None
+        log.debug("play %d resumed at %d ms (%d ms heard before)", found.play_id, start_ms, heard)
+        return found.play_id, heard
 
     def _guard(self, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
         # History failing (disk full, locked db) must never stop the music.

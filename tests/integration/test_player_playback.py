@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,3 +161,65 @@ def test_notify_lookups_are_settled_on_the_creating_thread(qapp: object) -> None
     settle_notify_lookups(probe)
     assert ("disconnect", "destroyed") in probe.calls
     assert ("connect", "destroyed") in probe.calls
+
+
+@contextmanager
+def next_run(db: Database) -> Iterator[Rig]:
+    """The player as the next start of the app builds it, on the same database."""
+    relay = SessionRelay()
+    history = History(db, on_session_closed=relay.relay)
+    history.start_app_session()
+    playback = Playback()
+    queue = QueueModel()
+    controller = PlayerController(playback, queue)
+    tracker = ListeningTracker(playback, history)
+    try:
+        yield Rig(playback, queue, controller, tracker, history, relay)
+    finally:
+        playback.stop()
+        playback.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def quit_mid_track(qtbot, r: Rig, row) -> int:
+    """Play ``row``, hear some of it, pause and quit as PlayerParts.shutdown does; returns where
+    it stood (the position the window saves)."""
+    r.queue.add([row])
+    r.controller.play_row(0)
+    qtbot.waitUntil(lambda: r.playback.played_ms >= 700, timeout=TIMEOUT_MS)
+    r.playback.pause()
+    position = r.playback.position_ms
+    r.tracker.shutdown()  # the tracker first, then unload without an ending
+    r.playback.unload_without_ending()
+    return position
+
+
+def counts(history: History) -> tuple[int, int, int, int]:
+    stats = history.stats()
+    return stats.plays, stats.finished, stats.skipped, stats.interrupted
+
+
+def test_quit_mid_track_then_resume_counts_one_finished_play(qtbot, rig, db: Database) -> None:
+    r, rows = rig
+    position = quit_mid_track(qtbot, r, rows[0])
+    assert counts(r.history) == (1, 0, 0, 1)  # interrupted: no skip
+    with next_run(db) as run:  # restores the queue held at the saved position and plays on
+        run.queue.restore([(rows[0], Origin.QUEUE)], 0)
+        run.controller.restore(position)
+        with qtbot.waitSignal(run.tracker.track_ended, timeout=TIMEOUT_MS * 2) as ended:
+            run.playback.resume()
+        assert ended.args[0].outcome == Outcome.FINISHED
+        assert ended.args[0].played_ms >= 1500  # both runs' listening, in one play
+        assert counts(run.history) == (1, 1, 0, 0)
+        (played,) = run.plays()
+    assert (played.outcome, played.played_ms >= 1500) == (Outcome.FINISHED, True)
+
+
+def test_playing_a_quit_track_from_the_start_is_a_new_play(qtbot, rig, db: Database) -> None:
+    r, rows = rig
+    quit_mid_track(qtbot, r, rows[0])
+    with next_run(db) as run:
+        run.queue.add(rows[:1])
+        with qtbot.waitSignal(run.tracker.track_ended, timeout=TIMEOUT_MS * 2):
+            run.controller.play_row(0)  # from the top: a new listen
+        assert counts(run.history) == (2, 1, 0, 1)

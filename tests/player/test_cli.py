@@ -88,3 +88,35 @@ def test_stats_refuses_a_missing_data_dir(
     (tmp_path / "music").mkdir()
     assert main(["scan", str(tmp_path / "music"), "--data-dir", str(missing)]) == 0
     assert (missing / "library.db").exists()
+
+
+def test_stats_counts_what_the_events_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from player.db.engine import open_database
+    from player.db.models import Track
+    from player.history import History
+    from player.plugin_api import Origin, Outcome
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = open_database(data / "library.db")
+    try:
+        with db.session() as s, s.begin():
+            track = Track(path="/m/a.mp3", title="A", duration_ms=60_000)
+            s.add(track)
+            s.flush()
+            track_id = track.id
+        history = History(db)
+        for _ in range(10):  # ten skips
+            play = history.play_started(track_id, Origin.USER)
+            history.play_ended(play, Outcome.SKIPPED, position_ms=1_000, played_ms=1_000)
+        play = history.play_started(track_id, Origin.QUEUE)  # then quit mid-track
+        history.play_interrupted(play, position_ms=30_400, played_ms=30_400)
+        history.close_session()
+    finally:
+        db.close()
+    assert main(["stats", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "plays:     11" in out and "skipped:   10" in out and "finished:  0" in out
+    assert "interrupted: 1" in out

@@ -79,7 +79,7 @@ def test_gap_opens_a_new_session_and_reports_the_closed_one(db: Database) -> Non
     assert [s.session_id for s in sessions] == [closed[0].session_id]
 
 
-def test_crash_leaves_an_unfinished_play_counted_as_skipped(db: Database) -> None:
+def test_crash_leaves_a_play_without_outcome_not_a_skip(db: Database) -> None:
     (a,) = add_tracks(db, 1)
     clock = Clock()
     history = History(db, clock=clock, position_interval_s=5)
@@ -92,11 +92,75 @@ def test_crash_leaves_an_unfinished_play_counted_as_skipped(db: Database) -> Non
     History(db, clock=clock, on_session_closed=closed.append).start_app_session()
     assert len(closed) == 1
     (record,) = closed[0].plays
+    # For plugins: the partial-play rule (skipped with what was heard; they judge the fraction).
     assert record.outcome is Outcome.SKIPPED
     assert 25_000 <= record.played_ms <= 30_000
     with db.session() as s:  # position reports were throttled, not stored every second
         assert (s.scalar(select(func.count(PlayEvent.id))) or 0) <= 8
-    assert History(db).stats().skipped == 1
+    stats = History(db).stats()  # no skip event was written: no skip is counted
+    assert (stats.plays, stats.finished, stats.skipped, stats.interrupted) == (1, 0, 0, 1)
+
+
+def event_counts(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        rows = s.execute(select(PlayEvent.kind, func.count()).group_by(PlayEvent.kind)).all()
+    return {kind: n for kind, n in rows}
+
+
+def quit_mid_track(db: Database, clock: Clock, track: int, played_ms: int) -> int:
+    """One run: start ``track``, hear ``played_ms`` of it, quit (interrupted, session closed)."""
+    history = History(db, clock=clock)
+    history.start_app_session()
+    play = history.play_started(track, Origin.QUEUE)
+    clock.now += played_ms / 1000
+    history.play_interrupted(play, position_ms=played_ms, played_ms=played_ms)
+    history.close_session()
+    return play
+
+
+def test_quit_mid_track_is_interrupted_not_skipped(db: Database) -> None:
+    a, b = add_tracks(db, 2)
+    clock = Clock()
+    history = History(db, clock=clock)
+    p1 = history.play_started(a, Origin.USER)
+    history.play_ended(p1, Outcome.SKIPPED, position_ms=3_000, played_ms=3_000)
+    history.close_session()
+    play = quit_mid_track(db, clock, b, 120_000)
+    found = History(db).interrupted_play()
+    assert found is not None and (found.play_id, found.track_id) == (play, b)
+    assert (found.position_ms, found.played_ms) == (120_000, 120_000)
+    stats = History(db).stats()
+    assert (stats.plays, stats.finished, stats.skipped, stats.interrupted) == (2, 0, 1, 1)
+    assert stats.skipped == event_counts(db)["skipped"]
+    assert event_counts(db)["interrupted"] == 1
+    # A new play afterwards: the interrupted one can no longer be continued.
+    History(db, clock=clock).play_started(a, Origin.USER)
+    assert History(db).interrupted_play() is None
+
+
+def test_resumed_play_continues_and_counts_once(db: Database) -> None:
+    (a,) = add_tracks(db, 1)
+    clock = Clock()
+    play = quit_mid_track(db, clock, a, 170_400)
+    # Next run: the saved queue resumes the same track at its position.
+    closed: list[SessionRecord] = []
+    history = History(db, clock=clock, on_session_closed=closed.append)
+    history.start_app_session()
+    found = history.interrupted_play()
+    assert found is not None and found.play_id == play
+    heard_before = history.play_resumed(play, position_ms=found.position_ms)
+    assert heard_before == 170_400
+    assert history.play_resumed(play, position_ms=0) is None  # only once
+    clock.now += 29.6
+    history.play_ended(play, Outcome.FINISHED, position_ms=200_000, played_ms=heard_before + 29_600)
+    history.close_session()
+    stats = history.stats()
+    assert (stats.plays, stats.finished, stats.skipped, stats.interrupted) == (1, 1, 0, 0)
+    assert event_counts(db) == {"started": 1, "interrupted": 1, "resumed": 1, "finished": 1}
+    (session,) = history.closed_sessions_since()  # the play stays in the session it began in
+    (record,) = session.plays
+    assert (record.outcome, record.played_ms) == (Outcome.FINISHED, 200_000)
+    assert history.interrupted_play() is None
 
 
 def test_a_play_ends_once_and_history_is_append_only(db: Database) -> None:
