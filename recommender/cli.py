@@ -246,6 +246,10 @@ def run_train(args: argparse.Namespace) -> int:
             return 130
         bar.close()
         plugin.save_state()
+        if plugin.write_errors:
+            for message in plugin.write_errors:
+                print(f"error: {message}", file=sys.stderr)
+            return 1
         model = plugin.model
         tracks = len(model.vocab) - 1 if model is not None else 0
         print(f"{'Full' if full else 'Incremental'} training done: {len(sessions)} sessions, "

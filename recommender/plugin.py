@@ -107,6 +107,8 @@ class RecommenderPlugin(Plugin):
         self._history: list[TrainingSession] = []
         self._memo = AdvanceMemo()
         self._keep_checkpoint = False  # a newer Segue's checkpoint is in the folder
+        #: What could not be written (a full disk): logged, and told by the command line.
+        self.write_errors: list[str] = []
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -160,7 +162,8 @@ class RecommenderPlugin(Plugin):
             try:
                 save_memory(path, self._memory)
             except OSError as exc:
-                log.error("could not write radio's state to %s: %s", path, exc)
+                self.write_errors.append(f"could not write radio's state to {path}: {exc}")
+                log.error("%s", self.write_errors[-1])
 
     # ---- events -----------------------------------------------------------------------------
 
@@ -419,4 +422,5 @@ class RecommenderPlugin(Plugin):
         try:
             save_recommender(rec, self.models_dir)
         except OSError as exc:
-            log.error("could not write the checkpoint to %s: %s", self.models_dir, exc)
+            self.write_errors.append(f"could not write the checkpoint to {self.models_dir}: {exc}")
+            log.error("%s", self.write_errors[-1])

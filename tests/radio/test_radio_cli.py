@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,38 @@ def test_train_builds_a_checkpoint_from_history(
     assert "100.0%" in captured.err  # the progress bar reached the end
     assert (app_paths.models_dir / "meta.json").exists()
     assert run("radio", "--preview", "2", "--data-dir", str(app_paths.data_dir)) == 0
+
+
+_FULL_DISK = (
+    "import resource, signal, sys\n"
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+    "limit = int(sys.argv[1])\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+    "from recommender.cli import main\n"
+    "sys.exit(main(sys.argv[2:]))\n"
+)
+
+
+def test_train_on_a_full_disk_says_what_could_not_be_written(
+    tmp_path: Path, app_paths: AppPaths, db: Database
+) -> None:
+    """Issue #25 (9): the checkpoint write failed, was logged, and train said "done" (exit 0)."""
+    _scanned(tmp_path, db)
+    history = History(db)
+    for _ in range(4):
+        for track_id in (1, 5, 9, 13, 2):
+            play = history.play_started(track_id, Origin.USER)
+            history.play_ended(play, Outcome.FINISHED, position_ms=500, played_ms=500)
+        history.close_session()
+    db.close()
+    limit = app_paths.db_path.stat().st_size + 4096  # the database fits, the weights do not
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(limit), "train", "--full",
+         "--data-dir", str(app_paths.data_dir)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors and "could not write the checkpoint" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not [p for p in app_paths.models_dir.glob(".*") if p.name.endswith(".tmp")]
