@@ -21,6 +21,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from player.controller import PlayerController
+from player.db.lock import try_lock
 from player.paths import AppPaths
 from player.playback import Playback
 from player.queue import QueueModel
@@ -153,6 +154,27 @@ def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
     app.setDesktopFileName("segue")
     app.setWindowIcon(app_icon())
     paths.ensure()
+    window_lock = try_lock(paths.window_lock_path)
+    if window_lock is None:
+        message = (
+            f"Segue is already running with the library in {paths.data_dir}. Use that window, "
+            "or start this one with another folder (--data-dir)."
+        )
+        log.error("%s", message)
+        print(f"segue: {message}", file=sys.stderr)
+        if QApplication.platformName() not in ("offscreen", "minimal"):  # nobody to see it there
+            QMessageBox.critical(None, "Segue", message)
+        return 1
+    try:
+        return _show_window(app, paths, music_dirs=music_dirs, debug=debug, radio=radio)
+    finally:
+        window_lock.release()
+
+
+def _show_window(
+    app: QApplication, paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool
+) -> int:
+    """Build the window, open the library and run the event loop (the window lock is held)."""
     parts = build_window(paths)
     parts.window.show()
     status = {"code": 0}

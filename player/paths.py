@@ -32,6 +32,11 @@ class AppPaths:
         return self.data_dir / "library.db"
 
     @property
+    def window_lock_path(self) -> Path:
+        """Held by the one player window using this data folder, for as long as it is open."""
+        return self.data_dir / "window.lock"
+
+    @property
     def models_dir(self) -> Path:
         """Where plugins keep model weights."""
         return self.data_dir / "models"

@@ -60,3 +60,30 @@ def exclusive_lock(
         yield
     finally:
         os.close(fd)  # closing the last descriptor releases the lock
+
+
+class HeldLock:
+    """An exclusive lock held until ``release()`` (or until the process ends)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        """Let the lock go (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def try_lock(path: Path) -> HeldLock | None:
+    """Lock ``path`` (created if missing) without waiting; None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return HeldLock(fd)

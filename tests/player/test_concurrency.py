@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from player.db.lock import try_lock
 from tests.audio import make_library
 from tests.faults import DEADLINE_S, run_segue, segue_env, start_segue, wait_for
 
@@ -131,3 +132,33 @@ def test_a_second_first_start_waits_for_the_schema_then_uses_it(tmp_path: Path) 
     assert first.returncode == 0 and first_out.strip() == "created", first_err
     assert second.returncode == 0, second_err  # was: "table sessions already exists"
     assert _count("tracks", second_out) == 0
+
+
+def _holds_flock(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds an flock on ``path`` (Linux ``/proc/locks``)."""
+    if not path.exists():
+        return False
+    inode = path.stat().st_ino
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "FLOCK" in fields and fields[4] == str(pid) and fields[5].endswith(f":{inode}"):
+            return True
+    return False
+
+
+def test_a_second_window_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = start_segue(["--data-dir", str(data)])
+    lock = data / "window.lock"
+    wait_for(lambda: _holds_flock(first.pid, lock) or first.poll() is not None, "the first window")
+    try:
+        assert first.poll() is None, first.communicate()
+        second = run_segue(["--data-dir", str(data)])
+        assert second.returncode == 1
+        assert "already running with the library in" in second.stderr
+    finally:
+        first.kill()
+        first.communicate(timeout=DEADLINE_S)
+    held = try_lock(lock)  # the kernel let go of it with the process, even after kill -9
+    assert held is not None
+    held.release()
