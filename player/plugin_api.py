@@ -79,11 +79,15 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class TrackStarted:
-    """A track began to play (the hidden state should advance with it)."""
+    """A track began to play (the hidden state should advance with it).
+
+    ``resumed``: it continues the play a quit interrupted (the last run already announced it).
+    """
 
     track_id: int
     origin: Origin
     timestamp: float
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

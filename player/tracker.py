@@ -134,7 +134,10 @@ class ListeningTracker(QObject):
             self._heard_before_ms = 0
         self._playing = playable
         self._last_saved_played = self._heard_before_ms
-        self.track_started.emit(TrackStarted(playable.track_id, playable.origin, self._clock()))
+        started = TrackStarted(
+            playable.track_id, playable.origin, self._clock(), resumed is not None
+        )
+        self.track_started.emit(started)
 
     def _on_ended(self, ended: PlaybackEnded) -> None:
         playable = ended.playable

@@ -170,6 +170,8 @@ class RecommenderPlugin(Plugin):
     def on_track_started(self, event: TrackStarted) -> None:
         """Every track that plays advances the state (user picks too, not only radio's)."""
         with self._lock:
+            if event.resumed and event.track_id == self._memory.last_track:
+                return  # the state saved at quit has heard it already
             self._before = (self._state, self._memory.last_track)
             self._step(event.track_id)
 

@@ -155,6 +155,10 @@ def test_state_survives_save_and_reload(tmp_path: Path) -> None:
     assert again.radio_state is not None and again.radio_state.hidden == pytest.approx(hidden)
     assert again.memory.recent[-3:] == [1, 13, 25]
     np.testing.assert_allclose(again.distribution()[1], plugin.distribution()[1], rtol=1e-5)
+    # The track playing at quit resumes: the state heard it already, it does not step again.
+    again.on_track_started(TrackStarted(25, Origin.USER, 0.0, resumed=True))
+    assert again.radio_state.hidden == pytest.approx(hidden)
+    assert again.memory.recent[-3:] == [1, 13, 25]
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"\x00\xff\xfe binary", b'["a list"]'])
