@@ -206,7 +206,7 @@ def test_first_start_killed_between_two_tables_leaves_a_usable_file(tmp_path: Pa
 def test_first_start_on_a_full_disk_fails_cleanly_then_works(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    with full_disk(16_384) as limit:
+    with full_disk(32_768) as limit:  # room for some tables, not all
         full = subprocess.run(
             [sys.executable, "-m", "player", "stats", "--data-dir", str(data)],
             capture_output=True, text=True, env=segue_env(), timeout=DEADLINE_S, preexec_fn=limit,
