@@ -191,7 +191,7 @@ def _show_window(
             return
         attach_database(parts, db)
         if db.notice:
-            parts.window.show_message(db.notice, 0)
+            show_database_notice(parts.window, db.notice)
         _attach_radio(parts, paths, start=radio)
         parts.window.start(music_dirs)
         _start_mpris(parts, app)
@@ -294,6 +294,16 @@ def attach_radio(
     retrain = radio_widgets.add_retrain_action(window, host)
     host.start()
     return RadioWiring(host, radio, slider, retrain)
+
+
+def show_database_notice(window: MainWindow, notice: str) -> QMessageBox:
+    """Tell the user what happened to their library file (moved aside, recovered) in a box that
+    stays until dismissed: a status-bar message was overwritten by "Loading library..." at once."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Segue", notice, QMessageBox.StandardButton.Ok)
+    box.setParent(window, box.windowFlags())
+    box.setObjectName("database-notice")
+    box.open()  # not modal to the event loop: the library goes on loading behind it
+    return box
 
 
 def _off_gui_thread(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from player.db.lock import exclusive_lock
 from player.db.models import Base
+from player.db.salvage import salvage
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +117,12 @@ def _create_or_upgrade(path: Path) -> str | None:
     except (OSError, sqlite3.Error) as error:
         raise DatabaseError(f"cannot open {path}: {error}") from error
     notice: str | None = None
+    damaged: Path | None = None
     if state == "corrupt":
-        moved = _move_aside(path, "corrupt")
+        damaged = _move_aside(path, "corrupt")
         notice = (
-            f"{path.name} was corrupt or unreadable ({version}); it was moved to {moved.name} "
-            "and a new, empty library was created"
+            f"{path.name} was corrupt or unreadable ({version}); it was moved to {damaged.name} "
+            "and a new library was created"
         )
         log.error("%s", notice)
         version = None
@@ -152,7 +154,18 @@ def _create_or_upgrade(path: Path) -> str | None:
         )
         log.error("%s", notice)
         _migrate(path, partial=False)
+    if damaged is not None:
+        notice = f"{notice}{_recovered(salvage(damaged, path))}"
     return notice
+
+
+def _recovered(kept: dict[str, int]) -> str:
+    """The notice's account of what :func:`salvage` carried over."""
+    if not any(kept.values()):
+        return "; nothing in it could be read."
+    labels = {"tracks": "tracks", "sessions": "listening sessions", "plays": "plays"}
+    parts = [f"{kept.get(table, 0):,} {label}" for table, label in labels.items()]
+    return f", with what could still be read from it: {', '.join(parts)}."
 
 
 class _IncompleteSchema(Exception):

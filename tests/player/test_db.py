@@ -309,3 +309,47 @@ def test_a_failing_migration_changes_nothing(
     assert "rating" not in columns
     assert _version(path) == "0001"
     open_database(path).close()
+
+
+def _damage_page_of(path: Path, table: str) -> None:
+    """Overwrite the root page of ``table`` in a closed database file with garbage."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = connection.execute("PRAGMA page_size").fetchone()[0]
+    root = connection.execute(
+        "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()[0]
+    connection.close()
+    with path.open("r+b") as handle:
+        handle.seek((root - 1) * size)
+        handle.write(b"\xa5" * size)
+
+
+def test_a_corrupt_library_keeps_what_can_still_be_read(tmp_path: Path) -> None:
+    """Issue #25 (3): the rows SQLite can still read come over into the new library."""
+    from player.history import History
+    from player.plugin_api import Origin, Outcome
+
+    path = tmp_path / "library.db"
+    db = open_database(path)
+    with db.session() as s, s.begin():
+        s.add_all(Track(path=f"/m/{i}.ogg", title=f"t{i}", artist="a") for i in range(1, 301))
+    history = History(db)
+    for track_id in range(1, 41):
+        play = history.play_started(track_id, Origin.USER)
+        history.play_ended(play, Outcome.FINISHED, position_ms=1000, played_ms=1000)
+    history.close_session()
+    db.close()
+    _damage_page_of(path, "play_events")
+
+    db = open_database(path)
+    assert db.notice is not None and "corrupt" in db.notice
+    assert "300 tracks" in db.notice and "40 plays" in db.notice
+    with db.session() as s:
+        assert s.scalar(text("SELECT count(*) FROM tracks")) == 300
+        assert s.scalar(text("SELECT count(*) FROM plays")) == 40
+        assert s.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    db.close()
+    kept = [p for p in tmp_path.glob("library.db.corrupt-*") if not p.name.endswith(("wal", "shm"))]
+    assert len(kept) == 1  # the damaged file, kept as it was

@@ -224,3 +224,26 @@ def test_a_layout_saved_without_a_sort_column_gets_the_default_one(
         header = again.window.table.horizontalHeader()
         assert header.sortIndicatorSection() == ARTIST
         assert again.window.model.sort_spec == (ARTIST, Qt.SortOrder.AscendingOrder)
+
+
+def test_a_moved_aside_library_is_told_in_a_box_that_stays(qtbot, app_paths) -> None:
+    """Issue #25 (3): the notice went to the status bar and "Loading library..." replaced it."""
+    from player.app import show_database_notice
+    from player.db.engine import open_database
+
+    app_paths.db_path.write_bytes(b"not a database" * 200)
+    db = open_database(app_paths.db_path)
+    assert db.notice is not None
+    parts = build_player(app_paths, db)
+    qtbot.addWidget(parts.window)
+    try:
+        parts.window.show()
+        box = show_database_notice(parts.window, db.notice)
+        parts.window.start([])  # shows "Loading library..." in the status bar
+        qtbot.waitUntil(lambda: parts.window.statusBar().currentMessage() != "", timeout=5000)
+        assert box.isVisible() and ".corrupt-" in box.text()
+        assert parts.window.findChild(type(box), "database-notice") is box
+    finally:
+        parts.shutdown()
+        parts.dispose()
+        db.close()
