@@ -44,6 +44,25 @@ def _ignore(*_args: object) -> None:
     """The slot :func:`settle_notify_lookups` connects and disconnects at once."""
 
 
+def media_source(path: str) -> tuple[QUrl, int | None]:
+    """The URL QMediaPlayer should open for ``path``, and a descriptor to hold while it plays.
+
+    A URL is text: for a name that is not valid UTF-8 (``str`` with surrogate escapes) Qt keeps
+    U+FFFD instead of the raw bytes, and the decoder looks for a file that does not exist. Such a
+    file is opened here by its exact bytes and handed over as ``/dev/fd/N``, an ASCII name for
+    the same file; the caller closes the descriptor once the player let go of that source.
+
+    Raises:
+        OSError: The file could not be opened.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        fd = os.open(path, os.O_RDONLY)
+        return QUrl.fromLocalFile(f"/dev/fd/{fd}"), fd
+    return QUrl.fromLocalFile(path), None
+
+
 class PlayState(enum.StrEnum):
     """What the user hears: nothing, music, or a held position."""
 
@@ -114,6 +133,7 @@ class Playback(QObject):
         self._last_pos = 0
         self._pending_seek: int | None = None
         self._start_ms = 0
+        self._held_fd: int | None = None  # see media_source
         self._switching = False
         self._state = PlayState.STOPPED
         self._player.mediaStatusChanged.connect(self._on_status)
@@ -187,15 +207,20 @@ class Playback(QObject):
         if not os.path.isfile(playable.path):
             self._fail_later(f"File not found: {playable.path}")
             return
+        try:
+            url, fd = media_source(playable.path)
+        except OSError as error:
+            self._fail_later(f"Cannot open file: {error.strerror}")
+            return
         self._switching = True
         try:
-            url = QUrl.fromLocalFile(playable.path)
             if self._player.source() == url:
                 # Same file again (queued twice, replayed): setSource would be a no-op.
                 self._player.setSource(QUrl())
             self._player.setSource(url)
         finally:
             self._switching = False
+        self._hold(fd)
         if paused:
             self._player.pause()
         else:
@@ -257,7 +282,14 @@ class Playback(QObject):
             self._player.setSource(QUrl())
         finally:
             self._switching = False
+        self._hold(None)
         self._set_state(PlayState.STOPPED)
+
+    def _hold(self, fd: int | None) -> None:
+        """Keep ``fd`` open for the current source; the previous one is no longer read."""
+        previous, self._held_fd = self._held_fd, fd
+        if previous is not None:
+            os.close(previous)
 
     def _end_current(self, outcome: Outcome, message: str) -> None:
         current = self._current

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,3 +223,51 @@ def test_playing_a_quit_track_from_the_start_is_a_new_play(qtbot, rig, db: Datab
         with qtbot.waitSignal(run.tracker.track_ended, timeout=TIMEOUT_MS * 2):
             run.controller.play_row(0)  # from the top: a new listen
         assert counts(run.history) == (2, 1, 0, 1)
+
+
+def open_paths() -> set[bytes]:
+    """The files this process holds open, as raw bytes."""
+    fds = "/proc/self/fd"
+    held = set()
+    for fd in os.listdir(fds):
+        with suppress(OSError):  # the descriptor listdir itself used is gone by now
+            held.add(os.readlink(os.fsencode(os.path.join(fds, fd))))
+    return held
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac"])
+def test_non_utf8_file_name_plays_to_the_end(qtbot, rig, tmp_path: Path, db, fmt) -> None:
+    """Reliability issue, item 4: ``QUrl.fromLocalFile`` dropped the undecodable bytes of such a
+    name, so every play failed (and radio kept picking the file)."""
+    r, _rows = rig
+    folder = os.fsencode(tmp_path / "odd")
+    raw = os.path.join(folder, b"Caf\xe9 \xff d\xe9j\xe0." + fmt.encode())
+    make_audio(tmp_path / "odd" / f"x.{fmt}", seconds=2.0, tags={"title": "odd"})
+    os.rename(os.path.join(folder, f"x.{fmt}".encode()), raw)
+    scan(db, [tmp_path / "odd"])
+    (odd,) = [row for row in load_track_rows(db) if row.title == "odd"]
+    assert os.fsencode(odd.path) == raw
+    r.queue.add([odd])
+    with qtbot.waitSignal(r.tracker.track_ended, timeout=TIMEOUT_MS * 2) as ended:
+        r.controller.play_row(0)
+    assert ended.args[0].outcome == Outcome.FINISHED
+    assert ended.args[0].played_ms >= 1500
+    assert raw not in open_paths()  # let go of once it ended
+
+
+def test_non_utf8_file_name_resumes_at_its_saved_position(qtbot, rig, tmp_path: Path, db) -> None:
+    r, _rows = rig
+    folder = os.fsencode(tmp_path / "odd")
+    raw = os.path.join(folder, b"\xff\xfe.ogg")
+    make_audio(tmp_path / "odd" / "x.ogg", seconds=2.0, tags={"title": "odd"})
+    os.rename(os.path.join(folder, b"x.ogg"), raw)
+    scan(db, [tmp_path / "odd"])
+    (odd,) = [row for row in load_track_rows(db) if row.title == "odd"]
+    r.queue.restore([(odd, Origin.QUEUE)], 0)
+    r.controller.restore(1500)
+    with qtbot.waitSignal(r.tracker.track_ended, timeout=TIMEOUT_MS * 2) as ended:
+        r.playback.resume()
+    assert ended.args[0].outcome == Outcome.FINISHED
+    assert ended.args[0].played_ms < 1000  # started where it was left
+    r.playback.stop()
+    assert raw not in open_paths()
