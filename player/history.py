@@ -8,6 +8,8 @@ total heard. A play left without a terminal event (quit and never resumed, or a 
 by ``stats`` as interrupted; in the :class:`SessionRecord` given to plugins it keeps the player's
 rule for a partial play: ``skipped`` with the ``played_ms`` it recorded, so the plugin judges it by
 the fraction heard (the recommender drops an early one and keeps a late one as a weak positive).
+The session holding an interrupted play is told to plugins only once that play is settled: when
+the resumed play ends, or when another play starts instead; so they learn its final outcome once.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class InterruptedPlay:
     track_id: int
     position_ms: int
     played_ms: int
+    session_id: int
 
 
 class History:
@@ -115,6 +118,9 @@ class History:
         now = self._clock()
         closed: list[int] = []
         with self._db.session() as s, s.begin():
+            held = self._held_session(s)
+            if held is not None:  # another play starts: the interrupted one is settled as it is
+                closed.append(held)
             current = self._open_session(s)
             if current is not None and now - current.last_activity_at > self._gap:
                 current.closed_at = current.last_activity_at
@@ -187,6 +193,13 @@ class History:
                 )
             )
             self._touch(s, play_id, now)
+            # A resumed play belongs to a session closed at the last quit, held until now.
+            settled = s.scalar(
+                select(ListeningSession.id)
+                .join(Play, Play.session_id == ListeningSession.id)
+                .where(Play.id == play_id, ListeningSession.closed_at.is_not(None))
+            )
+        self._notify([settled] if settled is not None else [])
 
     def play_interrupted(self, play_id: int, *, position_ms: int, played_ms: int) -> None:
         """Record that the app quit during this play: neither a skip nor a finish.
@@ -212,35 +225,18 @@ class History:
     def interrupted_play(self) -> InterruptedPlay | None:
         """The newest play, if quitting interrupted it and nothing happened since."""
         with self._db.session() as s:
-            last = s.execute(
-                select(Play.id, Play.track_id).order_by(Play.id.desc()).limit(1)
-            ).first()
-            if last is None:
-                return None
-            event = s.execute(
-                select(PlayEvent.kind, PlayEvent.position_ms, PlayEvent.played_ms)
-                .where(PlayEvent.play_id == last.id)
-                .order_by(PlayEvent.id.desc())
-                .limit(1)
-            ).first()
-        if event is None or event.kind != INTERRUPTED:
-            return None
-        return InterruptedPlay(last.id, last.track_id, event.position_ms, event.played_ms)
+            return self._newest_interrupted(s)
 
     def play_resumed(self, play_id: int, *, position_ms: int) -> int | None:
         """Continue an interrupted play (no new play); returns the ms heard before the quit.
 
-        Returns ``None`` (and writes nothing) if the play's last event is not ``interrupted``.
+        Returns ``None`` (and writes nothing) unless it is the newest play and its last event is
+        ``interrupted``.
         """
         now = self._clock()
         with self._db.session() as s, s.begin():
-            last = s.execute(
-                select(PlayEvent.kind, PlayEvent.played_ms)
-                .where(PlayEvent.play_id == play_id)
-                .order_by(PlayEvent.id.desc())
-                .limit(1)
-            ).first()
-            if last is None or last.kind != INTERRUPTED:
+            last = self._newest_interrupted(s)
+            if last is None or last.play_id != play_id:
                 return None
             s.add(
                 PlayEvent(
@@ -251,8 +247,7 @@ class History:
                     played_ms=last.played_ms,
                 )
             )
-            heard: int = last.played_ms
-        return heard
+        return last.played_ms
 
     def close_session(self) -> SessionRecord | None:
         """Close the open session now (e.g. on quit); returns it, or ``None`` if none was open."""
@@ -263,8 +258,9 @@ class History:
                 return None
             current.closed_at = max(now, current.last_activity_at)
             closed_id = current.id
+            held = self._held_session(s)
         records = self._records(ListeningSession.id == closed_id)
-        if self._on_closed is not None:
+        if self._on_closed is not None and closed_id != held:
             for record in records:
                 self._on_closed(record)
         return records[0] if records else None
@@ -329,6 +325,37 @@ class History:
         ).first()
 
     @staticmethod
+    def _newest_interrupted(s: Session) -> InterruptedPlay | None:
+        """The newest play, if its last event is the quit that interrupted it."""
+        last = s.execute(
+            select(Play.id, Play.track_id, Play.session_id).order_by(Play.id.desc()).limit(1)
+        ).first()
+        if last is None:
+            return None
+        event = s.execute(
+            select(PlayEvent.kind, PlayEvent.position_ms, PlayEvent.played_ms)
+            .where(PlayEvent.play_id == last.id)
+            .order_by(PlayEvent.id.desc())
+            .limit(1)
+        ).first()
+        if event is None or event.kind != INTERRUPTED:
+            return None
+        return InterruptedPlay(
+            last.id, last.track_id, event.position_ms, event.played_ms, last.session_id
+        )
+
+    @classmethod
+    def _held_session(cls, s: Session) -> int | None:
+        """The closed session whose last play quitting interrupted: not yet told to plugins."""
+        found = cls._newest_interrupted(s)
+        if found is None:
+            return None
+        closed = s.scalar(
+            select(ListeningSession.closed_at).where(ListeningSession.id == found.session_id)
+        )
+        return found.session_id if closed is not None else None
+
+    @staticmethod
     def _terminal_kind(s: Session, play_id: int) -> str | None:
         return s.scalars(
             select(PlayEvent.kind).where(PlayEvent.play_id == play_id, PlayEvent.kind.in_(TERMINAL))
@@ -345,6 +372,11 @@ class History:
 
     def _notify(self, session_ids: list[int]) -> None:
         if self._on_closed is None or not session_ids:
+            return
+        with self._db.session() as s:
+            held = self._held_session(s)
+        session_ids = [i for i in session_ids if i != held]
+        if not session_ids:
             return
         for record in self._records(ListeningSession.id.in_(session_ids)):
             self._on_closed(record)

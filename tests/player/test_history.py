@@ -163,6 +163,62 @@ def test_resumed_play_continues_and_counts_once(db: Database) -> None:
     assert history.interrupted_play() is None
 
 
+def quit_then_next_run(
+    db: Database, clock: Clock, learned: list[SessionRecord]
+) -> tuple[History, int]:
+    """Hear 170.4 s of a track, quit; then start the next run. Returns its history, the play."""
+    a, b = add_tracks(db, 2)
+    history = History(db, clock=clock, on_session_closed=learned.append)
+    history.start_app_session()
+    first = history.play_started(b, Origin.USER)
+    history.play_ended(first, Outcome.SKIPPED, position_ms=3_000, played_ms=3_000)
+    play = history.play_started(a, Origin.QUEUE)
+    clock.now += 170.4
+    history.play_interrupted(play, position_ms=170_400, played_ms=170_400)
+    history.close_session()
+    assert learned == []  # held back: the next run may continue that play
+    nxt = History(db, clock=clock, on_session_closed=learned.append)
+    nxt.start_app_session()
+    assert learned == []
+    return nxt, play
+
+
+def test_plugins_learn_a_resumed_play_once_with_its_final_outcome(db: Database) -> None:
+    """Reliability issue, item 8: the session closed at quit went to plugins with the play cut
+    off (a partial skip), and its real end after the resume never reached them."""
+    learned: list[SessionRecord] = []
+    clock = Clock()
+    history, play = quit_then_next_run(db, clock, learned)
+    heard = history.play_resumed(play, position_ms=170_400)
+    assert heard == 170_400
+    clock.now += 29.6
+    history.play_ended(play, Outcome.FINISHED, position_ms=200_000, played_ms=heard + 29_600)
+    (session,) = learned
+    assert [(p.outcome, p.played_ms) for p in session.plays] == [
+        (Outcome.SKIPPED, 3_000),
+        (Outcome.FINISHED, 200_000),
+    ]
+    history.close_session()  # nothing more was played: nothing more to learn
+    assert len(learned) == 1
+
+
+def test_plugins_learn_an_interrupted_play_not_resumed_when_the_next_one_starts(
+    db: Database,
+) -> None:
+    learned: list[SessionRecord] = []
+    clock = Clock()
+    history, play = quit_then_next_run(db, clock, learned)
+    track = history.recent_track_ids(2)[1]
+    clock.now += 60
+    nxt = history.play_started(track, Origin.USER)  # something else: the interrupted play is over
+    (session,) = learned  # with the partial-play rule: a skip with what was heard
+    assert [(p.outcome, p.played_ms) for p in session.plays][-1] == (Outcome.SKIPPED, 170_400)
+    assert history.play_resumed(play, position_ms=170_400) is None
+    history.play_ended(nxt, Outcome.FINISHED, position_ms=200_000, played_ms=200_000)
+    history.close_session()
+    assert len(learned) == 2 and learned[1].plays[0].outcome is Outcome.FINISHED
+
+
 def test_a_play_ends_once_and_history_is_append_only(db: Database) -> None:
     (a,) = add_tracks(db, 1)
     history = History(db, clock=Clock())
