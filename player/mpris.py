@@ -13,6 +13,8 @@ current track's ``Metadata`` carries ``segue:radioPick`` (true when radio chose 
 from __future__ import annotations
 
 import logging
+import os
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
 
@@ -47,6 +49,11 @@ def _dbus_interface(name: str) -> Callable[[type[_T]], type[_T]]:
     """Class decorator naming the D-Bus interface an adaptor exports."""
     class_info: Any = ClassInfo  # PySide's stubs do not type ClassInfo's dict form
     return cast(Callable[[type[_T]], type[_T]], class_info({"D-Bus Interface": name}))
+
+
+def file_url(path: str) -> str:
+    """A ``file://`` URL of ``path``, percent-encoded from its bytes (names need not be UTF-8)."""
+    return "file://" + urllib.parse.quote(os.fsencode(path))
 
 
 class RadioSwitch(Protocol):
@@ -284,7 +291,7 @@ class Mpris(QObject):
             return {"mpris:trackid": QDBusObjectPath(NO_TRACK)}
         meta: dict[str, Any] = {
             "mpris:trackid": QDBusObjectPath(track_object_path(track.track_id)),
-            "xesam:url": f"file://{track.path}",
+            "xesam:url": file_url(track.path),
             "xesam:title": track.title or track.path.rsplit("/", 1)[-1],
             "segue:radioPick": track.origin == Origin.RADIO,
         }

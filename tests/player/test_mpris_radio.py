@@ -127,3 +127,16 @@ def test_radio_is_readable_settable_and_announced_over_dbus(tmp_path: Path) -> N
     assert "segue:radioPick" in out["metadata"]
     pick = out["metadata"].split("segue:radioPick", 1)[1]
     assert pick.split("variant", 1)[1].split()[0:2] == ["boolean", "true"]
+
+
+def test_track_urls_are_percent_encoded_from_the_files_bytes() -> None:
+    """A name that is not UTF-8 (or has spaces) gives a valid URL naming the same bytes."""
+    import os
+    import urllib.parse
+
+    from player.mpris import file_url
+
+    odd = os.fsdecode(b"/music/a b/\xff caf\xc3\xa9.ogg")
+    url = file_url(odd)
+    assert url.isascii() and " " not in url
+    assert urllib.parse.unquote_to_bytes(url.removeprefix("file://")) == os.fsencode(odd)
