@@ -158,6 +158,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     except (OSError, SessionFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not any(len(items) >= 2 for items in test):
+        print(f"error: {args.test}: no session of two tracks or more: nothing to predict",
+              file=sys.stderr)  # fmt: skip
+        return 2
     figures: dict[str, Any] = {"model": args.model, "incremental": bool(args.incremental)}
     start = time.perf_counter()
     scorer = _scorer(args, train, figures)

@@ -108,7 +108,12 @@ def read_sessions(path: Path) -> list[TrainingSession]:
             file holds no session; the message names the file (and the line where there is one).
         OSError: The file cannot be read.
     """
-    sessions = _read_tsv(path) if path.suffix.lower() == ".tsv" else _read_txt(path)
+    try:
+        sessions = _read_tsv(path) if path.suffix.lower() == ".tsv" else _read_txt(path)
+    except UnicodeDecodeError as exc:
+        raise SessionFormatError(
+            f"{path}: not a text file (byte {exc.start}: {exc.reason})"
+        ) from None
     if not sessions:
         raise SessionFormatError(f"{path}: no sessions in the file (it is empty or blank)")
     return sessions

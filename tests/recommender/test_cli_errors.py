@@ -150,6 +150,23 @@ def test_evaluate_refuses_an_empty_file(
     assert captured.out == ""  # no figures of zeros
 
 
+def test_evaluate_refuses_a_test_file_with_nothing_to_predict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Single-track sessions have no next track: zeros were printed for 0 positions."""
+    assert _evaluate(tmp_path, "1 2 3\n", "1\n2\n") == 2
+    captured = capsys.readouterr()
+    assert "nothing to predict" in _one_error_line(captured.err) and captured.out == ""
+
+
+def test_evaluate_refuses_a_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bin.txt").write_bytes(b"1 2\n\xff\xfe\x00 3\n")
+    (tmp_path / "test.txt").write_text("1 2 3\n", encoding="utf-8")
+    argv = ["evaluate", "--train", str(tmp_path / "bin.txt"), "--test", str(tmp_path / "test.txt")]
+    assert main([*argv, "--model", "pop"]) == 2
+    assert "not a text file" in _one_error_line(capsys.readouterr().err)
+
+
 def test_evaluate_refuses_ids_of_2_to_the_63(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
