@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from player.db.engine import Database, DatabaseError, open_database
 from player.history import History
 from player.logs import setup_logging
@@ -104,6 +106,12 @@ def _scan(db: Database, folders: list[Path]) -> int:
     show = ScanProgressPrinter() if sys.stderr.isatty() else None
     try:
         report = scan(db, folders, progress=show, should_stop=lambda: bool(interrupted))
+    except (OSError, SQLAlchemyError) as error:  # a full disk, a vanished data folder
+        cause = getattr(error, "orig", None) or error
+        log.warning("scan could not write to %s", db.path, exc_info=True)  # the log file only
+        print(f"error: could not write to {db.path} ({cause}); the scan stopped, and the library "
+              "keeps everything it held before", file=sys.stderr)  # fmt: skip
+        return 1
     finally:
         signal.signal(signal.SIGINT, previous)
         if show is not None:

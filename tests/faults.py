@@ -67,12 +67,18 @@ def segue_env(**extra: str) -> dict[str, str]:
 
 
 def run_segue(
-    args: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = DEADLINE_S
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = DEADLINE_S,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m player ARGS`` to the end and return what it printed."""
+    """Run ``python -m player ARGS`` to the end and return what it printed (``preexec_fn``:
+    e.g. :func:`full_disk`'s)."""
     return subprocess.run(
         [sys.executable, "-m", "player", *args],
         capture_output=True, text=True, env=env or segue_env(), timeout=timeout,
+        preexec_fn=preexec_fn,
     )  # fmt: skip
 
 

@@ -120,3 +120,21 @@ def test_stats_counts_what_the_events_say(
     out = capsys.readouterr().out
     assert "plays:     11" in out and "skipped:   10" in out and "finished:  0" in out
     assert "interrupted: 1" in out
+
+
+def test_scan_on_a_full_disk_is_one_error_line_and_keeps_the_library(tmp_path: Path) -> None:
+    """Issue #25 (9): a disk that fills during a scan gave a traceback."""
+    from tests.faults import full_disk, run_segue
+
+    music = tmp_path / "music"
+    make_library(music, 10, 10, seconds=0.3)
+    data = tmp_path / "data"
+    assert run_segue(["scan", str(music / "Artist 1"), "--data-dir", str(data)]).returncode == 0
+    with full_disk(36_000) as limit:  # the shared-memory index fits; the scan's writes do not
+        result = run_segue(["scan", str(music), "--data-dir", str(data)], preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "could not write" in errors[0] and "library.db" in errors[0]
+    stats = run_segue(["stats", "--data-dir", str(data)])
+    assert stats.returncode == 0 and "tracks:    10" in stats.stdout
