@@ -198,9 +198,10 @@ def _show_window(
 
     QTimer.singleShot(0, open_library)
     app.aboutToQuit.connect(parts.shutdown)
-    # Ctrl+C in the terminal quits cleanly (history saved): Python only sees the signal when
-    # the interpreter runs, so a timer wakes it now and then.
-    signal.signal(signal.SIGINT, lambda *_: parts.window.close())
+    # Ctrl+C in the terminal, and the SIGTERM a desktop sends at log-out, quit cleanly (history
+    # saved): Python only sees a signal when the interpreter runs, so a timer wakes it now and then.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: parts.window.close())
     wake = QTimer(app, interval=250)
     wake.timeout.connect(lambda: None)
     wake.start()

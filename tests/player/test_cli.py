@@ -138,3 +138,31 @@ def test_scan_on_a_full_disk_is_one_error_line_and_keeps_the_library(tmp_path: P
     assert len(errors) == 1 and "could not write" in errors[0] and "library.db" in errors[0]
     stats = run_segue(["stats", "--data-dir", str(data)])
     assert stats.returncode == 0 and "tracks:    10" in stats.stdout
+
+
+def test_the_window_quits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """A desktop's log-out sends SIGTERM: the playing track is recorded as interrupted and the
+    session closed, as on Ctrl+Q (the process used to die with the play left open)."""
+    import signal
+
+    from tests.faults import DEADLINE_S, run_segue, start_segue, wait_for
+
+    music = tmp_path / "music"
+    make_library(music, n_albums=1, tracks_per_album=2, seconds=30.0)
+    data = tmp_path / "data"
+    window = start_segue(["--data-dir", str(data), "--music-dir", str(music), "--radio"])
+    try:
+
+        def playing() -> bool:
+            stats = run_segue(["stats", "--data-dir", str(data)])
+            return "plays:     1" in stats.stdout or window.poll() is not None
+
+        wait_for(playing, "the first radio play")
+        assert window.poll() is None, window.communicate()
+        window.send_signal(signal.SIGTERM)
+        window.communicate(timeout=DEADLINE_S)
+    finally:
+        window.kill()
+    assert window.returncode == 0
+    stats = run_segue(["stats", "--data-dir", str(data)]).stdout
+    assert "interrupted: 1" in stats and "sessions:  1" in stats and "skipped:   0" in stats
