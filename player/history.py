@@ -151,19 +151,7 @@ class History:
         if last is not None and now - last < self._position_interval:
             return
         self._last_position_at[play_id] = now
-        with self._db.session() as s, s.begin():
-            if self._terminal_kind(s, play_id) is not None:
-                return
-            s.add(
-                PlayEvent(
-                    play_id=play_id,
-                    kind=POSITION,
-                    at=now,
-                    position_ms=position_ms,
-                    played_ms=played_ms,
-                )
-            )
-            self._touch(s, play_id, now)
+        self._add_unless_ended(play_id, POSITION, now, position_ms, played_ms)
 
     def play_ended(
         self,
@@ -208,18 +196,19 @@ class History:
         """
         now = self._clock()
         self._last_position_at.pop(play_id, None)
+        self._add_unless_ended(play_id, INTERRUPTED, now, position_ms, played_ms)
+
+    def _add_unless_ended(
+        self, play_id: int, kind: str, now: float, position_ms: int, played_ms: int
+    ) -> None:
+        """Add a ``kind`` event to a play that has not ended (an ended play is left alone)."""
         with self._db.session() as s, s.begin():
             if self._terminal_kind(s, play_id) is not None:
                 return
-            s.add(
-                PlayEvent(
-                    play_id=play_id,
-                    kind=INTERRUPTED,
-                    at=now,
-                    position_ms=position_ms,
-                    played_ms=played_ms,
-                )
+            event = PlayEvent(
+                play_id=play_id, kind=kind, at=now, position_ms=position_ms, played_ms=played_ms
             )
+            s.add(event)
             self._touch(s, play_id, now)
 
     def interrupted_play(self) -> InterruptedPlay | None:
