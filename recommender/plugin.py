@@ -281,22 +281,9 @@ class RecommenderPlugin(Plugin):
     def on_session_closed(self, event: SessionClosed) -> None:
         """Learn from the session that just closed; the new model is swapped in when done."""
         new = self._convert([event.session])
-        if not new:
-            return
-        self._history.extend(new)
-        if self._rec is None:
-            if len(self._history) >= MIN_SESSIONS_FOR_MODEL:
-                self._train_full(self._history, None)
-            return
-        before = self._snapshot()
-        self._observe(before, new)  # before learning it: an honest test of model vs prior
-        full_at = int(before.cursor.get("full_at", 0))
-        if full_at and len(self._history) >= 2 * full_at and len(self._history) <= REFIT_LIMIT:
-            # A young history doubled since the last full fit: refit from scratch (geometric, so
-            # the total cost stays linear); fine-tuning alone learns a small history slowly.
-            self._train_full(self._history, None)
-        else:
-            self._update(before, new, None)
+        if new:
+            self._history.extend(new)
+            self._learn(new, None, may_refit=True)
 
     def train(
         self,
@@ -317,19 +304,33 @@ class RecommenderPlugin(Plugin):
             if converted:
                 self._train_full(converted, report)
             return
-        if self._rec is None:
-            if len(converted) >= MIN_SESSIONS_FOR_MODEL:
-                self._train_full(converted, report)
-            return
-        seen = int(self._rec.cursor.get("sessions_seen", 0))
+        seen = int(self._rec.cursor.get("sessions_seen", 0)) if self._rec is not None else 0
         if len(converted) > seen:
-            before = self._snapshot()
-            self._observe(before, converted[seen:])
-            self._update(before, converted[seen:], report)
+            self._learn(converted[seen:], report, may_refit=False)
+
+    def _learn(
+        self, new: Sequence[TrainingSession], progress: Report | None, *, may_refit: bool
+    ) -> None:
+        """Learn ``new``, the last sessions of :attr:`_history`: a first model once there are
+        enough sessions, else a fine-tuned copy of the live one (or, when ``may_refit`` and a
+        young history doubled since its last full fit, a refit from scratch)."""
+        if self._rec is None:
+            if len(self._history) >= MIN_SESSIONS_FOR_MODEL:
+                self._train_full(self._history, progress)
+            return
+        before = self._snapshot()
+        self._observe(before, new)  # before learning them: an honest test of model vs prior
+        full_at = int(before.cursor.get("full_at", 0))
+        young = full_at and 2 * full_at <= len(self._history) <= REFIT_LIMIT
+        if may_refit and young:
+            # Refits are geometric, so the total cost stays linear; fine-tuning alone learns a
+            # small history slowly.
+            self._train_full(self._history, progress)
+        else:
+            self._update(before, new, progress)
 
     def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> None:
-        library = [int(t) for t in self._mix.prior.track_ids]
-        rec = fitted(sessions, self._overrides, library, progress, self._ctx.should_stop)
+        rec = fitted(sessions, self._overrides, progress, self._ctx.should_stop)
         if rec is not None:
             self._swap(rec)
 
