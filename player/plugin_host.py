@@ -227,8 +227,6 @@ class PluginHost(QObject):
         for name in list(self._workers):
             if self._states[name] in (PluginState.FAILED, PluginState.CLOSED):
                 continue
-            worker = self._workers[name]
-            worker.cancel.clear()
 
             def done(_result: object, error: str | None, name: str = name) -> None:
                 stopped = self._workers[name].cancel.is_set() if name in self._workers else True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,11 +32,11 @@ Report = Callable[[int, int, str], None]
 def fitted(
     sessions: Sequence[TrainingSession],
     overrides: Mapping[str, Any],
-    library: Iterable[int],
     progress: Report | None,
     should_stop: StopCheck | None,
 ) -> Recommender | None:
-    """A model trained from scratch on ``sessions``, its vocabulary grown to ``library``."""
+    """A model trained from scratch on ``sessions`` (the plugin grows it to the library when it
+    swaps it in)."""
     from recommender.config import ModelConfig  # lazy: pulls torch with it
     from recommender.recommender import Recommender
 
@@ -47,7 +47,6 @@ def fitted(
     if should_stop is not None and should_stop():
         log.info("full training cancelled; the live model is kept")
         return None
-    rec.add_tracks(library)
     rec.cursor["full_at"] = len(sessions)
     log.info("full training on %d sessions took %.1f s", len(sessions), time.monotonic() - started)
     return rec
