@@ -73,8 +73,10 @@ class RadioCache:
     def output(self, weight: Tensor) -> QuantizedOutput:
         """The int8 copy of ``weight``, rebuilt when it changed (training steps, growth)."""
         key = (weight.data_ptr(), weight.shape[0], weight._version)
-        found = self._outputs.pop(key, None) or QuantizedOutput(weight)
-        self._outputs = {**dict(list(self._outputs.items())[-1:]), key: found}
+        found = self._outputs.get(key)
+        if found is None:  # the newest copy before this one stays; older ones go
+            found = QuantizedOutput(weight)
+            self._outputs = {**dict(list(self._outputs.items())[-1:]), key: found}
         return found
 
     def rows(self, vocab: Vocabulary, ids: Collection[int]) -> Tensor | None:

@@ -15,7 +15,7 @@ from player.plugin_api import Suggestion
 from recommender.radio.prior import ColdStartPrior
 
 if TYPE_CHECKING:
-    from recommender.radio.int8 import RadioCache
+    from recommender.radio.int8 import QuantizedOutput, RadioCache
     from recommender.radio.state import RadioState
     from recommender.recommender import Recommender
     from recommender.sessions import TrainingSession
@@ -99,12 +99,15 @@ class Mixture:
         rec.model.eval()
         self._int8(rec)
 
-    def _int8(self, rec: Recommender) -> Any:
+    def _radio_cache(self) -> RadioCache:
         from recommender.radio.int8 import RadioCache  # lazy: torch (see the module docstring)
 
         if self._cache is None:
             self._cache = RadioCache()
-        return self._cache.output(rec.model.output_weight())
+        return self._cache
+
+    def _int8(self, rec: Recommender) -> QuantizedOutput:
+        return self._radio_cache().output(rec.model.output_weight())
 
     def set_option(self, name: str, value: float) -> bool:
         """Apply ``temperature`` or ``top_p`` (1 = off); False for any other name."""
@@ -169,8 +172,7 @@ class Mixture:
     ) -> list[tuple[int, float]]:
         from recommender.radio.scores import next_draw  # lazy: torch
 
-        fast = self._int8(rec)
-        assert self._cache is not None
+        cache = self._radio_cache()
         try:
             draw = next_draw(
                 rec,
@@ -178,8 +180,8 @@ class Mixture:
                 temperature=self.temperature,
                 top_p=self.top_p,
                 exclude=blocked,
-                excluded_rows=self._cache.rows(rec.vocab, self.prior.unavailable_ids),
-                fast=fast,
+                excluded_rows=cache.rows(rec.vocab, self.prior.unavailable_ids),
+                fast=cache.output(rec.model.output_weight()),
             )
         except ValueError:  # everything the model knows is excluded
             return []
