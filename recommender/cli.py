@@ -225,11 +225,7 @@ class _Bar:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train (``--full``: from scratch on all history; else only sessions not yet learned)."""
-    try:
-        data_dir, db, history = open_player_data(args.data_dir)
-    except PlayerDataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.status
+    data_dir, db, history = open_player_data(args.data_dir)
     try:
         sessions = history.closed_sessions_since(0)
         if not sessions:
@@ -271,5 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except PlayerDataError as error:  # train, radio: the player's data could not be opened
+        print(f"error: {error}", file=sys.stderr)
+        return error.status
     return result

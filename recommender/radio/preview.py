@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from player.plugin_api import TrackInfo, recent_window
-from recommender.player_data import PlayerDataError, open_player_data, plugin_context
+from recommender.player_data import open_player_data, plugin_context
 from recommender.plugin import RecommenderPlugin
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,7 @@ def run_radio(args: argparse.Namespace) -> int:
     if args.preview <= 0:
         print("error: --preview needs a positive number", file=sys.stderr)
         return 2
-    try:
-        data_dir, db, history = open_player_data(args.data_dir)
-    except PlayerDataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.status
+    data_dir, db, history = open_player_data(args.data_dir)  # errors: see recommender.cli.main
     try:
         plugin = RecommenderPlugin()
         context = plugin_context(data_dir, db, history)
