@@ -106,9 +106,10 @@ class History:
             for open_session in stale:
                 open_session.closed_at = open_session.last_activity_at
             ids = [o.id for o in stale]
+            held = self._held_session(s)  # quit interrupted its last play: told once settled
         if ids:
             log.info("Closed %d listening session(s) left open by the last run", len(ids))
-        self._notify(ids)
+        self._notify([i for i in ids if i != held])
 
     def play_started(self, track_id: int, origin: Origin) -> int:
         """Record that a track started; returns the new play's id.
@@ -361,11 +362,6 @@ class History:
 
     def _notify(self, session_ids: list[int]) -> None:
         if self._on_closed is None or not session_ids:
-            return
-        with self._db.session() as s:
-            held = self._held_session(s)
-        session_ids = [i for i in session_ids if i != held]
-        if not session_ids:
             return
         for record in self._records(ListeningSession.id.in_(session_ids)):
             self._on_closed(record)
