@@ -234,7 +234,12 @@ def attach_radio(
         discover: Load the plugins declared under the ``segue.plugins`` entry points.
     """
     from player.library import track_info, track_infos
-    from player.plugin_api import LibraryChanged, PluginContext
+    from player.plugin_api import (
+        DEFAULT_ADVENTUROUSNESS,
+        LibraryChanged,
+        PluginContext,
+        sampling_options,
+    )
     from player.plugin_host import PluginHost
     from player.radio.adapters import PlayerQueue, history_reporter
     from player.radio.controller import RadioController
@@ -242,13 +247,13 @@ def attach_radio(
 
     window, store, db, history = parts.window, parts.store, parts.db, parts.history
     assert db is not None and history is not None and parts.tracker is not None
-    saved = store.value(radio_widgets.ADVENTUROUSNESS_KEY, radio_widgets.DEFAULT_ADVENTUROUSNESS)
+    saved = store.value(radio_widgets.ADVENTUROUSNESS_KEY, DEFAULT_ADVENTUROUSNESS)
     adventurousness = float(saved) if isinstance(saved, int | float | str) else 0.5
     context = PluginContext(
         data_dir=data_dir,
         load_library=lambda: track_infos(db),
         load_sessions=lambda: history.closed_sessions_since(0),
-        settings=radio_widgets.radio_options(adventurousness),
+        settings=sampling_options(adventurousness),
     )
     # No Qt parent: the host must outlive the window until ``RadioWiring.shutdown`` has stopped
     # the plugin threads (a QThread destroyed while running takes the process down).
@@ -288,7 +293,7 @@ def attach_radio(
 
     def adventurousness_changed(value: float) -> None:
         store.set_value(radio_widgets.ADVENTUROUSNESS_KEY, value)
-        for name, option in radio_widgets.radio_options(value).items():
+        for name, option in sampling_options(value).items():
             host.set_option(name, option)
 
     slider = radio_widgets.add_slider(window, adventurousness, adventurousness_changed)

@@ -20,6 +20,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: Radio's adventurousness when the user never moved the slider (0 familiar .. 1 adventurous).
+DEFAULT_ADVENTUROUSNESS = 0.5
+
+
+def sampling_options(adventurousness: float) -> dict[str, float]:
+    """Radio's sampling options (``temperature``, ``top_p``) for an adventurousness in [0, 1].
+
+    0 is familiar (temperature 0.6, only the top 80 % of the mass), 1 is adventurous
+    (temperature 1.8). The nucleus cut-off only narrows the lower half of the range (from the
+    middle up, top_p is 1: off, which also spares a sort over the whole library per pick).
+    """
+    x = min(1.0, max(0.0, adventurousness))
+    return {"temperature": 0.6 + 1.2 * x, "top_p": min(1.0, 0.8 + 0.4 * x)}
+
 
 class Outcome(enum.StrEnum):
     """How a play ended. ``failed`` (unplayable or missing file) is never a skip."""

@@ -14,19 +14,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import torch
 
 from player.plugin_api import TrainProgress
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
+from recommender.blend import COMPONENTS, DEFAULT_WEIGHTS, Blend, fit_weights, use_blend
 from recommender.config import CELLS, ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import train_incremental
+from recommender.likelihood import markov_likelihood, radio_likelihood
+from recommender.parts import CONTEXTS
 from recommender.player_data import PlayerDataError, open_player_data, plugin_context
 from recommender.plugin import RecommenderPlugin
 from recommender.radio.preview import add_command as add_radio_command
 from recommender.recommender import Recommender
 from recommender.scoring import SessionScorer
 from recommender.sessions import SessionFormatError, TrainingSession, item_ids, read_sessions
+from recommender.tags import ItemsFormatError, ItemTags, read_items
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,24 @@ def _add_evaluate(subparsers: Any) -> None:
         help="train_full on the first 80%% of --train, update() with the rest in "
         "chunks of 50 sessions, then evaluate",
     )
+    p.add_argument(
+        "--items",
+        type=Path,
+        metavar="FILE",
+        help="TSV of track tags: ItemId plus any of Artist, AlbumArtist, Album, Title, "
+        "TrackNumber, DiscNumber, Year, Genre, Duration",
+    )
+    p.add_argument(
+        "--likelihood",
+        action="store_true",
+        help="also report the mean log-probability and probability of the real next tracks "
+        "under radio's distribution (default adventurousness), beside add-one Markov",
+    )
+    p.add_argument(
+        "--model-only",
+        action="store_true",
+        help="the RNN alone, without the history parts it is blended with on small histories",
+    )
     p.add_argument("--epochs", type=positive_int, help="override the adapted number of epochs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -108,8 +131,11 @@ def _add_evaluate(subparsers: Any) -> None:
 
 
 def _scorer(
-    args: argparse.Namespace, train: Sequence[TrainingSession], figures: dict[str, Any]
-) -> SessionScorer:
+    args: argparse.Namespace,
+    train: Sequence[TrainingSession],
+    figures: dict[str, Any],
+    tags: dict[int, ItemTags],
+) -> SessionScorer | Blend:
     if args.model == "pop":
         return PopularityScorer(train)
     if args.model == "markov":
@@ -120,16 +146,45 @@ def _scorer(
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     config = ModelConfig.for_data(len(train), len(item_ids(train)), **overrides)
+    blend = use_blend(len(train)) and not args.model_only
+    figures["blend"] = blend
     if args.incremental:
-        run = train_incremental(train, config, progress=_progress(args.verbose))
+        seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def observe(
+            rec: Recommender, history: Sequence[TrainingSession], new: Sequence[TrainingSession]
+        ) -> None:  # the app's evidence: a closed session scored before it is learned
+            weights = fit_weights(*_joined(seen)) if seen else _per_context(DEFAULT_WEIGHTS)
+            early = Blend.build(rec, history, tags, weights)
+            seen.append(early.evidence([s.items for s in new]))
+
+        run = train_incremental(
+            train,
+            config,
+            progress=_progress(args.verbose),
+            observe=observe if blend else None,
+        )
         updates = sorted(run.update_seconds)
         figures["full_train_seconds"] = round(run.full_seconds, 1)
         figures["updates"] = len(updates)
         if updates:
             figures["update_seconds_mean"] = round(sum(updates) / len(updates), 3)
             figures["update_seconds_max"] = round(updates[-1], 3)
+        if blend:
+            weights = fit_weights(*_joined(seen)) if seen else DEFAULT_WEIGHTS
+            return Blend.build(run.recommender, train, tags, _per_context(weights))
         return run.recommender
+    if blend:
+        return Blend.train(train, config, tags=tags, progress=_progress(args.verbose))
     return Recommender.train_full(train, config, progress=_progress(args.verbose))
+
+
+def _joined(seen: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([e for e, _ in seen]), np.concatenate([c for _, c in seen])
+
+
+def _per_context(weights: Any) -> np.ndarray:
+    return np.broadcast_to(np.asarray(weights, dtype=np.float64), (len(CONTEXTS), len(COMPONENTS)))
 
 
 def _progress(verbose: bool) -> Any:
@@ -147,6 +202,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.incremental and args.model in BASELINES:
         print("error: --incremental applies to the RNN models only", file=sys.stderr)
         return 2
+    if args.likelihood and args.model in BASELINES:
+        print("error: --likelihood applies to the RNN models only (radio samples from them)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.predictions is not None and (problem := _unwritable(args.predictions)):
         reason, status = problem
         print(f"error: --predictions {args.predictions}: {reason}", file=sys.stderr)
@@ -155,7 +214,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     try:
         train = read_sessions(args.train)
         test = [s.items for s in read_sessions(args.test)]
-    except (OSError, SessionFormatError) as exc:
+        tags = read_items(args.items) if args.items is not None else {}
+    except (OSError, SessionFormatError, ItemsFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not any(len(items) >= 2 for items in test):
@@ -164,7 +224,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 2
     figures: dict[str, Any] = {"model": args.model, "incremental": bool(args.incremental)}
     start = time.perf_counter()
-    scorer = _scorer(args, train, figures)
+    scorer = _scorer(args, train, figures, tags)
     figures["train_seconds"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     if args.predictions is not None:
@@ -178,6 +238,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         metrics = evaluate(scorer, test)
     figures["eval_seconds"] = round(time.perf_counter() - start, 1)
     figures.update(metrics.to_dict())
+    if isinstance(scorer, Blend | Recommender) and args.likelihood:
+        figures.update(radio_likelihood(scorer, train, test, tags).to_dict("radio_"))
+        figures.update(markov_likelihood(train, test).to_dict("markov_"))
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     if args.json:
         print(json.dumps(figures))

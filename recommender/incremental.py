@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -79,6 +79,8 @@ def train_incremental(
     progress: Progress | None = None,
     start_from: Recommender | None = None,
     update_seed: int | None = None,
+    observe: Callable[[Recommender, Sequence[TrainingSession], Sequence[TrainingSession]], None]
+    | None = None,
 ) -> IncrementalRun:
     """``train_full`` on the first ``first_share`` of ``sessions``, then ``update`` per chunk.
 
@@ -91,6 +93,8 @@ def train_incremental(
             it is updated in place).
         update_seed: Seeds the updates alone (replay choice, batch order, negatives), so runs
             from one ``start_from`` show how far the updates' randomness moves the result.
+        observe: Called as ``observe(rec, seen, new)`` before each update learns ``new``
+            (the app scores a closed session before learning it the same way).
     """
     if config is None:
         config = ModelConfig.for_data(len(sessions), len(item_ids(sessions)))
@@ -110,6 +114,8 @@ def train_incremental(
     for begin in range(cut, len(sessions), chunk):
         new = sessions[begin : begin + chunk]
         replay = pick_replay(sessions[:begin], replay_factor * len(new), generator)
+        if observe is not None:
+            observe(rec, sessions[:begin], new)
         start = time.perf_counter()
         rec.update(new, replay=replay)
         run.update_seconds.append(time.perf_counter() - start)

@@ -27,7 +27,10 @@ EVAL_BLOCK = 256
 class SessionScorer(Protocol):
     """Anything that scores every vocabulary row after every prefix of a session."""
 
-    vocab: Vocabulary
+    @property
+    def vocab(self) -> Vocabulary:
+        """Its rows' track ids."""
+        ...
 
     def session_scores(self, sessions: Sequence[Sequence[int]]) -> Tensor:
         """Scores after each prefix i1..it (t = 1..n-1) of each session, in order.

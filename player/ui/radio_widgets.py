@@ -25,18 +25,6 @@ from player.plugin_host import PluginHost
 log = logging.getLogger(__name__)
 
 ADVENTUROUSNESS_KEY = "radio/adventurousness"
-DEFAULT_ADVENTUROUSNESS = 0.5
-
-
-def radio_options(adventurousness: float) -> dict[str, float]:
-    """Sampling options for a slider value in [0, 1].
-
-    0 is familiar (temperature 0.6, only the top 80 % of the mass), 1 is adventurous
-    (temperature 1.8). The nucleus cut-off only narrows the lower half of the range (from the
-    middle up, top_p is 1: off, which also spares a sort over the whole library per pick).
-    """
-    x = min(1.0, max(0.0, adventurousness))
-    return {"temperature": 0.6 + 1.2 * x, "top_p": min(1.0, 0.8 + 0.4 * x)}
 
 
 class AdventurousnessSlider(QWidget):

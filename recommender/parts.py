@@ -1,0 +1,228 @@
+"""Simple next-track distributions from the listener's own history and the tracks' tags.
+
+Beside the RNN, a few cheap views of one listener's history predict a lot at this scale (a few
+thousand plays): what followed the last tracks before (sequence rules), what past sessions
+like this one held (session neighbours), what is played these days, the artists of this
+session, the album of the last track and its next track. :class:`HistoryParts` gives each as
+a probability distribution over the model's rows; :mod:`recommender.blend` mixes them with
+the model. numpy only.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from recommender.tags import ItemTags
+
+#: The parts, in the order of :meth:`HistoryParts.distributions`' rows.
+PART_NAMES = ("rules", "neighbours", "recent", "popularity", "artist", "album", "successor")
+#: Where a session stands, each with its own weights: its first track, an album going on,
+#: an artist going on (another album), a track heard again, anything else.
+CONTEXTS = ("first", "album", "artist", "again", "other")
+#: Sequence rules: a track counts for the ones up to this many steps after it, by 1 / distance.
+RULE_STEPS = 10
+#: Session neighbours: the most recent sessions sharing a track with this one, and how many
+#: of the most similar vote.
+NEIGHBOUR_SAMPLE = 500
+NEIGHBOUR_K = 100
+#: Recent plays: a session's weight halves every this many sessions back.
+RECENT_HALF_LIFE = 30.0
+#: Artists of this session: an earlier track's weight decays by this factor per track since.
+ARTIST_DECAY = 0.7
+
+
+class HistoryParts:
+    """The parts' distributions after any prefix, over the rows of a vocabulary.
+
+    Args:
+        sessions: Training sessions as row indices (oldest first; 0 = unknown, ignored).
+        n_rows: Rows of the vocabulary (row 0 reserved).
+        tags: Tags by row (``None`` or missing rows: unknown).
+    """
+
+    def __init__(
+        self,
+        sessions: Sequence[np.ndarray],
+        n_rows: int,
+        tags: Mapping[int, ItemTags] | None = None,
+    ) -> None:
+        self.n_rows = n_rows
+        rows = [s[s > 0] for s in sessions]
+        self.counts = np.zeros(n_rows)
+        self.recent = np.zeros(n_rows)
+        for age, session in enumerate(reversed(rows)):
+            np.add.at(self.counts, session, 1.0)
+            np.add.at(self.recent, session, 0.5 ** (age / RECENT_HALF_LIFE))
+        self._popularity = _normalised(self.counts)
+        self._recent = _normalised(self.recent)
+        self._rules = _rules(rows, n_rows)
+        self._neighbours = _Neighbours(rows, n_rows)
+        self._tags(tags or {})
+
+    def _tags(self, tags: Mapping[int, ItemTags]) -> None:
+        n = self.n_rows
+        self.artist = np.full(n, -1, dtype=np.int64)
+        self.album = np.full(n, -1, dtype=np.int64)
+        self.successor = np.full(n, -1, dtype=np.int64)
+        artists: dict[str, int] = {}
+        albums: dict[tuple[str, str], int] = {}
+        numbered: dict[int, list[tuple[int, int, int]]] = {}
+        for row, tag in tags.items():
+            if not 0 < row < n:
+                continue
+            artist = tag.artist.casefold().strip()
+            if artist:
+                self.artist[row] = artists.setdefault(artist, len(artists))
+            if tag.album.strip():
+                key = ((tag.album_artist or tag.artist).casefold(), tag.album.casefold().strip())
+                code = albums.setdefault(key, len(albums))
+                self.album[row] = code
+                if tag.track_number is not None:
+                    disc = tag.disc_number or 1
+                    numbered.setdefault(code, []).append((disc, tag.track_number, row))
+        for tracks in numbered.values():  # the next track only where the album is numbered
+            tracks.sort()
+            for (_, _, row), (_, _, following) in itertools.pairwise(tracks):
+                self.successor[row] = following
+        self._liked = self.recent + 0.1 * (self.counts > 0) + 1e-3
+
+    def context(self, prefix: Sequence[int]) -> int:
+        """Which of :data:`CONTEXTS` the end of ``prefix`` (rows) is in."""
+        rows = [r for r in prefix if 0 < r < self.n_rows]
+        if len(rows) < 2:
+            return 0
+        last, before = rows[-1], rows[-2]
+        if last in rows[:-1]:
+            return 3
+        if self.album[last] >= 0 and self.album[last] == self.album[before]:
+            return 1
+        if self.artist[last] >= 0 and self.artist[last] == self.artist[before]:
+            return 2
+        return 4
+
+    def distributions(self, prefix: Sequence[int]) -> np.ndarray:
+        """(len(PART_NAMES), n_rows) probabilities of the next row after ``prefix`` (rows).
+
+        A part with nothing to say here (no rule from the last track, no tag) falls back to
+        popularity, so every row of the result is a distribution (column 0 is 0).
+        """
+        rows = [r for r in prefix if 0 < r < self.n_rows]
+        out = np.empty((len(PART_NAMES), self.n_rows))
+        last = rows[-1] if rows else 0
+        out[0] = self._or_popularity(self._rules.row(last))
+        out[1] = self._or_popularity(self._neighbours.votes(rows))
+        out[2] = self._recent
+        out[3] = self._popularity
+        out[4] = self._or_popularity(self._artist_part(rows))
+        album = self.album[last] if last else -1
+        out[5] = self._or_popularity(
+            np.where(self.album == album, self._liked, 0.0) if album >= 0 else None
+        )
+        successor = np.zeros(self.n_rows)
+        if last and self.successor[last] > 0:
+            successor[self.successor[last]] = 1.0
+        out[6] = self._or_popularity(successor)
+        return out
+
+    def _artist_part(self, rows: Sequence[int]) -> np.ndarray | None:
+        weight: dict[int, float] = {}
+        for age, row in enumerate(reversed(rows)):
+            code = int(self.artist[row])
+            if code >= 0:
+                weight[code] = weight.get(code, 0.0) + ARTIST_DECAY**age
+        if not weight:
+            return None
+        by_code = np.zeros(int(self.artist.max()) + 2)
+        for code, w in weight.items():
+            by_code[code] = w
+        return by_code[self.artist] * self._liked  # artist -1 reads the last slot: 0
+
+    def _or_popularity(self, values: np.ndarray | None) -> np.ndarray:
+        if values is None:
+            return self._popularity
+        values = values.copy()
+        values[0] = 0.0
+        total = values.sum()
+        return values / total if total > 0 else self._popularity
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    out = values.astype(np.float64).copy()
+    if len(out):
+        out[0] = 0.0
+    total = out.sum()
+    if total <= 0:
+        out[1:] = 1.0
+        total = out.sum()
+    return out / total if total > 0 else out
+
+
+class _Sparse:
+    """Rows of a sparse (n, n) matrix: ``row(a)`` is a dense vector (zeros where unset)."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray, n: int) -> None:
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        unique, start = np.unique(keys, return_index=True)
+        sums = np.add.reduceat(values, start) if len(values) else values
+        self.n = n
+        self.sources = unique // n
+        self.targets = unique % n
+        self.values = sums
+        self.indptr = np.searchsorted(self.sources, np.arange(n + 1))
+
+    def row(self, source: int) -> np.ndarray | None:
+        lo, hi = self.indptr[source], self.indptr[source + 1]
+        if hi <= lo:
+            return None
+        out = np.zeros(self.n)
+        out[self.targets[lo:hi]] = self.values[lo:hi]
+        return out
+
+
+def _rules(rows: Sequence[np.ndarray], n: int) -> _Sparse:
+    keys, values = [], []
+    for session in rows:
+        for step in range(1, RULE_STEPS + 1):
+            if len(session) <= step:
+                break
+            keys.append(session[:-step] * n + session[step:])
+            values.append(np.full(len(session) - step, 1.0 / step))
+    if not keys:
+        return _Sparse(np.zeros(0, dtype=np.int64), np.zeros(0), n)
+    return _Sparse(np.concatenate(keys), np.concatenate(values), n)
+
+
+class _Neighbours:
+    """Session kNN: the most recent sessions sharing a track vote with their cosine similarity."""
+
+    def __init__(self, rows: Sequence[np.ndarray], n: int) -> None:
+        self.n = n
+        self.items = [np.unique(r) for r in rows]
+        self.size = np.array([len(r) for r in self.items], dtype=np.float64)
+        flat = np.concatenate(self.items) if self.items else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
+        order = np.argsort(flat, kind="stable")  # postings stay in session (time) order
+        self.postings = owner[order]
+        self.ptr = np.searchsorted(flat[order], np.arange(n + 1))
+
+    def votes(self, rows: Sequence[int]) -> np.ndarray | None:
+        current = sorted(set(rows))
+        if not current or not len(self.items):
+            return None
+        hits = np.concatenate([self.postings[self.ptr[r] : self.ptr[r + 1]] for r in current])
+        if not len(hits):
+            return None
+        sessions, overlap = np.unique(hits, return_counts=True)
+        sessions, overlap = sessions[-NEIGHBOUR_SAMPLE:], overlap[-NEIGHBOUR_SAMPLE:]
+        sims = overlap / np.sqrt(len(current) * self.size[sessions])
+        if len(sessions) > NEIGHBOUR_K:
+            top = np.argpartition(-sims, NEIGHBOUR_K - 1)[:NEIGHBOUR_K]
+            sessions, sims = sessions[top], sims[top]
+        out = np.zeros(self.n)
+        for session, sim in zip(sessions, sims, strict=True):
+            out[self.items[session]] += sim
+        return out
