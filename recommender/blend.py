@@ -226,3 +226,29 @@ def _scaled(progress: Progress | None, part: int, parts: int) -> Progress | None
         report(part * total + done, parts * total, message)
 
     return scaled
+
+
+@dataclass
+class RadioParts:
+    """The blend's parts as radio draws from them beside the model (the live model's rows).
+
+    Attributes:
+        parts: The history parts over the live model's rows.
+        weights: (CONTEXTS, COMPONENTS) weights of the last full fit.
+    """
+
+    parts: HistoryParts
+    weights: np.ndarray
+
+    def model_share(self, prefix: Sequence[int]) -> float:
+        """The model's weight after ``prefix`` (rows); the parts share the rest."""
+        return float(self.weights[self.parts.context(prefix), 0])
+
+    def distribution(self, prefix: Sequence[int], temperature: float) -> np.ndarray:
+        """The parts' mix over rows after ``prefix``, each part tempered first."""
+        weights = self.weights[self.parts.context(prefix), 1:]
+        parts = self.parts.distributions(prefix) ** (1.0 / temperature)
+        parts /= parts.sum(axis=1, keepdims=True)
+        mix: np.ndarray = weights @ parts
+        mix /= mix.sum()
+        return mix

@@ -16,6 +16,7 @@ import numpy as np
 
 from player.plugin_api import ProgressCallback, StopCheck, TrainProgress
 from recommender.sessions import TrainingSession
+from recommender.tags import ItemTags
 
 if TYPE_CHECKING:
     from recommender.recommender import Recommender
@@ -34,16 +35,24 @@ def fitted(
     overrides: Mapping[str, Any],
     progress: Report | None,
     should_stop: StopCheck | None,
+    tags: Mapping[int, ItemTags] | None = None,
 ) -> Recommender | None:
     """A model trained from scratch on ``sessions`` (the plugin grows it to the library when it
-    swaps it in)."""
-    from recommender.config import ModelConfig  # lazy: pulls torch with it
+    swaps it in). A small history gets the blend (:mod:`recommender.blend`): its fitted weights
+    go into the model's cursor (``blend_weights``), saved with the checkpoint."""
+    from recommender.blend import Blend, use_blend  # lazy: pulls torch with it
+    from recommender.config import ModelConfig
     from recommender.recommender import Recommender
 
     n_items = len({i for s in sessions for i in s.items})
     config = ModelConfig.for_data(len(sessions), n_items, **overrides)
     started = time.monotonic()
-    rec = Recommender.train_full(sessions, config, progress=progress, should_stop=should_stop)
+    if use_blend(len(sessions)):
+        blend = Blend.train(sessions, config, tags=tags, progress=progress, should_stop=should_stop)
+        rec = blend.rec
+        rec.cursor["blend_weights"] = blend.weights.round(6).tolist()
+    else:
+        rec = Recommender.train_full(sessions, config, progress=progress, should_stop=should_stop)
     if should_stop is not None and should_stop():
         log.info("full training cancelled; the live model is kept")
         return None

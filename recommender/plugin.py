@@ -56,13 +56,16 @@ from player.plugin_api import (
     TrackStarted,
 )
 from recommender.learning import Report, fine_tuned, fitted, progress_adapter
+from recommender.parts import CONTEXTS
 from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight
 from recommender.radio.state import AdvanceMemo, advance, replayed_state, restored_state
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
+from recommender.tags import ItemTags, tags_of_library
 
 if TYPE_CHECKING:
+    from recommender.blend import RadioParts
     from recommender.radio.state import RadioState
     from recommender.recommender import Recommender
 
@@ -105,6 +108,7 @@ class RecommenderPlugin(Plugin):
         self._memory = RadioMemory()
         self._fitted_share: float | None = None
         self._history: list[TrainingSession] = []
+        self._tags: dict[int, ItemTags] = {}  # the library's tags, by track id
         self._memo = AdvanceMemo()
         self._keep_checkpoint = False  # a newer Segue's checkpoint is in the folder
         #: What could not be written (a full disk): logged, and told by the command line.
@@ -128,6 +132,16 @@ class RecommenderPlugin(Plugin):
         return self._state
 
     @property
+    def tags(self) -> Mapping[int, ItemTags]:
+        """The library's tags by track id, as the model is given them."""
+        return self._tags
+
+    @property
+    def radio_parts(self) -> RadioParts | None:
+        """The blend's history parts radio draws from beside the model (None: model alone)."""
+        return self._mix.parts
+
+    @property
     def memory(self) -> RadioMemory:
         """Last track, recent window and skips (kept with or without a model)."""
         return self._memory
@@ -140,7 +154,9 @@ class RecommenderPlugin(Plugin):
         self._context = context
         self._mix.torch_generator = torch.Generator().manual_seed(self._seed)
         self._apply_settings(context.settings)
-        self._mix.prior = ColdStartPrior(list(context.load_library()))
+        library = list(context.load_library())
+        self._mix.prior = ColdStartPrior(library)
+        self._tags = tags_of_library(library)
         self._rec = self._load_checkpoint()
         self._memory = load_memory(context.data_dir / STATE_FILE)
         self._refit()
@@ -202,8 +218,10 @@ class RecommenderPlugin(Plugin):
     def on_library_changed(self, event: LibraryChanged) -> None:
         """New tracks join the prior and the model's vocabulary (old knowledge kept)."""
         prior = ColdStartPrior(list(event.tracks))
+        tags = tags_of_library(event.tracks)
         with self._lock:
             self._mix.prior = prior
+            self._tags = tags
             if self._rec is not None:
                 self._rec.add_tracks(int(t) for t in prior.track_ids)
 
@@ -307,6 +325,10 @@ class RecommenderPlugin(Plugin):
         seen = int(self._rec.cursor.get("sessions_seen", 0)) if self._rec is not None else 0
         if len(converted) > seen:
             self._learn(converted[seen:], report, may_refit=False)
+        elif self._rec is not None:  # nothing new: the loaded model gets its parts now
+            parts = self._radio_parts(self._rec)
+            with self._lock:
+                self._mix.parts = parts
 
     def _learn(
         self, new: Sequence[TrainingSession], progress: Report | None, *, may_refit: bool
@@ -330,7 +352,7 @@ class RecommenderPlugin(Plugin):
             self._update(before, new, progress)
 
     def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> None:
-        rec = fitted(sessions, self._overrides, progress, self._ctx.should_stop)
+        rec = fitted(sessions, self._overrides, progress, self._ctx.should_stop, self._tags)
         if rec is not None:
             self._swap(rec)
 
@@ -359,10 +381,13 @@ class RecommenderPlugin(Plugin):
         prior = self._mix.prior
         rec.add_tracks(int(t) for t in prior.track_ids)
         self._mix.prepare(rec)
+        parts = self._radio_parts(rec)
         with self._lock:
             if self._mix.prior is not prior:  # the library changed meanwhile
                 rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
                 self._mix.prepare(rec)
+                parts = self._radio_parts(rec)
+            self._mix.parts = parts
             state = self._state
             fits = state is not None and len(state.hidden) == rec.model.state_size
             if not (keep_state and fits):
@@ -371,6 +396,23 @@ class RecommenderPlugin(Plugin):
         self._save(rec)
 
     # ---- helpers ----------------------------------------------------------------------------
+
+    def _radio_parts(self, rec: Recommender) -> RadioParts | None:
+        """The blend's parts of the history over ``rec``'s rows, when ``rec`` was fitted as a
+        blend (its weights are in its cursor) and the history is still small enough."""
+        from recommender.blend import COMPONENTS, Blend, RadioParts, use_blend  # lazy: torch
+
+        weights = rec.cursor.get("blend_weights")
+        if weights is None or not use_blend(len(self._history)):
+            return None
+        try:
+            blend = Blend.build(rec, self._history, self._tags, weights)
+            if blend.weights.shape != (len(CONTEXTS), len(COMPONENTS)):
+                raise ValueError(f"weights of shape {blend.weights.shape}")
+        except (ValueError, TypeError) as exc:  # a damaged or foreign checkpoint: model alone
+            log.warning("blend weights unusable (%s); radio uses the model alone", exc)
+            return None
+        return RadioParts(blend.parts, blend.weights)
 
     @property
     def _ctx(self) -> PluginContext:

@@ -15,6 +15,7 @@ from player.plugin_api import Suggestion
 from recommender.radio.prior import ColdStartPrior
 
 if TYPE_CHECKING:
+    from recommender.blend import RadioParts
     from recommender.radio.int8 import QuantizedOutput, RadioCache
     from recommender.radio.state import RadioState
     from recommender.recommender import Recommender
@@ -92,6 +93,8 @@ class Mixture:
         self.torch_generator: Any = None
         self.temperature = 1.0
         self.top_p: float | None = None
+        #: The blend's history parts beside the model (small histories; None: the model alone).
+        self.parts: RadioParts | None = None
         self._cache: RadioCache | None = None
 
     def prepare(self, rec: Recommender) -> None:
@@ -140,18 +143,26 @@ class Mixture:
         """
         reason = "cold start" if share >= 0.5 else "model"
         model: list[tuple[int, float]] | None = None
+        parts: list[tuple[int, float]] | None = None
         prior: list[tuple[int, float]] | None = None
         out: list[Suggestion] = []
         taken: set[int] = set()
+        prefix = rec.vocab.indices(state.history) if rec is not None and state is not None else []
+        model_share = 1.0 if self.parts is None else self.parts.model_share(prefix)
         for _ in range(4 * count):
             if len(out) >= count:
                 break
             use_model = share < PRIOR_FLOOR or self.rng.random() >= share
             if rec is not None and state is not None and use_model:
-                if model is None:
-                    model = self._model_draws(rec, state, blocked, count)
                 weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
-                source = model
+                if self.rng.random() < model_share:
+                    if model is None:
+                        model = self._model_draws(rec, state, blocked, count)
+                    source, weight = model, weight * model_share
+                else:
+                    if parts is None:
+                        parts = self._parts_draws(rec, prefix, blocked, count)
+                    source, weight = parts, weight * (1.0 - model_share)
             else:
                 source, weight = [], 0.0
             if not source:  # no model, or everything it knows is excluded: the prior decides
@@ -187,6 +198,36 @@ class Mixture:
             return []
         track_id = rec.vocab.track_id
         return [(track_id(row), p) for row, p in draw.sample(self.torch_generator, count)]
+
+    def _parts_distribution(
+        self, rec: Recommender, prefix: Sequence[int], blocked: set[int]
+    ) -> np.ndarray:
+        """The parts' tempered mix over the model's rows, blocked and missing tracks left out."""
+        assert self.parts is not None
+        probs = self.parts.distribution(prefix, self.temperature)
+        grown = len(rec.vocab) - len(probs)  # tracks added since the parts were built: none
+        if grown > 0:
+            probs = np.concatenate([probs, np.zeros(grown)])
+        probs[0] = 0.0
+        for track_ids in (blocked, self.prior.unavailable_ids):
+            rows = rec.vocab.indices(track_ids)
+            probs[rows] = 0.0
+        total = probs.sum()
+        return probs / total if total > 0 else probs
+
+    def _parts_draws(
+        self, rec: Recommender, prefix: Sequence[int], blocked: set[int], count: int
+    ) -> list[tuple[int, float]]:
+        import torch  # lazy, as above
+
+        from recommender.radio.draw import Draw
+
+        probs = self._parts_distribution(rec, prefix, blocked)
+        if probs.sum() <= 0:
+            return []
+        draw = Draw(torch.from_numpy(probs.astype(np.float32)))
+        track_id = rec.vocab.track_id
+        return [(track_id(row), float(p)) for row, p in draw.sample(self.torch_generator, count)]
 
     def _prior_draws(
         self, last: int | None, blocked: set[int], skips: Sequence[int], count: int
@@ -244,13 +285,42 @@ class Mixture:
                 model_ids, model_probs = ids_tensor.numpy(), probs_tensor.numpy()
             except ValueError:
                 model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
-            rows = self.prior.rows_of(np.asarray(model_ids))
-            ok = rows >= 0
-            ok[ok] &= self.prior.mask(blocked)[rows[ok]]
-            mass = np.asarray(model_probs, dtype=np.float64)[ok]
-            if mass.sum() > 0:
-                mixed[rows[ok]] += (1.0 - share) * mass / mass.sum()
+            model_share = 1.0
+            if self.parts is not None:
+                prefix = rec.vocab.indices(state.history)
+                model_share = self.parts.model_share(prefix)
+                parts = self._parts_distribution(rec, prefix, blocked)
+                self._add(
+                    mixed,
+                    rec.vocab.ids_array()[1:],
+                    parts[1:],
+                    blocked,
+                    (1.0 - share) * (1.0 - model_share),
+                )
+            self._add(
+                mixed,
+                np.asarray(model_ids),
+                np.asarray(model_probs, dtype=np.float64),
+                blocked,
+                (1.0 - share) * model_share,
+            )
         keep = mixed > 0
         if not keep.any():
             return self.prior.track_ids[:0], mixed[:0]
         return self.prior.track_ids[keep], mixed[keep] / mixed[keep].sum()
+
+    def _add(
+        self,
+        mixed: np.ndarray,
+        ids: np.ndarray,
+        probs: np.ndarray,
+        blocked: set[int],
+        weight: float,
+    ) -> None:
+        """Add ``weight`` times ``probs`` (over ``ids``, renormalised to what may be picked)."""
+        rows = self.prior.rows_of(ids)
+        ok = rows >= 0
+        ok[ok] &= self.prior.mask(blocked)[rows[ok]]
+        mass = probs[ok]
+        if mass.sum() > 0:
+            mixed[rows[ok]] += weight * mass / mass.sum()

@@ -239,3 +239,15 @@ def test_retrain_from_the_menu_shows_progress_and_can_be_cancelled(qtbot, player
     assert finished.args == ["trainer", False, "cancelled"]
     assert action.isEnabled()
     assert any("Retraining stopped" in m for m in messages)
+
+
+def test_the_app_gives_the_model_the_librarys_tags(qtbot, player: Player) -> None:
+    """#23: what the scan read from each file's tags reaches the recommender."""
+    plugin = RecommenderPlugin(config_overrides=TINY, seed=4)
+    parts, _wiring = player.launch([plugin])
+    rows = load_track_rows(parts.db)
+    assert rows and set(plugin.tags) == {r.id for r in rows}
+    for row in rows:
+        tag = plugin.tags[row.id]
+        assert (tag.artist, tag.album, tag.title) == (row.artist, row.album, row.title)
+        assert tag.track_number == row.track_number and tag.track_number is not None

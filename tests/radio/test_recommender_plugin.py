@@ -269,3 +269,23 @@ def test_candidates_give_distinct_spares_per_slot(tmp_path: Path, history: int) 
         assert len(set(ids)) == 4 and not set(ids) & exclude
         assert all(0.0 < s.probability <= 1.0 for s in group)
     assert groups[0][0].track_id not in [s.track_id for s in groups[1]]
+
+
+def test_radio_draws_from_the_blend_with_the_librarys_tags_and_keeps_it_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """#23: a small history is served by the blend; its parts read the library's tags (album
+    order here) and its fitted weights come back with the checkpoint."""
+    plugin = make_plugin(tmp_path, planted_sessions(30))
+    assert plugin.model is not None and "blend_weights" in plugin.model.cursor
+    parts = plugin.radio_parts
+    assert parts is not None
+    row = plugin.model.vocab.index
+    assert parts.parts.successor[row(1)] == row(2)  # track 1 of album 0 -> track 2
+    assert parts.parts.artist[row(1)] == parts.parts.artist[row(6)] != parts.parts.artist[row(7)]
+    _ids, probs = plugin.distribution()
+    assert np.isclose(probs.sum(), 1.0)
+    plugin.save_state()
+    again = make_plugin(tmp_path, planted_sessions(30))
+    assert again.radio_parts is not None
+    assert np.allclose(again.radio_parts.weights, parts.weights)
