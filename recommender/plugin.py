@@ -286,7 +286,7 @@ class RecommenderPlugin(Plugin):
 
     def _observe(self, rec: Recommender, sessions: Sequence[TrainingSession]) -> None:
         """Score sessions ``rec`` has not learned yet under both sides of the mix."""
-        self._memory.evidence.extend(evidence(rec, self._mix.prior, sessions))
+        self._memory.evidence.extend(evidence(rec, self._mix.prior, sessions, self._mix.parts))
         del self._memory.evidence[:-EVIDENCE_LENGTH]
         self._refit()
 

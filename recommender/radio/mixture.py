@@ -26,12 +26,17 @@ PRIOR_FLOOR = 0.02
 
 
 def evidence(
-    rec: Recommender, prior: ColdStartPrior, sessions: Sequence[TrainingSession]
+    rec: Recommender,
+    prior: ColdStartPrior,
+    sessions: Sequence[TrainingSession],
+    parts: RadioParts | None = None,
 ) -> list[list[float]]:
     """``[p_model, p_prior]`` of every next track of ``sessions`` (call before learning them).
 
-    The model's scores come a block of positions at a time and only each real next track's
-    probability is kept: a radio session runs to thousands of plays.
+    ``p_model`` is the model's side of radio's mix: with the blend's ``parts``, the model and
+    the parts at their fitted weights. The model's scores come a block of positions at a time
+    and only each real next track's probability is kept: a radio session runs to thousands of
+    plays.
     """
     import torch  # lazy: torch is loaded already when there is a model; see recommender.plugin
 
@@ -44,10 +49,15 @@ def evidence(
             rows = targets[len(p_model) : len(p_model) + len(block)].unsqueeze(1)
             log_probs = torch.log_softmax(block, dim=-1).gather(1, rows)
             p_model.extend(log_probs.exp().squeeze(1).tolist())
+        heard = [rec.vocab.index(i) or 0 for i in items]
         for t in range(len(items) - 1):
             row, prior_row = rec.vocab.index(items[t + 1]), prior.row(items[t + 1])
             if row is None or prior_row is None:
                 continue
+            if parts is not None and row < parts.parts.n_rows:
+                share = parts.model_share(heard[: t + 1])
+                p_parts = float(parts.distribution(heard[: t + 1], 1.0)[row])
+                p_model[t] = share * p_model[t] + (1.0 - share) * p_parts
             scores = prior.scores(items[t])
             total = float(scores[prior.available].sum())
             p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
