@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from player.db.engine import Database, DatabaseError, open_database
 from player.history import History
 from player.logs import setup_logging
-from player.paths import AppPaths
+from player.paths import AppPaths, printable
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)
@@ -147,14 +147,9 @@ def _print_report(report: ScanReport) -> None:
     print(f"restored:  {report.restored}")
     print(f"failed:    {len(report.failed)}")
     for path, reason in report.failed:
-        print(f"  {_printable(path)}: {reason}")
+        print(f"  {printable(path)}: {reason}")
     if report.cancelled:
         print("Scan cancelled: files read so far were saved; run the scan again to finish.")
-
-
-def _printable(path: str) -> str:
-    """A path that any terminal can show (undecodable bytes as \\xNN)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _stats(db: Database) -> int:

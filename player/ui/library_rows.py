@@ -3,6 +3,7 @@ one pure-Python pass (safe on a worker thread; no widgets)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -28,9 +29,25 @@ def format_ms(ms: int | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def fold(text: str) -> str:
+    """Text as search compares it: case-folded, accents dropped ("Été" and "ete" match)."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def haystack(row: TrackRow) -> str:
-    """The lowercase text searched for ``row``."""
-    return f"{row.title}\n{row.artist}\n{row.album}\n{row.album_artist}".casefold()
+    """The folded text searched for ``row`` (see :func:`fold`)."""
+    return fold(f"{row.title}\n{row.artist}\n{row.album}\n{row.album_artist}")
+
+
+def track_label(disc: int | None, track: int | None) -> str:
+    """The "#" column: ``3``, or ``2.03`` (disc 2, track 3) when the disc is tagged."""
+    if track is None:
+        return ""
+    return str(track) if disc is None else f"{disc}.{track:02d}"
 
 
 def _num(v: int | None) -> tuple[bool, int]:

@@ -46,7 +46,7 @@ def test_scan_then_double_click_plays_to_the_end(qtbot, player_parts, music_dir)
     assert window.model.rowCount() == 6
     assert window.windowTitle().startswith("Segue")
     with qtbot.waitSignal(parts.tracker.track_ended, timeout=PLAY_TIMEOUT_MS) as ended:
-        double_click_row(qtbot, parts, 0)
+        double_click_row(qtbot, parts, 5)  # the view's last row: nothing follows it
     assert ended.args[0].outcome == Outcome.FINISHED
     assert ended.args[0].origin == Origin.USER
     # End of queue: stopped cleanly, the entry stays current.
