@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="keep database, cache and logs in DIR (default: $SEGUE_DATA_DIR or the platform's)",
     )
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="log everything (also Qt's and FFmpeg's own messages) to the terminal and the log",
+    )  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="segue", description="A music player whose radio learns how you listen.",
         parents=[common],
@@ -82,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_window(paths: AppPaths, music_dirs: list[Path], *, debug: bool, radio: bool) -> int:
     try:
+        from player.qt_noise import quiet_qt  # before QtMultimedia loads: it speaks at load
+
+        quiet_qt(debug)
         from player.app import run_app  # lazy: headless commands never load Qt
     except ImportError as error:
         if error.name not in ("player.app", "PySide6"):

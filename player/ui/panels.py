@@ -169,7 +169,7 @@ class _QueueDelegate(QStyledItemDelegate):
         if option.features & option.ViewItemFeature.HasDecoration:
             room -= option.decorationSize.width() + 6
         if index.data(OriginRole) == "radio":
-            room -= self._tag_font(option).width(self.TAG) + 12
+            room -= self._tag_font(option).horizontalAdvance(self.TAG) + 12
         option.text = option.fontMetrics.elidedText(
             option.text, Qt.TextElideMode.ElideRight, max(room, 0)
         )

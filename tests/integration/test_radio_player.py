@@ -238,7 +238,7 @@ def test_retrain_from_the_menu_shows_progress_and_can_be_cancelled(qtbot, player
         wiring.host.cancel_training()  # what the progress bar's Cancel button calls
     assert finished.args == ["trainer", False, "cancelled"]
     assert action.isEnabled()
-    assert any("Retraining stopped" in m for m in messages)
+    assert any("Radio not retrained: cancelled" in m for m in messages)
 
 
 def test_the_app_gives_the_model_the_librarys_tags(qtbot, player: Player) -> None:
