@@ -311,11 +311,11 @@ class QueuePanel(QWidget):
         top = self.model.index(max(0, row - self.HISTORY_SHOWN))
         self.view.scrollTo(top, QAbstractItemView.ScrollHint.PositionAtTop)
 
-    def show_note(self, text: str) -> None:
-        """Show ``text`` above the list for a few seconds (e.g. radio re-planned)."""
+    def show_note(self, text: str, ms: int = NOTE_MS) -> None:
+        """Show ``text`` above the list for ``ms`` milliseconds (e.g. radio re-planned)."""
         self.note.setText(text)
         self.note.show()
-        self._note_timer.start()
+        self._note_timer.start(ms)
 
     def _selected_rows(self) -> list[int]:
         return sorted(i.row() for i in self.view.selectionModel().selectedRows())

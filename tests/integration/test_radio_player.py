@@ -21,6 +21,7 @@ from player.db.models import Play, PlayEvent
 from player.history import History
 from player.library import load_track_rows
 from player.paths import AppPaths
+from player.playback import PlayState
 from player.plugin_api import Origin, Outcome, Plugin, PluginContext, TrackStarted, TrainProgress
 from player.plugin_host import PluginState
 from player.scanner import scan
@@ -82,10 +83,14 @@ class Player:
         self.qtbot, self.paths, self.db = qtbot, paths, db
         self.launched: list[tuple[PlayerParts, RadioWiring]] = []
 
-    def launch(self, plugins: list[Plugin]) -> tuple[PlayerParts, RadioWiring]:
+    def launch(
+        self, plugins: list[Plugin], *, start_radio: bool = False
+    ) -> tuple[PlayerParts, RadioWiring]:
         # Not handed to qtbot: the window must outlive the plugin threads (see ``quit``).
         parts = build_player(self.paths, self.db)
-        wiring = attach_radio(parts, self.paths.data_dir, plugins=plugins, discover=False)
+        wiring = attach_radio(
+            parts, self.paths.data_dir, plugins=plugins, discover=False, start_radio=start_radio
+        )
         with self.qtbot.waitSignal(parts.window.library_loaded, timeout=TIMEOUT_MS):
             parts.window.start([])
         host = wiring.host
@@ -141,6 +146,18 @@ def test_radio_plays_thirty_tracks_in_a_row_without_repeats(qtbot, player: Playe
     assert all(e.origin == Origin.RADIO for e in parts.queue.upcoming())  # marked in the queue
     plays = [p for p in History(parts.db).recent_track_ids(40)]
     assert len(plays) >= 32
+
+
+def test_segue_radio_plays_the_restored_track(qtbot, player: Player) -> None:  # issue #26 item 8
+    parts, wiring = player.launch([Broken()])
+    rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
+    parts.queue.add(rows[:1])
+    parts.queue.set_current(0)
+    player.quit(parts, wiring)  # remembers the queue: the next start holds it, paused
+    parts, wiring = player.launch([Broken()], start_radio=True)
+    assert wiring.radio.is_enabled()
+    qtbot.waitUntil(lambda: parts.playback.state == PlayState.PLAYING, timeout=TIMEOUT_MS)
+    assert parts.playback.current.track_id == rows[0].id  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("plugin", [Broken(), BrokenAfterLoad()], ids=["load", "every-call"])
