@@ -44,10 +44,11 @@ def haystack(row: TrackRow) -> str:
 
 
 def track_label(disc: int | None, track: int | None) -> str:
-    """The "#" column: ``3``, or ``2.03`` (disc 2, track 3) when the disc is tagged."""
+    """The "#" column: ``3``; from the second disc on, ``2.03`` (disc 2, track 3), so a
+    two-disc album does not look out of order (it sorts by disc, then track)."""
     if track is None:
         return ""
-    return str(track) if disc is None else f"{disc}.{track:02d}"
+    return f"{disc}.{track:02d}" if disc is not None and disc > 1 else str(track)
 
 
 def _num(v: int | None) -> tuple[bool, int]:

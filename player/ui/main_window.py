@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # types only: the database layer loads after the window is sh
 
 log = logging.getLogger(__name__)
 
-_COLUMN_WIDTHS = (260, 170, 210, 36, 56, 110, 52, 52)
+_COLUMN_WIDTHS = (260, 170, 210, 48, 56, 110, 52, 52)
 _SEARCH_DELAY_MS = 120
 
 

@@ -208,7 +208,7 @@ class QueuePanel(QWidget):
 
     row_activated = Signal(int)
 
-    #: Played entries kept in view above the playing one when the queue follows it.
+    #: Played entries shown above the playing one while the history is collapsed.
     HISTORY_SHOWN = 1
     NOTE_MS = 8000
 
@@ -244,8 +244,14 @@ class QueuePanel(QWidget):
         self._follow_timer.timeout.connect(self.follow_current)
         for signal in (model.queue_changed, model.current_changed, model.modelReset):
             signal.connect(self._update_count)
-        model.current_changed.connect(lambda _row: self._follow_timer.start())
-        model.modelReset.connect(self._follow_timer.start)
+        for signal in (model.current_changed, model.queue_changed, model.modelReset):
+            signal.connect(lambda *_: self._follow_timer.start())
+        self.history_button = QToolButton()
+        self.history_button.setCheckable(True)
+        self.history_button.setAutoRaise(True)
+        self.history_button.setToolTip("Show the tracks played before (hidden: they scroll away)")
+        self.history_button.toggled.connect(lambda _on: self.follow_current())
+        self.history_button.hide()
         bold = QFont(header.font())
         bold.setBold(True)
         header.setFont(bold)
@@ -265,6 +271,7 @@ class QueuePanel(QWidget):
         top.addWidget(header)
         top.addWidget(self.count)
         top.addStretch(1)
+        top.addWidget(self.history_button)
         top.addWidget(self.remove_button)
         top.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
@@ -304,8 +311,16 @@ class QueuePanel(QWidget):
         self.count.setText(f"{n} up next" if n > 0 else "")
 
     def follow_current(self) -> None:
-        """Scroll so the playing entry is near the top, what comes next below it."""
+        """Keep the playing entry and what comes next in view: the history above it collapses
+        (but for the last played entry) unless the user shows it, and the list scrolls to the
+        playing entry."""
         row = self.model.current_row
+        hidden_before = max(0, row - self.HISTORY_SHOWN) if row > 0 else 0
+        show_all = self.history_button.isChecked()
+        for r in range(self.model.rowCount()):
+            self.view.setRowHidden(r, not show_all and r < hidden_before)
+        self.history_button.setVisible(hidden_before > 0)
+        self.history_button.setText("Hide played" if show_all else f"{hidden_before} played…")
         if row < 0 or self.view.state() == QAbstractItemView.State.DraggingState:
             return
         top = self.model.index(max(0, row - self.HISTORY_SHOWN))

@@ -148,6 +148,20 @@ def test_radio_plays_thirty_tracks_in_a_row_without_repeats(qtbot, player: Playe
     assert len(plays) >= 32
 
 
+def test_retrain_without_enough_history_says_why(qtbot, player: Player) -> None:  # #26 item 4
+    parts, wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=4)])
+    messages: list[str] = []
+    parts.window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(wiring.host.train_finished, timeout=TIMEOUT_MS) as finished:
+        wiring.retrain_action.trigger()
+    assert finished.args[1] is False
+    assert messages[-1] == (
+        "Radio not retrained: radio needs at least 3 listening sessions of two or more tracks "
+        "to learn from; you have 0."
+    )
+    assert wiring.retrain_action.isEnabled()
+
+
 def test_segue_radio_plays_the_restored_track(qtbot, player: Player) -> None:  # issue #26 item 8
     parts, wiring = player.launch([Broken()])
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)

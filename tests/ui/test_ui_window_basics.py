@@ -208,12 +208,18 @@ def test_volume_set_elsewhere_moves_the_slider(qtbot, player_parts) -> None:  # 
     assert parts.window.transport.volume.value() == 30
 
 
-def test_the_disc_is_shown_with_the_track_number(qtbot, player_parts, music_dir) -> None:
-    parts = player_parts  # item 13
-    scanned(qtbot, parts, music_dir)
+def test_the_disc_is_shown_with_the_track_number(qtbot, player_parts, tmp_path) -> None:
+    parts = player_parts  # item 13: a two-disc album sorted by disc looked out of order
+    root = tmp_path / "two discs"
+    for disc, track in ((1, 1), (1, 2), (2, 1)):
+        tags = {"title": f"D{disc}T{track}", "artist": "A", "album": "Set",
+                "tracknumber": track, "discnumber": disc}  # fmt: skip
+        make_audio(root / f"{disc}-{track}.ogg", seconds=0.5, tags=tags)
+    scanned(qtbot, parts, root)
     from player.ui.library_rows import TRACKNO
 
-    assert parts.window.model.index(0, TRACKNO).data() == "1.01"
+    model = parts.window.model
+    assert [model.index(r, TRACKNO).data() for r in range(3)] == ["1", "2", "2.01"]
 
 
 def test_a_cover_found_by_a_rescan_shows_for_the_playing_track(
@@ -260,3 +266,35 @@ def test_open_file_plays_it_then_the_rest_of_its_album(
     outside = make_audio(tmp_path / "elsewhere" / "x.ogg", seconds=0.5)
     opener.open_file(str(outside))
     assert "not in your music folders" in messages[-1]
+
+
+def test_adventurousness_opens_above_its_button_and_says_what_it_means(qtbot, player_parts) -> None:
+    from PySide6.QtCore import QPoint
+
+    from player.ui.radio_widgets import add_slider
+
+    window = player_parts.window  # item 13
+    shown(qtbot, player_parts)
+    slider = add_slider(window, 0.1, lambda _v: None)
+    assert slider.meaning.text() == "Radio now: familiar (10%)"
+    slider.slider.setValue(95)
+    assert slider.meaning.text() == "Radio now: adventurous (95%)"
+    button = window.transport.radio_button
+    menu = button.menu()
+    menu.popup(button.mapToGlobal(QPoint(0, button.height())))  # where Qt would put it
+    qtbot.waitUntil(menu.isVisible)
+    assert menu.geometry().bottom() <= button.mapToGlobal(QPoint(0, 0)).y()
+    assert window.frameGeometry().contains(menu.geometry())
+    menu.hide()
+
+
+def test_progress_words_sit_beside_the_bar(qtbot, player_parts) -> None:  # item 5
+    window = player_parts.window
+    status = window.status
+    window.begin_progress("Retraining radio: reading your history", lambda: None)
+    window.update_progress(35, 100, "Learning from 1,204 listening sessions: 35%")
+    assert status.progress_label.text() == "Learning from 1,204 listening sessions: 35%"
+    assert status.progress.text() == "35%"
+    assert not status.progress_label.wordWrap()
+    window.end_progress()
+    assert not status.progress_label.isVisibleTo(window)
