@@ -241,16 +241,20 @@ class QueuePanel(QWidget):
         self._note_timer.timeout.connect(self.note.hide)
         # Follow the playing entry once the view has laid out the change (coalesced).
         self._follow_timer = QTimer(self, singleShot=True, interval=0)
-        self._follow_timer.timeout.connect(self.follow_current)
+        self._follow_timer.timeout.connect(lambda: self.follow_current(self._scroll_pending))
         for signal in (model.queue_changed, model.current_changed, model.modelReset):
             signal.connect(self._update_count)
-        for signal in (model.current_changed, model.queue_changed, model.modelReset):
-            signal.connect(lambda *_: self._follow_timer.start())
+        # A new playing entry scrolls the list to it; other edits (radio appending a pick) only
+        # fold the history again, leaving where the user scrolled to.
+        self._scroll_pending = False
+        model.current_changed.connect(lambda _row: self._follow(scroll=True))
+        model.modelReset.connect(lambda: self._follow(scroll=True))
+        model.queue_changed.connect(lambda: self._follow(scroll=False))
         self.history_button = QToolButton()
         self.history_button.setCheckable(True)
         self.history_button.setAutoRaise(True)
         self.history_button.setToolTip("Show the tracks played before (hidden: they scroll away)")
-        self.history_button.toggled.connect(lambda _on: self.follow_current())
+        self.history_button.toggled.connect(lambda _on: self.follow_current(scroll=False))
         self.history_button.hide()
         bold = QFont(header.font())
         bold.setBold(True)
@@ -310,7 +314,11 @@ class QueuePanel(QWidget):
         n = self.model.upcoming_count()
         self.count.setText(f"{n} up next" if n > 0 else "")
 
-    def follow_current(self) -> None:
+    def _follow(self, *, scroll: bool) -> None:
+        self._scroll_pending = self._scroll_pending or scroll
+        self._follow_timer.start()
+
+    def follow_current(self, scroll: bool = True) -> None:
         """Keep the playing entry and what comes next in view: the history above it collapses
         (but for the last played entry) unless the user shows it, and the list scrolls to the
         playing entry."""
@@ -321,7 +329,8 @@ class QueuePanel(QWidget):
             self.view.setRowHidden(r, not show_all and r < hidden_before)
         self.history_button.setVisible(hidden_before > 0)
         self.history_button.setText("Hide played" if show_all else f"{hidden_before} played…")
-        if row < 0 or self.view.state() == QAbstractItemView.State.DraggingState:
+        self._scroll_pending = False
+        if not scroll or row < 0 or self.view.state() == QAbstractItemView.State.DraggingState:
             return
         top = self.model.index(max(0, row - self.HISTORY_SHOWN))
         self.view.scrollTo(top, QAbstractItemView.ScrollHint.PositionAtTop)
