@@ -365,9 +365,8 @@ class MainWindow(QMainWindow):
     def play_selected(self) -> None:
         """Play from the view: one selected track plays, then the rows after it in the view
         (an album or a search result plays through); several selected play in view order."""
-        tracks = self.selected_tracks()
-        if len(tracks) == 1:
-            tracks = self.tracks_from(self.table.currentIndex().row())
+        rows = self.table.selectionModel().selectedRows()
+        tracks = self.tracks_from(rows[0].row()) if len(rows) == 1 else self.selected_tracks()
         if tracks:
             self._controller.play_through(tracks)
 
