@@ -3,6 +3,7 @@ one pure-Python pass (safe on a worker thread; no widgets)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,13 +30,16 @@ def format_ms(ms: int | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+#: Combining marks (the accents NFKD splits off Latin, Greek and Cyrillic letters).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Text as search compares it: case-folded, accents dropped ("Été" and "ete" match)."""
     folded = text.casefold()
     if folded.isascii():
         return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def haystack(row: TrackRow) -> str:
