@@ -130,12 +130,6 @@ class PlayerController(QObject):
             return
         self.play_pause()
 
-    def play_tracks(self, tracks: Sequence[TrackLike], origin: Origin = Origin.USER) -> None:
-        """Play ``tracks[0]`` now and queue the rest right after it (double-click)."""
-        entries = self._queue.insert_next(tracks, origin)
-        if entries:
-            self._play_row(self._queue.current_row + 1, origin)
-
     def play_row(self, row: int) -> None:
         """Play the queue entry at ``row`` now (double-click in the queue)."""
         self._play_row(row, Origin.USER)

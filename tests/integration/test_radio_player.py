@@ -126,7 +126,7 @@ def _listen(qtbot, parts: PlayerParts, n: int) -> list[TrackStarted]:
     started: list[TrackStarted] = []
     parts.tracker.track_started.connect(started.append)
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
-    parts.controller.play_tracks([rows[0]])
+    parts.controller.play_through([rows[0]])
     parts.window.radio_action.setChecked(True)
     qtbot.waitUntil(lambda: len(started) >= n, timeout=TIMEOUT_MS * 4)
     return started
@@ -191,7 +191,7 @@ def test_a_missing_file_is_logged_as_failed_and_radio_plays_on(qtbot, player: Pl
     started: list[TrackStarted] = []
     parts.tracker.track_started.connect(started.append)
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
-    parts.controller.play_tracks([rows[0]])
+    parts.controller.play_through([rows[0]])
     parts.window.radio_action.setChecked(True)
     qtbot.waitUntil(lambda: len(parts.queue.upcoming()) >= 2, timeout=TIMEOUT_MS)
     doomed = parts.queue.upcoming()[0]

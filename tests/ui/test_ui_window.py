@@ -65,7 +65,7 @@ def test_skip_records_played_ms_and_queue_advances(qtbot, player_parts, music_di
     parts = player_parts
     scanned(qtbot, parts, music_dir)
     first, second = parts.window.model.rows()[:2]
-    parts.controller.play_tracks([first, second])
+    parts.controller.play_through([first, second])
     qtbot.waitUntil(lambda: parts.playback.played_ms >= 300, timeout=PLAY_TIMEOUT_MS)
     with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as started:
         parts.window.actions_by_name["next"].trigger()

@@ -30,7 +30,7 @@ def test_ctrl_right_skips_with_the_search_box_focused_and_space_still_types(
     scanned(qtbot, parts, music_dir)
     first, second = window.model.rows()[:2]
     with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS):
-        parts.controller.play_tracks([first, second])
+        parts.controller.play_through([first, second])
     window.search.setFocus()
     qtbot.waitUntil(window.search.hasFocus)
     qtbot.keyClicks(window.search, "a b")
