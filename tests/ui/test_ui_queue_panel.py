@@ -121,3 +121,22 @@ def test_a_note_shows_briefly_and_an_entry_note_is_in_its_tooltip(qtbot) -> None
     entry = model.entry(0)
     model.set_note(entry.entry_id, "why: you often play this after that")
     assert "why: you often play this after that" in model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_dropping_rows_on_the_list_reorders_them(qtbot) -> None:  # Add: drag to reorder
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDropEvent
+
+    model = QueueModel()
+    model.add(tracks(1, 2, 3, 4))
+    model.set_current(0)
+    widget = panel(qtbot, model)
+    mime = model.mimeData([model.index(3)])  # what dragging the last row carries
+    target = widget.view.visualRect(model.index(1))
+    drop = QDropEvent(
+        QPointF(target.center().x(), target.top() + 1), Qt.DropAction.MoveAction, mime,
+        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    widget.view.dropEvent(drop)
+    assert [e.track_id for e in model.entries()] == [1, 4, 2, 3]
+    assert model.current_entry().track_id == 1
