@@ -247,6 +247,7 @@ class QueuePanel(QWidget):
         # A new playing entry scrolls the list to it; other edits (radio appending a pick) only
         # fold the history again, leaving where the user scrolled to.
         self._scroll_pending = False
+        self._hidden_upto = 0
         model.current_changed.connect(lambda _row: self._follow(scroll=True))
         model.modelReset.connect(lambda: self._follow(scroll=True))
         model.queue_changed.connect(lambda: self._follow(scroll=False))
@@ -325,8 +326,11 @@ class QueuePanel(QWidget):
         row = self.model.current_row
         hidden_before = max(0, row - self.HISTORY_SHOWN) if row > 0 else 0
         show_all = self.history_button.isChecked()
-        for r in range(self.model.rowCount()):
+        # Only played rows are ever hidden: the rows up to the old and new bounds (the queue
+        # keeps at most ``keep_played`` of them), not the whole queue, are touched.
+        for r in range(min(self.model.rowCount(), max(self._hidden_upto, hidden_before))):
             self.view.setRowHidden(r, not show_all and r < hidden_before)
+        self._hidden_upto = hidden_before
         self.history_button.setVisible(hidden_before > 0)
         self.history_button.setText("Hide played" if show_all else f"{hidden_before} played…")
         self._scroll_pending = False

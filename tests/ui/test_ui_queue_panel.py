@@ -49,7 +49,13 @@ def test_the_queue_follows_the_playing_entry_after_ten_plays(qtbot) -> None:  # 
         model.advance()
     assert model.current_row == 10
     qtbot.waitUntil(lambda: visible(widget, 10) and visible(widget, 11))
-    assert not visible(widget, 5)  # the history scrolled away
+    assert not visible(widget, 5)  # the history folded away
+    assert widget.history_button.text() == "9 played…"
+    model.back()  # "previous": the entry before comes back into view
+    qtbot.waitUntil(lambda: visible(widget, 8) and visible(widget, 9))
+    widget.history_button.click()  # the user asks for the history
+    widget.view.scrollToTop()
+    qtbot.waitUntil(lambda: visible(widget, 0))
 
 
 def test_up_next_counts_what_follows_the_playing_entry(qtbot) -> None:  # item 3
