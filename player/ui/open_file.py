@@ -98,10 +98,10 @@ class FileOpener(QObject):
         return None
 
     def _play(self, track: TrackRow) -> None:
-        key = album_key(track)  # type: ignore[arg-type]  # TrackRow has TrackInfo's tag fields
+        # A TrackRow has the tag fields album order reads from a TrackInfo.
+        key = album_key(track)
         if key is None:
             self._controller.play_through([track])
             return
-        album = [r for r in self._model.rows() if album_key(r) == key]  # type: ignore[arg-type]
-        album.sort(key=play_order)  # type: ignore[arg-type]
+        album = sorted((r for r in self._model.rows() if album_key(r) == key), key=play_order)
         self._controller.play_through(album[album.index(track) :])
