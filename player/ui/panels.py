@@ -254,7 +254,7 @@ class QueuePanel(QWidget):
         self.history_button = QToolButton()
         self.history_button.setCheckable(True)
         self.history_button.setAutoRaise(True)
-        self.history_button.setToolTip("Show the tracks played before (hidden: they scroll away)")
+        self.history_button.setToolTip("Show or fold the tracks played before the current one")
         self.history_button.toggled.connect(lambda _on: self.follow_current(scroll=False))
         self.history_button.hide()
         bold = QFont(header.font())
