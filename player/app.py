@@ -24,10 +24,12 @@ from player.controller import PlayerController
 from player.db.lock import try_lock
 from player.paths import AppPaths
 from player.playback import Playback
+from player.qt_noise import quiet_ffmpeg, quiet_qt
 from player.queue import QueueModel
 from player.tracker import ListeningTracker, SessionRelay
 from player.ui.cover_cache import CoverCache
 from player.ui.main_window import MainWindow
+from player.ui.open_file import FileOpener
 from player.ui.settings_store import SettingsStore
 from player.ui.tasks import TaskRunner
 
@@ -147,6 +149,7 @@ def build_player(paths: AppPaths, db: Database) -> PlayerParts:
 
 def run_app(paths: AppPaths, *, music_dirs: list[Path], debug: bool, radio: bool) -> int:
     """Show the Segue window and run until it closes; returns the exit status."""
+    quiet_qt(debug)  # again: run_app may be called without the command line
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Segue")
@@ -176,6 +179,7 @@ def _show_window(
 ) -> int:
     """Build the window, open the library and run the event loop (the window lock is held)."""
     parts = build_window(paths)
+    quiet_ffmpeg(debug)  # the media player made by build_window loaded FFmpeg
     parts.window.show()
     status = {"code": 0}
 
@@ -275,6 +279,7 @@ def attach_radio(
     parts.controller.queue_ended.connect(radio.on_queue_ended)
     host.status_message.connect(window.show_message)
     radio.status_message.connect(window.show_message)
+    radio.replanned.connect(window.queue_panel.show_note)
     action = window.radio_action
     action.setEnabled(True)
     action.toggled.connect(radio.set_enabled)
@@ -285,9 +290,10 @@ def attach_radio(
         infos = [track_info(r) for r in rows]
         radio.set_library(infos)
         host.library_changed(LibraryChanged(tuple(infos)))
-        if pending_start[0]:  # `segue --radio`: once the library is there
+        if pending_start[0]:  # `segue --radio`: once the library is there, radio plays
             pending_start[0] = False
             action.setChecked(True)
+            parts.controller.play()  # resumes a restored track; an empty queue starts on a pick
 
     window.library_loaded.connect(library_loaded)
 
@@ -338,7 +344,18 @@ def _attach_radio(parts: PlayerParts, paths: AppPaths, *, start: bool) -> None:
 def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
     from player.mpris import Mpris  # QtDBus: only once the window is up
 
-    mpris = Mpris(parts.controller, raise_window=parts.window.raise_, quit_app=app.quit)
+    window = parts.window
+    mpris = Mpris(parts.controller, raise_window=window.raise_, quit_app=app.quit)
+    opener = FileOpener(
+        window.model,
+        parts.controller,
+        music_folders=parts.store.music_folders,
+        scan=window.scan,
+        scanned=window.library_scanned,
+        message=window.show_message,
+        parent=window,
+    )
+    mpris.set_file_opener(opener.open_file)
     wiring = parts.radio
     if wiring is not None:
         mpris.attach_radio(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from player.db.engine import Database, DatabaseError, open_database
 from player.history import History
 from player.logs import setup_logging
-from player.paths import AppPaths
+from player.paths import AppPaths, printable
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="keep database, cache and logs in DIR (default: $SEGUE_DATA_DIR or the platform's)",
     )
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="log everything (also Qt's and FFmpeg's own messages) to the terminal and the log",
+    )  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="segue", description="A music player whose radio learns how you listen.",
         parents=[common],
@@ -82,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_window(paths: AppPaths, music_dirs: list[Path], *, debug: bool, radio: bool) -> int:
     try:
+        from player.qt_noise import quiet_qt  # before QtMultimedia loads: it speaks at load
+
+        quiet_qt(debug)
         from player.app import run_app  # lazy: headless commands never load Qt
     except ImportError as error:
         if error.name not in ("player.app", "PySide6"):
@@ -147,14 +153,9 @@ def _print_report(report: ScanReport) -> None:
     print(f"restored:  {report.restored}")
     print(f"failed:    {len(report.failed)}")
     for path, reason in report.failed:
-        print(f"  {_printable(path)}: {reason}")
+        print(f"  {printable(path)}: {reason}")
     if report.cancelled:
         print("Scan cancelled: files read so far were saved; run the scan again to finish.")
-
-
-def _printable(path: str) -> str:
-    """A path that any terminal can show (undecodable bytes as \\xNN)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _stats(db: Database) -> int:

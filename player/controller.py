@@ -7,8 +7,10 @@ and MPRIS call it; it never touches widgets.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
+import random
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
@@ -19,6 +21,17 @@ from player.queue import QueueEntry, QueueModel, TrackLike
 
 log = logging.getLogger(__name__)
 
+#: Most tracks a double-click queues from the view (a whole library would be a long queue).
+PLAY_THROUGH_LIMIT = 1000
+
+
+class Repeat(enum.StrEnum):
+    """What happens at the end of a track or of the queue."""
+
+    OFF = "off"
+    ALL = "all"  # after the last entry, the queue starts again from its first
+    ONE = "one"  # a finished track plays again
+
 
 class PlayerController(QObject):
     """Plays the queue: advances on finish or failure, stops cleanly at the end.
@@ -28,12 +41,14 @@ class PlayerController(QObject):
         track_missing(int): the file of this track id is gone (mark it unavailable).
         queue_ended(): the last entry ended and nothing follows (the radio may refill).
         message(str): a line for the status bar.
+        mode_changed(): shuffle or repeat changed.
     """
 
     track_failed = Signal(object)
     track_missing = Signal(int)
     queue_ended = Signal()
     message = Signal(str)
+    mode_changed = Signal()
 
     def __init__(
         self,
@@ -41,6 +56,7 @@ class PlayerController(QObject):
         queue: QueueModel,
         *,
         restart_after_ms: int = 3000,
+        rng: random.Random | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -49,6 +65,9 @@ class PlayerController(QObject):
         self._restart_after_ms = restart_after_ms
         # True once the current entry ended: pressing play then moves on instead of replaying.
         self._current_done = False
+        self._shuffle = False
+        self._repeat = Repeat.OFF
+        self._rng = rng or random.Random()
         playback.track_ended.connect(self._on_track_ended)
 
     @property
@@ -61,12 +80,55 @@ class PlayerController(QObject):
         """The queue this controller walks."""
         return self._queue
 
+    # -- shuffle and repeat ----------------------------------------------------------------
+    @property
+    def shuffle(self) -> bool:
+        """Whether upcoming entries play in a random order."""
+        return self._shuffle
+
+    def set_shuffle(self, on: bool) -> None:
+        """Shuffle the upcoming entries (on), or put them back in their queued order (off)."""
+        if on == self._shuffle:
+            return
+        self._shuffle = on
+        if on:
+            self._queue.shuffle_upcoming(self._rng)
+        else:
+            self._queue.unshuffle_upcoming()
+        self.mode_changed.emit()
+
+    @property
+    def repeat(self) -> Repeat:
+        """Repeat mode."""
+        return self._repeat
+
+    def set_repeat(self, mode: Repeat) -> None:
+        """Set the repeat mode."""
+        if mode != self._repeat:
+            self._repeat = Repeat(mode)
+            self.mode_changed.emit()
+
     # -- user commands ---------------------------------------------------------------------
-    def play_tracks(self, tracks: Sequence[TrackLike], origin: Origin = Origin.USER) -> None:
-        """Play ``tracks[0]`` now and queue the rest right after it (double-click)."""
-        entries = self._queue.insert_next(tracks, origin)
-        if entries:
-            self._play_row(self._queue.current_row + 1, origin)
+    def play_through(self, tracks: Sequence[TrackLike]) -> None:
+        """Play ``tracks[0]`` now and the rest after it, in place of what was upcoming
+        (double-click: an album or a search result plays through; radio follows them)."""
+        tracks = list(tracks[:PLAY_THROUGH_LIMIT])
+        if not tracks:
+            return
+        self._queue.clear_upcoming()
+        self._queue.add(tracks[:1], Origin.USER)
+        self._queue.add(tracks[1:], Origin.QUEUE)
+        self._play_row(self._queue.current_row + 1, Origin.USER)
+        if self._shuffle:
+            self._queue.shuffle_upcoming(self._rng)
+
+    def play(self) -> None:
+        """Play: resume a paused track, else start the queue (no toggle)."""
+        if self._playback.current is not None:
+            if self._playback.state != PlayState.PLAYING:
+                self._playback.toggle()
+            return
+        self.play_pause()
 
     def play_row(self, row: int) -> None:
         """Play the queue entry at ``row`` now (double-click in the queue)."""
@@ -86,8 +148,8 @@ class PlayerController(QObject):
             self._play_row(self._queue.current_row, Origin.USER)
 
     def next(self) -> None:
-        """Skip to the next entry; at the end, stop."""
-        entry = self._queue.advance()
+        """Skip to the next entry; at the end, stop (or start again with repeat all)."""
+        entry = self._queue.advance() or self._wrap()
         if entry is None:
             self._playback.stop()
             self._current_done = True
@@ -131,7 +193,12 @@ class PlayerController(QObject):
         if current is None or current.track_id != ended.playable.track_id:
             return
         self._current_done = True
+        if self._repeat == Repeat.ONE and ended.outcome == Outcome.FINISHED:
+            self._play_entry(current, self._auto_origin(current))
+            return
         entry = self._queue.advance()
+        if entry is None and ended.outcome == Outcome.FINISHED:
+            entry = self._wrap()
         if entry is None:
             log.info("end of queue")
             if self._playback.state != PlayState.STOPPED:
@@ -139,6 +206,12 @@ class PlayerController(QObject):
             self.queue_ended.emit()
             return
         self._play_entry(entry, self._auto_origin(entry))
+
+    def _wrap(self) -> QueueEntry | None:
+        """With repeat all, the queue's first entry (made current), else None."""
+        if self._repeat != Repeat.ALL or self._queue.rowCount() == 0:
+            return None
+        return self._queue.set_current(0)
 
     def _report_failure(self, ended: PlaybackEnded) -> None:
         track = ended.playable

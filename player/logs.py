@@ -45,3 +45,5 @@ def setup_logging(paths: AppPaths, *, debug: bool, console_level: int = logging.
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    # Alembic says "Context impl SQLiteImpl" and "Will assume transactional DDL" at every open.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)

@@ -27,7 +27,7 @@ from PySide6.QtDBus import (
     QDBusObjectPath,
 )
 
-from player.controller import PlayerController
+from player.controller import PlayerController, Repeat
 from player.playback import Playable, PlayState
 from player.plugin_api import Origin
 
@@ -73,6 +73,19 @@ class RadioSwitch(Protocol):
         ...
 
 
+#: MPRIS ``LoopStatus`` for each repeat mode, and back.
+LOOP_STATUS = {Repeat.OFF: "None", Repeat.ALL: "Playlist", Repeat.ONE: "Track"}
+_REPEAT_OF = {status: mode for mode, status in LOOP_STATUS.items()}
+
+
+def uri_path(uri: str) -> str | None:
+    """The local path of a ``file://`` URI (percent-decoded as bytes), None for other schemes."""
+    parsed = urllib.parse.urlsplit(uri)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return None
+    return os.fsdecode(urllib.parse.unquote_to_bytes(parsed.path))
+
+
 def track_object_path(track_id: int) -> str:
     """The MPRIS track id of a library track."""
     return f"/org/segue/track/{track_id}"
@@ -116,12 +129,28 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
     def _set_volume(self, value: float) -> None:
         self._c.playback.set_volume(float(value))
 
+    def _loop_status(self) -> str:
+        return LOOP_STATUS[self._c.repeat]
+
+    def _set_loop_status(self, value: str) -> None:
+        mode = _REPEAT_OF.get(str(value))
+        if mode is None:
+            log.info("MPRIS: unknown LoopStatus %r ignored", value)
+            return
+        self._c.set_repeat(mode)
+
+    def _shuffle(self) -> bool:
+        return self._c.shuffle
+
+    def _set_shuffle(self, on: bool) -> None:
+        self._c.set_shuffle(bool(on))
+
     PlaybackStatus = Property(str, lambda self: self._owner.playback_status())
-    LoopStatus = Property(str, lambda self: "None")
+    LoopStatus = Property(str, _loop_status, _set_loop_status)
     Rate = Property(float, lambda self: 1.0)
     MinimumRate = Property(float, lambda self: 1.0)
     MaximumRate = Property(float, lambda self: 1.0)
-    Shuffle = Property(bool, lambda self: False)
+    Shuffle = Property(bool, _shuffle, _set_shuffle)
     Metadata = Property("QVariantMap", lambda self: self._owner.metadata())  # type: ignore[arg-type]
     Volume = Property(float, _volume, _set_volume)
     Position = Property("qlonglong", lambda self: self._c.playback.position_ms * 1000)  # type: ignore[arg-type]
@@ -172,7 +201,7 @@ class _PlayerAdaptor(QDBusAbstractAdaptor):
 
     @Slot(str)
     def OpenUri(self, uri: str) -> None:
-        log.info("MPRIS OpenUri not supported: %s", uri)
+        self._owner.open_uri(uri)
 
 
 @_dbus_interface(RADIO_IFACE)
@@ -215,6 +244,7 @@ class Mpris(QObject):
         self._no_invalidated.endArray()
         self._radio: RadioSwitch | None = None
         self._adventurousness: Callable[[], float] = lambda: 0.5
+        self._open_file: Callable[[str], None] | None = None
         self._root = _RootAdaptor(self)
         self._player = _PlayerAdaptor(self)
         self._radio_adaptor = _RadioAdaptor(self)
@@ -223,6 +253,22 @@ class Mpris(QObject):
         playback.track_loaded.connect(lambda _p: self._changed("Metadata", "CanSeek"))
         playback.duration_changed.connect(lambda _d: self._changed("Metadata"))
         playback.volume_changed.connect(lambda _v: self._changed("Volume"))
+        controller.mode_changed.connect(lambda: self._changed("Shuffle", "LoopStatus"))
+
+    def set_file_opener(self, open_file: Callable[[str], None]) -> None:
+        """What ``OpenUri`` calls with a local file's path (it plays it)."""
+        self._open_file = open_file
+
+    def open_uri(self, uri: str) -> None:
+        """Play a ``file://`` URI (other schemes are not supported and ignored)."""
+        path = uri_path(uri)
+        if path is None:
+            log.info("MPRIS OpenUri: only file:// URIs are supported, not %s", uri)
+            return
+        if self._open_file is None:
+            log.info("MPRIS OpenUri: nothing opens files yet; %s ignored", path)
+            return
+        self._open_file(path)
 
     def attach_radio(
         self,

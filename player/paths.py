@@ -12,6 +12,11 @@ APP_NAME = "segue"
 DATA_DIR_ENV = "SEGUE_DATA_DIR"
 
 
+def printable(path: str) -> str:
+    """A path that any terminal or widget can show (bytes that are not UTF-8 as \\xNN)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class AppPaths:
     """The three folders Segue writes to, and the files inside them.

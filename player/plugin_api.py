@@ -148,6 +148,16 @@ class TrainProgress:
     message: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    """What a training job did, for the user: ``message`` is a plain line (what was learned, or
+    why nothing was); ``sessions`` counts the sessions learned from."""
+
+    trained: bool
+    message: str
+    sessions: int = 0
+
+
 ProgressCallback = Callable[[TrainProgress], None]
 StopCheck = Callable[[], bool]
 
@@ -238,12 +248,17 @@ class Plugin:
         *,
         full: bool,
         progress: ProgressCallback | None = None,
-    ) -> None:
+    ) -> TrainResult | None:
         """Learn from ``sessions`` (training thread): every closed session, oldest first.
 
         ``full``: start from scratch; otherwise learn only what is new. Also called once after
-        :meth:`load`, with ``full=False``, to catch up on sessions closed while away.
+        :meth:`load`, with ``full=False``, to catch up on sessions closed while away. Progress
+        messages are plain words for the user ("Learning from 1,204 listening sessions").
+
+        Returns:
+            What was done, told to the user (None: trained, nothing to add).
         """
+        return None
 
     def save_state(self) -> None:
         """Persist whatever must survive a restart (called on quit)."""

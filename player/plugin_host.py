@@ -30,6 +30,7 @@ from player.plugin_api import (
     TrackEnded,
     TrackStarted,
     TrainProgress,
+    TrainResult,
 )
 from player.plugin_worker import Job, PluginWorker, from_entry_point, same_plugin
 
@@ -221,19 +222,22 @@ class PluginHost(QObject):
     def train(self, *, full: bool) -> bool:
         """Retrain every live plugin on its training thread (history is read there).
 
-        Progress arrives as :attr:`train_progress`, the end as :attr:`train_finished`.
+        Progress arrives as :attr:`train_progress`, the end as :attr:`train_finished`: whether
+        a model was trained, and a line for the user (what was learned, why not, or the error).
         """
         started = False
         for name in list(self._workers):
             if self._states[name] in (PluginState.FAILED, PluginState.CLOSED):
                 continue
 
-            def done(_result: object, error: str | None, name: str = name) -> None:
+            def done(result: object, error: str | None, name: str = name) -> None:
                 stopped = self._workers[name].cancel.is_set() if name in self._workers else True
                 if error:
                     self.train_finished.emit(name, False, error)
                 elif stopped:
                     self.train_finished.emit(name, False, "cancelled")
+                elif isinstance(result, TrainResult):
+                    self.train_finished.emit(name, result.trained, result.message)
                 else:
                     self.train_finished.emit(name, True, "")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -73,6 +74,8 @@ class QueueEntry:
     duration_ms: int | None
     origin: Origin
     available: bool = True
+    #: A line saying why this entry is here (e.g. why radio picked it), shown in its tooltip.
+    note: str = ""
 
     def playable(self, origin: Origin | None = None) -> Playable:
         """The entry as playback takes it, optionally with another origin."""
@@ -90,6 +93,15 @@ class QueueEntry:
     def label(self) -> str:
         """Title, or the file name when the tags have none."""
         return self.title or self.path.rsplit("/", 1)[-1]
+
+
+def entry_tooltip(entry: QueueEntry) -> str:
+    """Title, artist and album, who queued the entry, and its note if it has one."""
+    who = {Origin.RADIO: "picked by radio", Origin.USER: "chosen", Origin.QUEUE: "queued"}
+    lines = [entry.label, f"{entry.artist} — {entry.album}", who[entry.origin]]
+    if entry.note:
+        lines.append(entry.note)
+    return "\n".join(lines)
 
 
 TrackResolver = Callable[[Sequence[int]], Sequence[TrackLike]]
@@ -119,6 +131,7 @@ class QueueModel(QAbstractListModel):
         self._next_id = 1
         self._keep_played = keep_played
         self._resolve = resolve_tracks
+        self._unshuffled: list[int] | None = None  # entry ids in their order before a shuffle
 
     def set_resolver(self, resolve_tracks: TrackResolver) -> None:
         """Set how dropped library track ids become tracks."""
@@ -136,8 +149,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{entry.label} — {entry.artist}" if entry.artist else entry.label
         if role == Qt.ItemDataRole.ToolTipRole:
-            who = {Origin.RADIO: "picked by radio", Origin.USER: "chosen", Origin.QUEUE: "queued"}
-            return f"{entry.label}\n{entry.artist} — {entry.album}\n{who[entry.origin]}"
+            return entry_tooltip(entry)
         if role == Qt.ItemDataRole.FontRole and row == self._current:
             font = QFont()
             font.setBold(True)
@@ -219,6 +231,10 @@ class QueueModel(QAbstractListModel):
         """Entries after the current one (what the radio keeps filled)."""
         return self._entries[self._current + 1 :]
 
+    def upcoming_count(self) -> int:
+        """How many entries follow the current one."""
+        return len(self._entries) - (self._current + 1)
+
     def queued_track_ids(self) -> frozenset[int]:
         """Track ids of the current and upcoming entries (the radio excludes them)."""
         return frozenset(e.track_id for e in self._entries[max(self._current, 0) :])
@@ -297,6 +313,82 @@ class QueueModel(QAbstractListModel):
         self._current = 0 if current else -1
         self.endResetModel()
         self.current_changed.emit(self._current)
+        self.queue_changed.emit()
+
+    def clear_upcoming(self) -> None:
+        """Remove every entry after the current one (history and the playing entry stay)."""
+        start = self._current + 1
+        if start >= len(self._entries):
+            return
+        self.beginRemoveRows(QModelIndex(), start, len(self._entries) - 1)
+        del self._entries[start:]
+        self.endRemoveRows()
+        self.queue_changed.emit()
+
+    def replace_upcoming(
+        self, tracks: Iterable[TrackLike], origin: Origin = Origin.QUEUE
+    ) -> list[QueueEntry]:
+        """Put ``tracks`` after the current entry in place of what was upcoming."""
+        self.clear_upcoming()
+        return self.add(tracks, origin)
+
+    def move_next(self, rows: Sequence[int]) -> None:
+        """Move the entries at ``rows`` right after the current one ("play next")."""
+        self.move_rows([r for r in rows if r != self._current], self._current + 1)
+
+    def set_note(self, entry_id: int, note: str) -> None:
+        """Attach a line to an entry, shown in its tooltip (e.g. why radio picked it)."""
+        for row, entry in enumerate(self._entries):
+            if entry.entry_id == entry_id:
+                self._entries[row] = replace(entry, note=note)
+                self.dataChanged.emit(self.index(row), self.index(row))
+                return
+
+    def shuffle_upcoming(self, rng: random.Random) -> None:
+        """Put the upcoming entries in a random order; radio's picks keep their places (they
+        follow what was queued). The queue shows the order they will play in."""
+        start = self._current + 1
+        slots = [
+            i for i in range(start, len(self._entries)) if self._entries[i].origin != Origin.RADIO
+        ]
+        if len(slots) < 2:
+            return
+        if self._unshuffled is None:
+            self._unshuffled = [e.entry_id for e in self._entries]
+        picked = [self._entries[i] for i in slots]
+        rng.shuffle(picked)
+        new = list(self._entries)
+        for i, entry in zip(slots, picked, strict=True):
+            new[i] = entry
+        self._reorder(new)
+
+    def unshuffle_upcoming(self) -> None:
+        """Put the upcoming entries back in the order they had before :meth:`shuffle_upcoming`
+        (entries queued since keep their places after them)."""
+        order, self._unshuffled = self._unshuffled, None
+        if order is None:
+            return
+        rank = {entry_id: i for i, entry_id in enumerate(order)}
+        start = self._current + 1
+        upcoming = self._entries[start:]
+        known = sorted((e for e in upcoming if e.entry_id in rank), key=lambda e: rank[e.entry_id])
+        fresh = [e for e in upcoming if e.entry_id not in rank]
+        self._reorder(self._entries[:start] + known + fresh)
+
+    def _reorder(self, new: list[QueueEntry]) -> None:
+        """Replace the entries by a permutation of them, keeping persistent indexes on them."""
+        if [e.entry_id for e in new] == [e.entry_id for e in self._entries]:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        old_ids = [self._entries[p.row()].entry_id for p in persistent]
+        current = self.current_entry()
+        self._entries = new
+        rows = {e.entry_id: i for i, e in enumerate(new)}
+        self.changePersistentIndexList(persistent, [self.index(rows[i], 0) for i in old_ids])
+        if current is not None:
+            self._current = rows[current.entry_id]
+        self.layoutChanged.emit()
         self.queue_changed.emit()
 
     def mark_unavailable(self, track_id: int) -> None:

@@ -80,7 +80,8 @@ def _add_train(subparsers: Any) -> None:
 def _add_evaluate(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="next-track evaluation (PROTOCOL.md)",
+        help="next-track evaluation (every prefix of every test session; README: "
+        "'The recommender, measured')",
         description="Train on --train, then rank every training item after every prefix of "
         "every --test session (ties count against the model).",
     )
@@ -301,12 +302,15 @@ def run_train(args: argparse.Namespace) -> int:
         bar = _Bar()
         full = args.full or plugin.model is None
         try:
-            plugin.train(sessions, full=full, progress=bar)
+            result = plugin.train(sessions, full=full, progress=bar)
         except KeyboardInterrupt:
             stop.set()
             bar.close()
             print("Cancelled; the previous model is kept.", file=sys.stderr)
             return 130
+        if not result.trained:  # the same rule and words as the window's Retrain
+            print(f"Nothing trained: {result.message}.")
+            return 0
         bar.close()
         plugin.save_state()
         if plugin.write_errors:
@@ -315,7 +319,7 @@ def run_train(args: argparse.Namespace) -> int:
             return 1
         model = plugin.model
         tracks = len(model.vocab) - 1 if model is not None else 0
-        print(f"{'Full' if full else 'Incremental'} training done: {len(sessions)} sessions, "
+        print(f"{'Full' if full else 'Incremental'} training done: {result.sessions} sessions, "
               f"{tracks} tracks, checkpoint in {plugin.models_dir}")  # fmt: skip
         return 0
     finally:
@@ -330,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # -v: progress, not migration chatter
     try:
         result: int = args.func(args)
     except PlayerDataError as error:  # train, radio: the player's data could not be opened

@@ -86,12 +86,14 @@ def fine_tuned(
     return True
 
 
-def progress_adapter(progress: ProgressCallback | None) -> Report | None:
-    """The plugin API's progress callback as training's ``(done, total, message)`` one."""
+def progress_adapter(progress: ProgressCallback | None, label: str) -> Report | None:
+    """The plugin API's progress callback as training's ``(done, total, message)`` one; the user
+    sees ``label`` (plain words), training's own message goes to the debug log."""
     if progress is None:
         return None
 
     def report(done: int, total: int, message: str) -> None:
-        progress(TrainProgress(done, total, message))
+        log.debug("training progress %d/%d: %s", done, total, message)
+        progress(TrainProgress(done, total, label))
 
     return report

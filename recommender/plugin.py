@@ -54,6 +54,7 @@ from player.plugin_api import (
     Suggestion,
     TrackEnded,
     TrackStarted,
+    TrainResult,
 )
 from recommender.learning import Report, fine_tuned, fitted, progress_adapter
 from recommender.parts import CONTEXTS
@@ -72,12 +73,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_FILE = "radio_state.json"
-#: Real sessions (of two plays or more) needed before a first model is trained.
+#: Real sessions (of two plays or more) needed before a model is trained, by the app (first
+#: model, Retrain) and by ``segue-recommender train`` alike (see :func:`too_few_sessions`).
 MIN_SESSIONS_FOR_MODEL = 3
 #: Histories up to this many sessions are refitted from scratch each time they double.
 REFIT_LIMIT = 2000
 #: Next-track observations needed before the prior's share is fitted instead of fading.
 MIN_EVIDENCE = 40
+
+
+def too_few_sessions(count: int) -> str | None:
+    """Why ``count`` learnable sessions are not enough to train on, in plain words (None: they
+    are). A learnable session has two plays or more, failed plays and early skips left out."""
+    if count >= MIN_SESSIONS_FOR_MODEL:
+        return None
+    return (
+        f"radio needs at least {MIN_SESSIONS_FOR_MODEL} listening sessions of two or more "
+        f"tracks to learn from; you have {count}"
+    )
+
+
+def learning_label(count: int) -> str:
+    """The progress line of a training on ``count`` sessions."""
+    return f"Learning from {count:,} listening {'session' if count == 1 else 'sessions'}"
 
 
 class RecommenderPlugin(Plugin):
@@ -309,37 +327,44 @@ class RecommenderPlugin(Plugin):
         *,
         full: bool,
         progress: ProgressCallback | None = None,
-    ) -> None:
+    ) -> TrainResult:
         """Learn ``sessions`` (every closed one): from scratch when ``full``, else catch up.
 
         Catching up learns the sessions the model has not seen, or trains a first model once
-        there are :data:`MIN_SESSIONS_FOR_MODEL` sessions.
+        there are :data:`MIN_SESSIONS_FOR_MODEL` sessions; a full training needs as many.
         """
         converted = self._convert(sessions)
         self._history = converted
-        report = progress_adapter(progress)
+        count = len(converted)
+        if (short := too_few_sessions(count)) is not None and (full or self._rec is None):
+            return TrainResult(False, short, count)
+        report = progress_adapter(progress, learning_label(count))
         if full:
-            if converted:
-                self._train_full(converted, report)
-            return
-        seen = int(self._rec.cursor.get("sessions_seen", 0)) if self._rec is not None else 0
-        if len(converted) > seen:
-            self._learn(converted[seen:], report, may_refit=False)
-        elif self._rec is not None:  # nothing new: the loaded model gets its parts now
-            parts = self._radio_parts(self._rec)
-            with self._lock:
-                self._mix.parts = parts
+            trained = self._train_full(converted, report)
+        else:
+            seen = int(self._rec.cursor.get("sessions_seen", 0)) if self._rec is not None else 0
+            if count <= seen:
+                if self._rec is not None:  # nothing new: the loaded model gets its parts now
+                    parts = self._radio_parts(self._rec)
+                    with self._lock:
+                        self._mix.parts = parts
+                return TrainResult(False, "nothing new to learn", count)
+            trained = self._learn(converted[seen:], report, may_refit=False)
+        if not trained:
+            return TrainResult(False, "cancelled", count)
+        return TrainResult(True, f"Radio learned from {count:,} listening sessions.", count)
 
     def _learn(
         self, new: Sequence[TrainingSession], progress: Report | None, *, may_refit: bool
-    ) -> None:
+    ) -> bool:
         """Learn ``new``, the last sessions of :attr:`_history`: a first model once there are
         enough sessions, else a fine-tuned copy of the live one (or, when ``may_refit`` and a
-        young history doubled since its last full fit, a refit from scratch)."""
+        young history doubled since its last full fit, a refit from scratch). False when nothing
+        was swapped in (too few sessions, or cancelled)."""
         if self._rec is None:
-            if len(self._history) >= MIN_SESSIONS_FOR_MODEL:
-                self._train_full(self._history, progress)
-            return
+            if too_few_sessions(len(self._history)) is None:
+                return self._train_full(self._history, progress)
+            return False
         before = self._snapshot()
         self._observe(before, new)  # before learning them: an honest test of model vs prior
         full_at = int(before.cursor.get("full_at", 0))
@@ -347,22 +372,25 @@ class RecommenderPlugin(Plugin):
         if may_refit and young:
             # Refits are geometric, so the total cost stays linear; fine-tuning alone learns a
             # small history slowly.
-            self._train_full(self._history, progress)
-        else:
-            self._update(before, new, progress)
+            return self._train_full(self._history, progress)
+        return self._update(before, new, progress)
 
-    def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> None:
+    def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> bool:
         rec = fitted(sessions, self._overrides, progress, self._ctx.should_stop, self._tags)
-        if rec is not None:
-            self._swap(rec)
+        if rec is None:
+            return False
+        self._swap(rec)
+        return True
 
     def _update(
         self, rec: Recommender, new: Sequence[TrainingSession], progress: Report | None
-    ) -> None:
+    ) -> bool:
         """Fine-tune ``rec`` (a copy of the live model) on ``new`` and swap it in."""
         stop = self._ctx.should_stop
-        if fine_tuned(rec, new, self._history, self._train_rng, progress, stop):
-            self._swap(rec, keep_state=True)
+        if not fine_tuned(rec, new, self._history, self._train_rng, progress, stop):
+            return False
+        self._swap(rec, keep_state=True)
+        return True
 
     def _snapshot(self) -> Recommender:
         """A copy of the live model to learn on (the event thread may grow the live one)."""

@@ -37,6 +37,15 @@ _MAX_ATTEMPTS = 3
 SPARES = 3
 
 
+_FOLLOWING = "Radio: following your listening"
+#: The status line for each reason a suggestion gives (see recommender.radio.mixture).
+_PICK_MESSAGES = {
+    "cold start": "Radio: nothing learned yet — following albums and artists",
+    "prior": "Radio: learning your listening — following albums and artists more, for now",
+    "model": _FOLLOWING,
+}
+
+
 class RadioQueue(Protocol):
     """What radio needs from the queue and playback."""
 
@@ -108,6 +117,7 @@ class RadioController(QObject):
     enabled_changed = Signal(bool)
     status_message = Signal(str)
     track_picked = Signal(int, float, str)  # track id, probability, source ("model" / reason)
+    replanned = Signal(str)  # a note for the queue: radio replaced its queued picks, and why
 
     def __init__(
         self,
@@ -229,6 +239,11 @@ class RadioController(QObject):
             dropped = self._queue.drop_radio_tail()
             if dropped:
                 log.debug("skip of %d: dropped queued radio picks %s", track_id, dropped)
+                n = len(dropped)
+                self.replanned.emit(
+                    f"Radio re-planned after the skip: {n} queued {'pick' if n == 1 else 'picks'}"
+                    " replaced"
+                )
             self._generation += 1  # an answer computed before the skip is stale
             self._pending = None
             self._timer.stop()
@@ -332,12 +347,7 @@ class RadioController(QObject):
                 break
             self._append(chosen.track_id, chosen.probability, "model")
             blocked.add(chosen.track_id)
-            self._set_mode(
-                "model",
-                "Radio: following your listening"
-                if chosen.reason != "cold start"
-                else "Radio: no listening history yet — following albums and artists",
-            )
+            self._set_mode(f"model:{chosen.reason}", _PICK_MESSAGES.get(chosen.reason, _FOLLOWING))
             if chosen is not slot[0]:
                 break  # later slots were drawn as if slot[0] had played: ask again for them
         self._attempts = self._attempts + 1 if rejected else 0

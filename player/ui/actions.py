@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import importlib.resources
 
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QStyle, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QIcon, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QStyle, QWidget
 
 SEEK_STEP_MS = 5000
+
+#: Playback actions whose keys work wherever focus is, the search box included.
+PLAYBACK_ACTIONS = ("play", "stop", "previous", "next")
+_MEDIA_KEYS = {
+    "play": (Qt.Key.Key_MediaTogglePlayPause, Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaPause),
+    "stop": (Qt.Key.Key_MediaStop,),
+    "previous": (Qt.Key.Key_MediaPrevious,),
+    "next": (Qt.Key.Key_MediaNext,),
+}
 
 
 def resource_icon(name: str) -> QIcon:
@@ -65,10 +75,68 @@ def build_actions(window: QWidget) -> dict[str, QAction]:
             sp.SP_BrowserReload,
             "Endless radio picked from your listening",
         ),
+        "shuffle": make("shuffle", "Shuffle", "Ctrl+H", None, "Shuffle"),
+        "repeat": make("repeat", "Repeat", "Ctrl+T", None, "Repeat"),
         "about": make("about", "&About Segue", None, sp.SP_MessageBoxInformation),
     }
     actions["radio"].setIcon(resource_icon("radio.svg"))
     actions["search"].setIcon(resource_icon("search.svg"))
+    actions["shuffle"].setIcon(resource_icon("shuffle.svg"))
+    actions["repeat"].setIcon(resource_icon("repeat.svg"))
     actions["radio"].setCheckable(True)
     actions["radio"].setEnabled(False)
+    for name in ("stop", "previous", "next"):  # no plain key: safe in every window of the app
+        action = actions[name]
+        action.setShortcuts([*action.shortcuts(), *map(QKeySequence, _MEDIA_KEYS[name])])
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    # Space stays the main window's (in a dialog it presses the focused button); the media
+    # play keys work in every window through an action of their own.
+    media_play = QAction("Play / Pause (media key)", window)
+    media_play.setShortcuts(list(map(QKeySequence, _MEDIA_KEYS["play"])))
+    media_play.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    media_play.triggered.connect(actions["play"].trigger)
+    window.addAction(media_play)
+    actions["media_play"] = media_play
     return actions
+
+
+class SearchKeys(QObject):
+    """Keys of a search box: playback shortcuts with a modifier (Ctrl+Right: next) and media keys
+    reach their actions instead of moving the text cursor; plain keys (Space, Left, Right)
+    still edit the text; Escape clears the search."""
+
+    def __init__(self, line_edit: QLineEdit, actions: dict[str, QAction]) -> None:
+        super().__init__(line_edit)
+        self._edit = line_edit
+        self._keys = {
+            seq.toString()
+            for name in (*PLAYBACK_ACTIONS, "media_play")
+            for seq in actions[name].shortcuts()
+            if not _is_text_key(seq)
+        }
+        line_edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if QKeySequence(event.keyCombination()).toString() in self._keys:
+                return True  # not accepted by the line edit: the shortcut fires
+            if event.key() == Qt.Key.Key_Escape and self._edit.text():
+                event.accept()  # Escape is ours here (it clears), not a window shortcut's
+                return True
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self._edit.text()
+        ):
+            self._edit.clear()
+            return True
+        return False
+
+
+def _is_text_key(seq: QKeySequence) -> bool:
+    """A key without Ctrl / Alt / Meta that a text field uses (Space, arrows, letters)."""
+    combo = seq[0]
+    modifiers = combo.keyboardModifiers() & ~Qt.KeyboardModifier.ShiftModifier
+    media = Qt.Key.Key_MediaPlay <= combo.key() <= Qt.Key.Key_MediaLast
+    return modifiers == Qt.KeyboardModifier.NoModifier and not media

@@ -36,12 +36,14 @@ from player.ui.library_rows import (
     YEAR,
     PreparedRows,
     SortSpec,
+    fold,
     format_ms,
     haystack,
     prepare_rows,
     sort_base,
     sort_key,
     sorted_order,
+    track_label,
 )
 
 if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
@@ -127,7 +129,7 @@ class LibraryModel(QAbstractTableModel):
         if col == ALBUM:
             return row.album
         if col == TRACKNO:
-            return "" if row.track_number is None else str(row.track_number)
+            return track_label(row.disc_number, row.track_number)
         if col == TIME:
             return format_ms(row.duration_ms)
         if col == GENRE:
@@ -229,7 +231,7 @@ class LibraryModel(QAbstractTableModel):
         One Python pass over the precomputed lowercase haystacks; returns False when the words
         did not change (nothing done).
         """
-        terms = text.casefold().split()
+        terms = fold(text).split()
         if terms == self._terms:
             return False
         narrower = bool(self._terms) and all(
@@ -312,6 +314,10 @@ class LibraryModel(QAbstractTableModel):
     def rows(self) -> list[TrackRow]:
         """Every track of the library (shown or not), in sort order."""
         return list(self._all)
+
+    def library_size(self) -> int:
+        """How many tracks the library holds (shown or not)."""
+        return len(self._all)
 
     def track(self, track_id: int) -> TrackRow | None:
         """The track with ``track_id`` (shown or not)."""

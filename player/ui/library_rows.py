@@ -3,6 +3,8 @@ one pure-Python pass (safe on a worker thread; no widgets)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -28,9 +30,29 @@ def format_ms(ms: int | None) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+#: Combining marks (the accents NFKD splits off Latin, Greek and Cyrillic letters).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: case-folded, accents dropped ("Été" and "ete" match)."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
+
+
 def haystack(row: TrackRow) -> str:
-    """The lowercase text searched for ``row``."""
-    return f"{row.title}\n{row.artist}\n{row.album}\n{row.album_artist}".casefold()
+    """The folded text searched for ``row`` (see :func:`fold`)."""
+    return fold(f"{row.title}\n{row.artist}\n{row.album}\n{row.album_artist}")
+
+
+def track_label(disc: int | None, track: int | None) -> str:
+    """The "#" column: ``3``; from the second disc on, ``2.03`` (disc 2, track 3), so a
+    two-disc album does not look out of order (it sorts by disc, then track)."""
+    if track is None:
+        return ""
+    return f"{disc}.{track:02d}" if disc is not None and disc > 1 else str(track)
 
 
 def _num(v: int | None) -> tuple[bool, int]:

@@ -26,14 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player.controller import PlayerController
+from player.controller import PLAY_THROUGH_LIMIT, PlayerController
 from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
-from player.ui.actions import SEEK_STEP_MS, build_actions
+from player.ui.actions import SEEK_STEP_MS, SearchKeys, build_actions
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import LibraryModel, make_library_proxy
 from player.ui.library_rows import ARTIST, COLUMNS, PreparedRows, prepare_rows
-from player.ui.panels import NowPlayingPanel, QueuePanel, WelcomePage
+from player.ui.panels import NoMatchPage, NowPlayingPanel, QueuePanel, WelcomePage
+from player.ui.play_modes import PlayModes
 from player.ui.settings_dialog import SettingsDialog, default_music_dir
 from player.ui.settings_store import SettingsStore
 from player.ui.status import StatusArea
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # types only: the database layer loads after the window is sh
 
 log = logging.getLogger(__name__)
 
-_COLUMN_WIDTHS = (260, 170, 210, 36, 56, 110, 52, 52)
+_COLUMN_WIDTHS = (260, 170, 210, 48, 56, 110, 52, 52)
 _SEARCH_DELAY_MS = 120
 
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.search.addAction(
             self.actions_by_name["search"].icon(), QLineEdit.ActionPosition.LeadingPosition
         )
+        self._search_keys = SearchKeys(self.search, self.actions_by_name)
         self._search_timer = QTimer(self, singleShot=True, interval=_SEARCH_DELAY_MS)
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -141,9 +143,11 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage(default_music_dir())
         self.welcome.choose_requested.connect(self.choose_music_folder)
+        self.no_match = NoMatchPage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.table)
+        self.stack.addWidget(self.no_match)
         library = QWidget()
         lib_layout = QVBoxLayout(library)
         lib_layout.setContentsMargins(8, 8, 0, 0)
@@ -163,6 +167,12 @@ class MainWindow(QMainWindow):
         self.main_splitter.setSizes([880, 300])
 
         self.transport = TransportBar(self.actions_by_name)
+        self.play_modes = PlayModes(
+            self.actions_by_name["shuffle"],
+            self.actions_by_name["repeat"],
+            self._controller,
+            self._store,
+        )
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -189,6 +199,8 @@ class MainWindow(QMainWindow):
         self.menus["playback"].addActions([a["play"], a["stop"], a["previous"], a["next"]])
         self.menus["playback"].addSeparator()
         self.menus["playback"].addActions([a["seek_back"], a["seek_forward"]])
+        self.menus["playback"].addSeparator()
+        self.menus["playback"].addActions([a["shuffle"], a["repeat"]])
         self.menus["playback"].addSeparator()
         self.menus["playback"].addActions([a["play_next"], a["enqueue"], a["radio"]])
         self.menus["tools"].addAction(a["search"])
@@ -217,6 +229,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.row_activated.connect(c.play_row)
         self.transport.seek_requested.connect(p.seek)
         self.transport.volume_requested.connect(p.set_volume)
+        p.volume_changed.connect(self.transport.set_volume)  # also when set over MPRIS
         p.track_loaded.connect(self._on_track_loaded)
         p.state_changed.connect(self._on_state)
         p.position_changed.connect(self._on_position)
@@ -241,7 +254,14 @@ class MainWindow(QMainWindow):
         library = self._library
         if library is None:
             raise RuntimeError("attach_library() first")
+        notice = ""
         if music_dirs:
+            missing = [d for d in music_dirs if not d.is_dir()]
+            music_dirs = [d for d in music_dirs if d.is_dir()]
+            if missing:  # not saved: a mistyped --music-dir must not stay in the settings
+                names = ", ".join(str(d) for d in missing)
+                notice = f"Music folder not found: {names}"
+                log.warning("%s", notice)
             self._store.set_music_folders([*self._store.music_folders(), *music_dirs])
         self.show_message("Loading library…")
 
@@ -252,6 +272,10 @@ class MainWindow(QMainWindow):
             self.library_loaded.emit(rows)
             if music_dirs:
                 self.scan(music_dirs)
+            if notice:
+                self.show_message(notice, 0)
+            elif music_dirs:
+                return  # the scan's progress speaks
             elif not rows and not self._store.music_folders():
                 self.show_message("No music yet: choose a music folder to begin.")
             else:
@@ -319,9 +343,19 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _update_count(self) -> None:
-        n = self.model.rowCount()
-        self.status.count_label.setText(f"{n:,} tracks" if n else "")
-        self.stack.setCurrentWidget(self.table if n or self.scan_job.running else self.welcome)
+        shown, total = self.model.rowCount(), self.model.library_size()
+        searching = bool(self.model.search_terms)
+        if searching and shown < total:
+            self.status.count_label.setText(f"{shown:,} of {total:,} tracks")
+        else:
+            self.status.count_label.setText(f"{total:,} tracks" if total else "")
+        if shown or (self.scan_job.running and not searching):
+            self.stack.setCurrentWidget(self.table)
+        elif searching and total:
+            self.no_match.set_query(self.search.text())
+            self.stack.setCurrentWidget(self.no_match)
+        else:
+            self.stack.setCurrentWidget(self.welcome)
 
     def selected_tracks(self) -> list[TrackRow]:
         """Selected library tracks, in view order."""
@@ -329,10 +363,21 @@ class MainWindow(QMainWindow):
         return [self.model.row(self.proxy.mapToSource(self.proxy.index(r, 0)).row()) for r in rows]
 
     def play_selected(self) -> None:
-        """Play the selected tracks now (the first plays, the rest follow)."""
-        tracks = self.selected_tracks()
+        """Play from the view: one selected track plays, then the rows after it in the view
+        (an album or a search result plays through); several selected play in view order."""
+        rows = self.table.selectionModel().selectedRows()
+        tracks = self.tracks_from(rows[0].row()) if len(rows) == 1 else self.selected_tracks()
         if tracks:
-            self._controller.play_tracks(tracks)
+            self._controller.play_through(tracks)
+
+    def tracks_from(self, view_row: int) -> list[TrackRow]:
+        """The track at ``view_row`` and those after it, in the view's order."""
+        proxy, model = self.proxy, self.model
+        end = min(proxy.rowCount(), view_row + PLAY_THROUGH_LIMIT)
+        return [
+            model.row(proxy.mapToSource(proxy.index(r, 0)).row())
+            for r in range(max(view_row, 0), end)
+        ]
 
     def choose_music_folder(self) -> None:
         """Ask for a music folder (starting at the XDG music dir), remember it and scan it."""
@@ -379,7 +424,9 @@ class MainWindow(QMainWindow):
         if report.failed:
             text += f", {len(report.failed)} unreadable"
         self.show_message(text, 10000)
+        self.status.set_unreadable(report.failed)
         self._update_count()
+        self._show_cover()  # a cover the scan found shows for the track already playing
         self.library_scanned.emit(report)
         self.library_loaded.emit(self.model.rows())
 
@@ -426,7 +473,13 @@ class MainWindow(QMainWindow):
         title = playable.title or Path(playable.path).name
         by = f" — {playable.artist}" if playable.artist else ""
         self.setWindowTitle(f"Segue — {title}{by}")
-        row = self.model.track(playable.track_id)
+        self._show_cover()
+
+    def _show_cover(self) -> None:
+        current = self._playback.current
+        if current is None:
+            return
+        row = self.model.track(current.track_id)
         pixmap = None
         if row is not None:
             pixmap = self._covers.thumbnail(row.path, row.cover_path, row.has_embedded_cover)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSlider,
     QToolButton,
+    QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
@@ -27,8 +28,15 @@ log = logging.getLogger(__name__)
 ADVENTUROUSNESS_KEY = "radio/adventurousness"
 
 
+def adventurousness_words(value: float) -> str:
+    """What a slider position means, in words."""
+    words = ("familiar", "mostly familiar", "balanced", "a little adventurous", "adventurous")
+    return words[min(len(words) - 1, int(min(1.0, max(0.0, value)) * len(words)))]
+
+
 class AdventurousnessSlider(QWidget):
-    """ "Familiar ⟷ Adventurous" slider; emits the value in [0, 1]."""
+    """ "Familiar ⟷ Adventurous" slider with what the position means; emits the value in
+    [0, 1]."""
 
     changed = Signal(float)
 
@@ -40,12 +48,27 @@ class AdventurousnessSlider(QWidget):
         self.slider.setMinimumWidth(160)
         self.slider.setToolTip("How far radio strays from what you usually play next")
         self.slider.setAccessibleName("Radio adventurousness")
-        layout = QHBoxLayout(self)
+        self.meaning = QLabel()
+        self.meaning.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.meaning.setMinimumWidth(self.meaning.fontMetrics().horizontalAdvance("x" * 24))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Familiar"))
+        row.addWidget(self.slider, 1)
+        row.addWidget(QLabel("Adventurous"))
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(QLabel("Familiar"))
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(QLabel("Adventurous"))
-        self.slider.valueChanged.connect(lambda v: self.changed.emit(v / 100.0))
+        layout.addLayout(row)
+        layout.addWidget(self.meaning)
+        self.slider.valueChanged.connect(self._moved)
+        self._show_meaning()
+
+    def _moved(self, v: int) -> None:
+        self._show_meaning()
+        self.changed.emit(v / 100.0)
+
+    def _show_meaning(self) -> None:
+        value = self.value()
+        self.meaning.setText(f"Radio now: {adventurousness_words(value)} ({round(value * 100)}%)")
 
     def value(self) -> float:
         """The current value in [0, 1]."""
@@ -56,15 +79,32 @@ def add_slider(window, value: float, changed: Callable[[float], None]) -> Advent
     """Put the adventurousness slider in the Radio button's menu; ``changed`` gets each value."""
     slider = AdventurousnessSlider(value)
     slider.changed.connect(changed)
-    menu = QMenu(window)
+    button: QToolButton = window.transport.radio_button
+    menu = _MenuAbove(button, window)
     holder = QWidgetAction(menu)
     holder.setDefaultWidget(slider)
     menu.addSection("Adventurousness")
     menu.addAction(holder)
-    button: QToolButton = window.transport.radio_button
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
     return slider
+
+
+class _MenuAbove(QMenu):
+    """A button's menu that opens above it, inside the window (the transport bar is at the
+    window's bottom edge: below it the menu hung outside the window)."""
+
+    def __init__(self, button: QToolButton, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._button = button
+
+    def showEvent(self, event) -> None:
+        window = self._button.window()
+        top_left = self._button.mapToGlobal(QPoint(0, -self.sizeHint().height()))
+        right = window.mapToGlobal(QPoint(window.width(), 0)).x()
+        x = max(window.mapToGlobal(QPoint(0, 0)).x(), min(top_left.x(), right - self.width()))
+        self.move(x, top_left.y())
+        super().showEvent(event)
 
 
 def add_retrain_action(window, host: PluginHost) -> QAction:
@@ -77,16 +117,19 @@ def add_retrain_action(window, host: PluginHost) -> QAction:
             window.show_message("No recommender plugin is loaded; nothing to retrain.")
             return
         action.setEnabled(False)
-        window.begin_progress("Retraining radio…", host.cancel_training)
+        window.begin_progress("Retraining radio: reading your history", host.cancel_training)
 
     def progressed(_name: str, done: int, total: int, message: str) -> None:
-        window.update_progress(done, total, f"Retraining radio… {message}".strip())
+        percent = 100 * done // total if total else 0
+        window.update_progress(done, total, f"{message or 'Retraining radio'}: {percent}%")
 
     def finished(_name: str, ok: bool, message: str) -> None:
         action.setEnabled(True)
         window.end_progress()
-        window.show_message("Radio retrained on your history." if ok else
-                            f"Retraining stopped: {message}")  # fmt: skip
+        if ok:
+            window.show_message(message or "Radio retrained on your history.", 10000)
+        else:
+            window.show_message(f"Radio not retrained: {message}.", 10000)
 
     action.triggered.connect(retrain)
     host.train_progress.connect(progressed)

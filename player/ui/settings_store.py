@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from player.controller import Repeat
 from player.plugin_api import Origin
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,25 @@ class SettingsStore:
     def set_volume(self, volume: float) -> None:
         """Remember the volume."""
         self._s.setValue("playback/volume", float(volume))
+
+    def shuffle(self) -> bool:
+        """Whether shuffle was on."""
+        return str(self._s.value("playback/shuffle", "false")).lower() == "true"
+
+    def set_shuffle(self, on: bool) -> None:
+        """Remember shuffle."""
+        self._s.setValue("playback/shuffle", "true" if on else "false")
+
+    def repeat(self) -> Repeat:
+        """The repeat mode last chosen (off when unreadable)."""
+        try:
+            return Repeat(str(self._s.value("playback/repeat", "off")))
+        except ValueError:
+            return Repeat.OFF
+
+    def set_repeat(self, mode: Repeat) -> None:
+        """Remember the repeat mode."""
+        self._s.setValue("playback/repeat", str(mode))
 
     def queue(self) -> tuple[list[tuple[int, Origin]], int, int]:
         """Last queue as (track id, origin) pairs, the current row, and the position in ms."""

@@ -57,6 +57,13 @@ class TransportBar(QWidget):
         layout.addWidget(self.elapsed)
         layout.addWidget(self.seek, 1)
         layout.addWidget(self.total)
+        for name in ("shuffle", "repeat"):
+            button = QToolButton()
+            button.setDefaultAction(actions[name])
+            button.setAutoRaise(True)
+            button.setIconSize(QSize(20, 20))
+            button.setObjectName(f"{name}_button")
+            layout.addWidget(button)
         layout.addSpacing(8)
         self.radio_button = QToolButton()
         self.radio_button.setDefaultAction(actions["radio"])

@@ -151,7 +151,9 @@ class Mixture:
         replacement. The probability reported is the pick's mass through the component that
         drew it, which is what ``radio --preview`` prints.
         """
-        reason = "cold start" if share >= 0.5 else "model"
+        # What leads the pick, told to the listener: no model yet, the library's structure
+        # (a young model has the smaller share), or the model.
+        reason = "cold start" if rec is None else ("prior" if share >= 0.5 else "model")
         model: list[tuple[int, float]] | None = None
         parts: list[tuple[int, float]] | None = None
         prior: list[tuple[int, float]] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,5 +84,11 @@ def _row(track: TrackInfo, probability: float, reason: str) -> dict[str, Any]:
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     for i, row in enumerate(rows, start=1):
-        print(f"{i:3d}. {row['probability']:7.2%}  {row['artist']} — {row['title']}"
-              f"  [{row['album']}]  ({row['reason']})")  # fmt: skip
+        print(f"{i:3d}. {row['probability']:7.2%}  {_label(row)}  ({row['reason']})")
+
+
+def _label(row: dict[str, Any]) -> str:
+    """``artist — title  [album]``; an untagged track shows its file name, no empty parts."""
+    title = row["title"] or os.path.basename(row["path"])
+    text = f"{row['artist']} — {title}" if row["artist"] else title
+    return f"{text}  [{row['album']}]" if row["album"] else text

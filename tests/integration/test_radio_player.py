@@ -21,6 +21,7 @@ from player.db.models import Play, PlayEvent
 from player.history import History
 from player.library import load_track_rows
 from player.paths import AppPaths
+from player.playback import PlayState
 from player.plugin_api import Origin, Outcome, Plugin, PluginContext, TrackStarted, TrainProgress
 from player.plugin_host import PluginState
 from player.scanner import scan
@@ -82,10 +83,14 @@ class Player:
         self.qtbot, self.paths, self.db = qtbot, paths, db
         self.launched: list[tuple[PlayerParts, RadioWiring]] = []
 
-    def launch(self, plugins: list[Plugin]) -> tuple[PlayerParts, RadioWiring]:
+    def launch(
+        self, plugins: list[Plugin], *, start_radio: bool = False
+    ) -> tuple[PlayerParts, RadioWiring]:
         # Not handed to qtbot: the window must outlive the plugin threads (see ``quit``).
         parts = build_player(self.paths, self.db)
-        wiring = attach_radio(parts, self.paths.data_dir, plugins=plugins, discover=False)
+        wiring = attach_radio(
+            parts, self.paths.data_dir, plugins=plugins, discover=False, start_radio=start_radio
+        )
         with self.qtbot.waitSignal(parts.window.library_loaded, timeout=TIMEOUT_MS):
             parts.window.start([])
         host = wiring.host
@@ -121,7 +126,7 @@ def _listen(qtbot, parts: PlayerParts, n: int) -> list[TrackStarted]:
     started: list[TrackStarted] = []
     parts.tracker.track_started.connect(started.append)
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
-    parts.controller.play_tracks([rows[0]])
+    parts.controller.play_through([rows[0]])
     parts.window.radio_action.setChecked(True)
     qtbot.waitUntil(lambda: len(started) >= n, timeout=TIMEOUT_MS * 4)
     return started
@@ -143,6 +148,32 @@ def test_radio_plays_thirty_tracks_in_a_row_without_repeats(qtbot, player: Playe
     assert len(plays) >= 32
 
 
+def test_retrain_without_enough_history_says_why(qtbot, player: Player) -> None:  # #26 item 4
+    parts, wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=4)])
+    messages: list[str] = []
+    parts.window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(wiring.host.train_finished, timeout=TIMEOUT_MS) as finished:
+        wiring.retrain_action.trigger()
+    assert finished.args[1] is False
+    assert messages[-1] == (
+        "Radio not retrained: radio needs at least 3 listening sessions of two or more tracks "
+        "to learn from; you have 0."
+    )
+    assert wiring.retrain_action.isEnabled()
+
+
+def test_segue_radio_plays_the_restored_track(qtbot, player: Player) -> None:  # issue #26 item 8
+    parts, wiring = player.launch([Broken()])
+    rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
+    parts.queue.add(rows[:1])
+    parts.queue.set_current(0)
+    player.quit(parts, wiring)  # remembers the queue: the next start holds it, paused
+    parts, wiring = player.launch([Broken()], start_radio=True)
+    assert wiring.radio.is_enabled()
+    qtbot.waitUntil(lambda: parts.playback.state == PlayState.PLAYING, timeout=TIMEOUT_MS)
+    assert parts.playback.current.track_id == rows[0].id  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("plugin", [Broken(), BrokenAfterLoad()], ids=["load", "every-call"])
 def test_a_plugin_that_raises_leaves_playback_and_radio_working(
     qtbot, player: Player, plugin: Plugin
@@ -160,7 +191,7 @@ def test_a_missing_file_is_logged_as_failed_and_radio_plays_on(qtbot, player: Pl
     started: list[TrackStarted] = []
     parts.tracker.track_started.connect(started.append)
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
-    parts.controller.play_tracks([rows[0]])
+    parts.controller.play_through([rows[0]])
     parts.window.radio_action.setChecked(True)
     qtbot.waitUntil(lambda: len(parts.queue.upcoming()) >= 2, timeout=TIMEOUT_MS)
     doomed = parts.queue.upcoming()[0]
@@ -238,7 +269,7 @@ def test_retrain_from_the_menu_shows_progress_and_can_be_cancelled(qtbot, player
         wiring.host.cancel_training()  # what the progress bar's Cancel button calls
     assert finished.args == ["trainer", False, "cancelled"]
     assert action.isEnabled()
-    assert any("Retraining stopped" in m for m in messages)
+    assert any("Radio not retrained: cancelled" in m for m in messages)
 
 
 def test_the_app_gives_the_model_the_librarys_tags(qtbot, player: Player) -> None:

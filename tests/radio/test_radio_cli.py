@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import Origin, Outcome
 from player.scanner import scan
-from recommender.cli import build_parser
+from recommender.cli import build_parser, main
 from tests.audio import make_library
 
 
@@ -104,3 +106,58 @@ def test_train_on_a_full_disk_says_what_could_not_be_written(
     assert errors and "could not write the checkpoint" in errors[0]
     assert "Traceback" not in result.stderr
     assert not [p for p in app_paths.models_dir.glob(".*") if p.name.endswith(".tmp")]
+
+
+def test_train_on_too_few_sessions_says_why_as_the_window_does(
+    tmp_path: Path, app_paths: AppPaths, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:  # issue #26 item 4: one rule for the app and the command line
+    _scanned(tmp_path, db)
+    clock = [1_000_000.0]
+    history = History(db, clock=lambda: clock[0])
+    for _ in range(2):
+        for track_id in (1, 5, 9):
+            play = history.play_started(track_id, Origin.USER)
+            history.play_ended(play, Outcome.FINISHED, position_ms=500, played_ms=500)
+            clock[0] += 1
+        clock[0] += 4000
+    history.close_session()
+    assert run("train", "--full", "--data-dir", str(app_paths.data_dir)) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == (
+        "Nothing trained: radio needs at least 3 listening sessions of two or more tracks "
+        "to learn from; you have 2."
+    )
+    assert not (app_paths.models_dir / "meta.json").exists()
+
+
+def test_verbose_logs_without_alembic_lines(
+    app_paths: AppPaths, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:  # issue #26 item 13
+    caplog.set_level(logging.INFO)
+    assert main(["-v", "train", "--data-dir", str(app_paths.data_dir)]) == 0
+    assert not [r for r in caplog.records if r.name.startswith("alembic")]
+
+
+def _help(parser: argparse.ArgumentParser, *argv: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit):
+        parser.parse_args([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+def test_help_texts_name_nothing_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    from player.cli import build_parser as segue_parser
+
+    assert "PROTOCOL.md" not in _help(build_parser(), capsys=capsys)
+    assert "PROTOCOL.md" not in _help(build_parser(), "evaluate", capsys=capsys)
+    segue = _help(segue_parser(), capsys=capsys)
+    assert "--debug" in segue and "log everything" in segue
+
+
+def test_preview_names_an_untagged_track_by_its_file(capsys: pytest.CaptureFixture[str]) -> None:
+    from recommender.radio.preview import _print_table
+
+    _print_table([{"probability": 0.5, "artist": "", "title": "", "album": "",
+                   "path": "/m/untagged.ogg", "reason": "cold start"}])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "[]" not in out and " — " not in out
+    assert "untagged.ogg" in out

@@ -46,7 +46,7 @@ def test_scan_then_double_click_plays_to_the_end(qtbot, player_parts, music_dir)
     assert window.model.rowCount() == 6
     assert window.windowTitle().startswith("Segue")
     with qtbot.waitSignal(parts.tracker.track_ended, timeout=PLAY_TIMEOUT_MS) as ended:
-        double_click_row(qtbot, parts, 0)
+        double_click_row(qtbot, parts, 5)  # the view's last row: nothing follows it
     assert ended.args[0].outcome == Outcome.FINISHED
     assert ended.args[0].origin == Origin.USER
     # End of queue: stopped cleanly, the entry stays current.
@@ -65,7 +65,7 @@ def test_skip_records_played_ms_and_queue_advances(qtbot, player_parts, music_di
     parts = player_parts
     scanned(qtbot, parts, music_dir)
     first, second = parts.window.model.rows()[:2]
-    parts.controller.play_tracks([first, second])
+    parts.controller.play_through([first, second])
     qtbot.waitUntil(lambda: parts.playback.played_ms >= 300, timeout=PLAY_TIMEOUT_MS)
     with qtbot.waitSignal(parts.tracker.track_started, timeout=PLAY_TIMEOUT_MS) as started:
         parts.window.actions_by_name["next"].trigger()
