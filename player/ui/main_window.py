@@ -30,6 +30,7 @@ from player.controller import PlayerController
 from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, build_actions
+from player.ui.browser import GRID, TREE, BrowserPane
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import LibraryModel, make_library_proxy
 from player.ui.library_rows import ARTIST, COLUMNS, PreparedRows, prepare_rows
@@ -156,8 +157,14 @@ class MainWindow(QMainWindow):
         self.side_splitter.addWidget(self.now_playing)
         self.side_splitter.addWidget(self.queue_panel)
         self.side_splitter.setStretchFactor(1, 1)
+        self.browser = BrowserPane(self._runner, self._covers)
+        self.browser_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.browser_splitter.addWidget(self.browser)
+        self.browser_splitter.addWidget(library)
+        self.browser_splitter.setStretchFactor(1, 1)
+        self.browser_splitter.setSizes([250, 630])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.addWidget(library)
+        self.main_splitter.addWidget(self.browser_splitter)
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setSizes([880, 300])
@@ -214,6 +221,11 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self._search_timer.timeout.connect(lambda: self.model.set_search(self.search.text()))
         self.table.activated.connect(lambda _i: self.play_selected())
+        self.browser.scope_chosen.connect(self.model.set_scope)
+        self.browser.play_requested.connect(lambda ids: c.play_tracks(self.model.tracks(ids)))
+        self.browser.enqueue_requested.connect(lambda ids: c.queue.add(self.model.tracks(ids)))
+        self.library_loaded.connect(self.browser.set_rows)
+        self.model.rowsInserted.connect(lambda *_: self.browser.set_rows(self.model.rows()))
         self.queue_panel.row_activated.connect(c.play_row)
         self.transport.seek_requested.connect(p.seek)
         self.transport.volume_requested.connect(p.set_volume)
@@ -270,6 +282,9 @@ class MainWindow(QMainWindow):
             self.main_splitter.restoreState(blob)
         if (blob := store.blob("side_splitter")) is not None:
             self.side_splitter.restoreState(blob)
+        if (blob := store.blob("browser_splitter")) is not None:
+            self.browser_splitter.restoreState(blob)
+        self.browser.set_mode(GRID if store.value("window/browser_mode") == "grid" else TREE)
         header = self.table.horizontalHeader()
         if (blob := store.blob("library_header")) is not None and header.restoreState(blob):
             section = header.sortIndicatorSection()
@@ -295,6 +310,8 @@ class MainWindow(QMainWindow):
         store.set_blob("geometry", self.saveGeometry())
         store.set_blob("main_splitter", self.main_splitter.saveState())
         store.set_blob("side_splitter", self.side_splitter.saveState())
+        store.set_blob("browser_splitter", self.browser_splitter.saveState())
+        store.set_value("window/browser_mode", "grid" if self.browser.mode == GRID else "tree")
         store.set_blob("library_header", self.table.horizontalHeader().saveState())
         store.set_volume(self._playback.volume)
         queue = self._controller.queue
@@ -319,9 +336,11 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _update_count(self) -> None:
-        n = self.model.rowCount()
-        self.status.count_label.setText(f"{n:,} tracks" if n else "")
-        self.stack.setCurrentWidget(self.table if n or self.scan_job.running else self.welcome)
+        n, total = self.model.rowCount(), self.model.library_size
+        text = f"{n:,} tracks" if n == total else f"{n:,} of {total:,} tracks"
+        self.status.count_label.setText(text if total else "")
+        # Empty library, not an empty search or browser choice: offer a music folder.
+        self.stack.setCurrentWidget(self.table if total or self.scan_job.running else self.welcome)
 
     def selected_tracks(self) -> list[TrackRow]:
         """Selected library tracks, in view order."""
