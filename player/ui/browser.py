@@ -3,10 +3,11 @@ shown; choosing an entry narrows the library table, double-clicking plays it thr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -169,13 +170,20 @@ class BrowserPane(QWidget):
     def _build(self) -> None:
         rows, self._pending = self._pending or [], None
         self._building = True
-        self._runner.run(lambda: build_index(rows), self._built, self._build_failed)
 
-    def _built(self, index: BrowseIndex) -> None:
-        self._building = False
+        def work() -> tuple[BrowseIndex, float]:
+            start = time.monotonic()
+            return build_index(rows), time.monotonic() - start
+
+        self._runner.run(work, self._built, self._build_failed)
+
+    def _built(self, result: tuple[BrowseIndex, float]) -> None:
+        index, seconds = result
         self.set_index(index)
-        if self._pending is not None:
-            self._build()
+        if self._pending is None:
+            self._building = False
+        else:  # rows keep coming (a scan): pause so the lists take at most a third of a thread
+            QTimer.singleShot(int(seconds * 2000), self._build)
 
     def _build_failed(self, _exc: Exception) -> None:  # logged by the runner
         self._building = False

@@ -185,3 +185,21 @@ def test_a_choice_and_a_search_that_leave_nothing_keep_the_table(qtbot, player_p
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 0)
     assert window.stack.currentWidget() is window.table
     assert window.status.count_label.text() == "0 of 6 tracks"
+
+
+def test_enter_plays_and_the_context_menu_queues(qtbot, player_parts, albums_dir):
+    parts = player_parts
+    window = parts.window
+    loaded(qtbot, parts, albums_dir)
+    model, tree = window.browser.tree_model, window.browser.tree
+    later = find(model, "Later", find(model, "Band"))
+    tree.setFocus()
+    tree.setCurrentIndex(later)
+    with qtbot.waitSignal(parts.tracker.track_started, timeout=TIMEOUT_MS) as started:
+        qtbot.keyClick(tree, Qt.Key.Key_Return)
+    assert window.model.track(started.args[0].track_id).title == "Blue Again"
+    tree.setCurrentIndex(find(model, "Mix", find(model, "Various Artists")))
+    [enqueue] = [a for a in tree.actions() if a.text() == "Add to Queue"]
+    enqueue.trigger()
+    queued = [window.model.track(e.track_id).title for e in parts.queue.entries()]
+    assert queued == ["Blue Again", "Mix 1", "Mix 2"]
