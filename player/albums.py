@@ -19,6 +19,8 @@ from player.plugin_api import TrackInfo
 
 VARIOUS_ARTISTS = "Various Artists"
 VARIOUS_KEY = VARIOUS_ARTISTS.casefold()  # an album artist tagged so joins the compilations
+UNKNOWN_ARTIST = "Unknown artist"  # what the scanner stores for a file without an artist tag
+UNKNOWN_KEY = UNKNOWN_ARTIST.casefold()
 
 # A compilation split into disc folders ("CD1", "Disc 2") is one album: its folder is the parent.
 _DISC_FOLDER = re.compile(r"(cd|dis[ck])\s*\d+", re.IGNORECASE)
@@ -54,6 +56,11 @@ def album_key(track: TrackInfo) -> tuple[str, str] | None:
     return ((track.album_artist or track.artist).casefold(), track.album.casefold())
 
 
+def artist_key(track: AlbumTrack) -> str:
+    """The artist a track is listed under: album artist, else artist, case-folded."""
+    return (track.album_artist or track.artist or UNKNOWN_ARTIST).casefold()
+
+
 def play_order(track: AlbumTrack) -> tuple[int, int, str]:
     """Sort key of a track within its album."""
     return (track.disc_number or 0, track.track_number or 0, track.path)
@@ -74,14 +81,14 @@ def album_groups(tracks: Iterable[T]) -> dict[AlbumKey, list[T]]:
         if not track.album:
             continue
         if track.album_artist:
-            groups[(track.album_artist.casefold(), track.album.casefold(), "")].append(track)
+            groups[(artist_key(track), track.album.casefold(), "")].append(track)
         else:
             untagged[(track.album.casefold(), _album_folder(track.path))].append(track)
     for (album, folder), members in untagged.items():
         if len({m.artist.casefold() for m in members}) > 1:
             groups[(VARIOUS_KEY, album, folder)].extend(members)
         else:
-            groups[(members[0].artist.casefold(), album, "")].extend(members)
+            groups[(artist_key(members[0]), album, "")].extend(members)
     for members in groups.values():
         members.sort(key=play_order)
     return groups

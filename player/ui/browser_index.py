@@ -8,12 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from player.albums import VARIOUS_ARTISTS, VARIOUS_KEY, AlbumKey, album_groups, play_order
+from player.albums import (
+    UNKNOWN_ARTIST,
+    UNKNOWN_KEY,
+    VARIOUS_ARTISTS,
+    VARIOUS_KEY,
+    AlbumKey,
+    album_groups,
+    artist_key,
+    play_order,
+)
 
 if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
     from player.library import TrackRow
 
-UNKNOWN_ARTIST = "Unknown artist"
 UNKNOWN_ALBUM = "Unknown album"
 
 
@@ -114,7 +122,7 @@ def _album(key: AlbumKey, tracks: list[TrackRow]) -> Album:
 
 
 def _artist_order(artist: Artist) -> tuple[int, str]:
-    rank = 0 if artist.key == VARIOUS_KEY else 2 if artist.key == "" else 1
+    rank = 0 if artist.key == VARIOUS_KEY else 2 if artist.key == UNKNOWN_KEY else 1
     return (rank, artist.key)
 
 
@@ -129,10 +137,10 @@ def build_index(rows: Sequence[TrackRow]) -> BrowseIndex:
     untitled: dict[str, list[TrackRow]] = defaultdict(list)
     for row in rows:
         if not row.album:
-            untitled[(row.album_artist or row.artist).casefold()].append(row)
-    for artist_key, members in untitled.items():
+            untitled[artist_key(row)].append(row)
+    for artist, members in untitled.items():
         members.sort(key=play_order)
-        groups[(artist_key, "", "")] = members
+        groups[(artist, "", "")] = members
     by_artist: dict[str, list[Album]] = defaultdict(list)
     names: dict[str, str] = {}
     for key, members in groups.items():
@@ -141,7 +149,7 @@ def build_index(rows: Sequence[TrackRow]) -> BrowseIndex:
         names.setdefault(key[0], album.artist)
     artists = sorted(
         (
-            Artist(key, names[key] if key else UNKNOWN_ARTIST, tuple(sorted(a, key=_album_order)))
+            Artist(key, names[key], tuple(sorted(a, key=_album_order)))
             for key, a in by_artist.items()
         ),
         key=_artist_order,
