@@ -20,6 +20,7 @@ TrackIdsRole = Qt.ItemDataRole.UserRole + 20  # tuple of track ids in play order
 EntryRole = Qt.ItemDataRole.UserRole + 21  # the Artist / Album / Disc, None for "All"
 
 EMPTY_INDEX = BrowseIndex((), (), 0)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # once: enum "|" is slow
 
 
 def _plural(n: int, word: str) -> str:
@@ -115,13 +116,14 @@ class BrowseTreeModel(QAbstractItemModel):
         return self.createIndex(number - self._first_album[a], 0, a + 1)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        # Called for every top-level row when the view lays out: the common cases go first.
         if not parent.isValid():
             return 1 + len(self._index.artists)
-        entry = self.entry(parent)
-        if isinstance(entry, Artist):
-            return len(entry.albums)
-        if isinstance(entry, Album):
-            return len(entry.discs)
+        parent_id, row = parent.internalId(), parent.row()
+        if parent_id == 0:
+            return len(self._index.artists[row - 1].albums) if row > 0 else 0
+        if parent_id <= len(self._index.artists):
+            return len(self._index.artists[parent_id - 1].albums[row].discs)
         return 0
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -154,9 +156,7 @@ class BrowseTreeModel(QAbstractItemModel):
         return None
 
     def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
 
 class AlbumGridModel(QAbstractListModel):
@@ -228,9 +228,7 @@ class AlbumGridModel(QAbstractListModel):
         return None
 
     def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- covers ----------------------------------------------------------------------------
     def _cover(self, album: Album) -> QPixmap:
