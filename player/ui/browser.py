@@ -100,6 +100,7 @@ class BrowserPane(QWidget):
         self._pending: list[TrackRow] | None = None
         self._building = False
         self._scope: tuple[int, ...] | None = None
+        self._open: set[tuple[str, AlbumKey | None]] = set()  # expanded artists and albums
         self.tree_model = BrowseTreeModel(self)
         self.grid_model = AlbumGridModel(runner, lambda c: self._read_cover(covers, c), COVER, self)
         self.tree = QTreeView()
@@ -114,7 +115,7 @@ class BrowserPane(QWidget):
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setUniformItemSizes(True)
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)  # 10,000 tiles: no stall on show
         self.grid.setGridSize(_TILE)
         self.grid.setIconSize(QSize(COVER, COVER))
         self.grid.setItemDelegate(AlbumTileDelegate(self.grid))
@@ -138,6 +139,8 @@ class BrowserPane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         self._build_actions()
+        self.tree.expanded.connect(lambda i: self._opened(i, True))
+        self.tree.collapsed.connect(lambda i: self._opened(i, False))
         self.mode_buttons.idToggled.connect(lambda mode, on: on and self.set_mode(mode))
         for view in (self.tree, self.grid):
             view.selectionModel().currentChanged.connect(lambda cur, _prev: self._choose(cur))
@@ -191,6 +194,7 @@ class BrowserPane(QWidget):
     def set_index(self, index: BrowseIndex) -> None:
         """Show ``index``, keeping the chosen entry (and the table's filter) when it remains."""
         tree_key = self._tree_key()
+        tree_scroll = self.tree.verticalScrollBar().value()
         grid_entry = self.grid_model.album(self.grid.currentIndex().row())
         self.tree_model.set_index(index)
         self.grid_model.set_index(index)
@@ -200,12 +204,28 @@ class BrowserPane(QWidget):
         grid_at = self.grid_model.index(0, 0)
         if grid_entry is not None and (row := self.grid_model.row_of(grid_entry.key)) >= 0:
             grid_at = self.grid_model.index(row, 0)
+        for key in list(self._open):  # a rebuild (a scan, a new file) keeps the tree as it was
+            self.tree.expand(self.tree_model.index_of(*key))
         for view, at in ((self.tree, tree_at), (self.grid, grid_at)):
             view.selectionModel().setCurrentIndex(
                 at, view.selectionModel().SelectionFlag.ClearAndSelect
             )
-            view.scrollTo(at)
+        if tree_scroll:  # where the user was, not the top (cheap: rows of one height)
+            self.tree.doItemsLayout()
+            self.tree.verticalScrollBar().setValue(tree_scroll)
+        self.grid.scrollTo(grid_at)  # the grid lays out in batches: its chosen album
         self._choose(self._view().currentIndex())
+
+    def _opened(self, index: QModelIndex, is_open: bool) -> None:
+        entry = self.tree_model.entry(index)
+        key = (entry.key, None) if isinstance(entry, Artist) else None
+        if isinstance(entry, Album):
+            key = (entry.key[0], entry.key)
+        if key is not None:
+            if is_open:
+                self._open.add(key)
+            else:
+                self._open.discard(key)
 
     def _tree_key(self) -> tuple[str, AlbumKey | None, int] | None:
         """Where the tree's current entry is: artist key, album key, disc number."""

@@ -203,3 +203,25 @@ def test_enter_plays_and_the_context_menu_queues(qtbot, player_parts, albums_dir
     enqueue.trigger()
     queued = [window.model.track(e.track_id).title for e in parts.queue.entries()]
     assert queued == ["Blue Again", "Mix 1", "Mix 2"]
+
+
+def test_a_rebuild_keeps_the_choice_and_what_was_open(qtbot, player_parts, albums_dir):
+    parts = player_parts
+    window = parts.window
+    loaded(qtbot, parts, albums_dir)
+    model, tree = window.browser.tree_model, window.browser.tree
+    band = find(model, "Band")
+    tree.expand(band)
+    tree.expand(find(model, "Various Artists"))
+    click(qtbot, tree, find(model, "Double", band))
+    make_audio(
+        albums_dir / "Band" / "Double" / "d.flac",
+        tags={"artist": "Band", "albumartist": "Band", "album": "Double", "title": "Bonus"},
+    )
+    with qtbot.waitSignal(window.library_scanned, timeout=TIMEOUT_MS):
+        window.rescan()
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 4)  # the choice now holds the new track
+    assert "Bonus" in titles(window)
+    band = find(model, "Band")
+    assert tree.currentIndex() == find(model, "Double", band)
+    assert tree.isExpanded(find(model, "Various Artists"))  # open, though not chosen
