@@ -99,6 +99,8 @@ class BrowserPane(QWidget):
         self._runner = runner
         self._pending: list[TrackRow] | None = None
         self._building = False
+        self._pause = QTimer(self, singleShot=True)  # between rebuilds while rows keep coming
+        self._pause.timeout.connect(self._build)
         self._scope: tuple[int, ...] | None = None
         self._open: set[tuple[str, AlbumKey | None]] = set()  # expanded artists and albums
         self.tree_model = BrowseTreeModel(self)
@@ -186,7 +188,7 @@ class BrowserPane(QWidget):
         if self._pending is None:
             self._building = False
         else:  # rows keep coming (a scan): pause so the lists take at most a third of a thread
-            QTimer.singleShot(int(seconds * 2000), self._build)
+            self._pause.start(int(seconds * 2000))
 
     def _build_failed(self, _exc: Exception) -> None:  # logged by the runner
         self._building = False
