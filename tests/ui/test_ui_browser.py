@@ -225,3 +225,20 @@ def test_a_rebuild_keeps_the_choice_and_what_was_open(qtbot, player_parts, album
     band = find(model, "Band")
     assert tree.currentIndex() == find(model, "Double", band)
     assert tree.isExpanded(find(model, "Various Artists"))  # open, though not chosen
+
+
+def test_untagged_files_are_under_unknown_artist_and_album(qtbot, player_parts, tmp_path):
+    window = player_parts.window
+    root = tmp_path / "rips"
+    make_audio(root / "track01.flac", tags=None)
+    make_audio(root / "demo.ogg", tags={"title": "Demo", "album": "Tapes"})  # no artist
+    window.show()
+    with qtbot.waitSignal(window.library_scanned, timeout=TIMEOUT_MS):
+        window.start([root])
+    model = window.browser.tree_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=TIMEOUT_MS)
+    unknown = find(model, "Unknown artist")
+    albums = [model.index(r, 0, unknown).data() for r in range(model.rowCount(unknown))]
+    assert albums == ["Tapes", "Unknown album"]
+    click(qtbot, window.browser.tree, model.index(1, 0, unknown))
+    assert titles(window) == ["track01"]
