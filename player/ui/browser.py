@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -183,6 +184,8 @@ class BrowserPane(QWidget):
         self._runner.run(work, self._built, self._build_failed)
 
     def _built(self, result: tuple[BrowseIndex, float]) -> None:
+        if not shiboken6.isValid(self):  # the window went (quit) while the worker built
+            return
         index, seconds = result
         self.set_index(index)
         if self._pending is None:
@@ -191,7 +194,8 @@ class BrowserPane(QWidget):
             self._pause.start(int(seconds * 2000))
 
     def _build_failed(self, _exc: Exception) -> None:  # logged by the runner
-        self._building = False
+        if shiboken6.isValid(self):
+            self._building = False
 
     def set_index(self, index: BrowseIndex) -> None:
         """Show ``index``, keeping the chosen entry (and the table's filter) when it remains."""

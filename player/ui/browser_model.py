@@ -9,6 +9,7 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QAbstractListModel, QModelIndex, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
 
@@ -269,6 +270,8 @@ class AlbumGridModel(QAbstractListModel):
         self._runner.run(work, self._loaded, self._failed)
 
     def _loaded(self, images: list[tuple[AlbumKey, QImage | None]]) -> None:
+        if not shiboken6.isValid(self):  # the window went while the covers were read
+            return
         self._busy = False
         for key, image in images:
             self._covers[key] = None if image is None else QPixmap.fromImage(image)
@@ -281,7 +284,8 @@ class AlbumGridModel(QAbstractListModel):
         self._pump()
 
     def _failed(self, _exc: Exception) -> None:  # logged by the runner; the tiles stay blank
-        self._busy = False
+        if shiboken6.isValid(self):
+            self._busy = False
 
     def _placeholder(self) -> QPixmap:
         pixmap = QPixmap(self._size, self._size)

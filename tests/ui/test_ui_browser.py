@@ -3,17 +3,21 @@ click plays an album through in album order, covers fill the grid, the layout is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt
 
 from player.app import PlayerParts, build_player
-from player.ui.browser import GRID, TREE
-from player.ui.browser_index import Album
+from player.ui.browser import GRID, TREE, BrowserPane
+from player.ui.browser_index import Album, build_index
 from player.ui.browser_model import EntryRole
+from player.ui.cover_cache import CoverCache
 from player.ui.library_rows import TITLE
+from player.ui.tasks import TaskRunner
 from tests.audio import cover_image, make_audio
+from tests.ui.test_ui_browser_model import LIBRARY
 
 TIMEOUT_MS = 30_000
 
@@ -242,3 +246,16 @@ def test_untagged_files_are_under_unknown_artist_and_album(qtbot, player_parts, 
     assert albums == ["Tapes", "Unknown album"]
     click(qtbot, window.browser.tree, model.index(1, 0, unknown))
     assert titles(window) == ["track01"]
+
+
+def test_a_build_that_ends_after_the_pane_is_gone_is_dropped(qtbot, qapp, tmp_path):
+    """The lists arrive on the GUI thread after the window may have been deleted (on quit)."""
+    runner = TaskRunner()
+    pane = BrowserPane(runner, CoverCache(tmp_path))
+    pane.set_rows(LIBRARY)
+    pane.grid_model.set_index(build_index([replace(t, has_embedded_cover=True) for t in LIBRARY]))
+    pane.grid_model.index(1, 0).data(Qt.ItemDataRole.DecorationRole)  # a cover read starts
+    pane.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert runner.wait(10_000)
+    qapp.processEvents()  # delivers the finished build: pytest-qt fails the test if it raises
