@@ -106,7 +106,8 @@ def build_db(data_dir: Path, n: int, seed: int = 7) -> None:
         if artist_no >= len(FIRST) * len(LAST):
             artist += f" {artist_no}"
         rng_title = " ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4)))
-        album = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {album_no}"
+        if track_no == 0:  # one title per album (each track had its own: 100,000 albums)
+            album = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {album_no}"
         rows.append(
             {
                 "path": f"/bench/music/{artist}/{album}/{track_no + 1:02d}.flac",
@@ -215,6 +216,96 @@ def run_child(data_dir: Path) -> dict[str, object]:
     raise SystemExit(f"child failed:\n{result.stderr[-3000:]}")
 
 
+BROWSER_CHILD = r"""
+import json, statistics, sys, time
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+from player.app import attach_database, build_window
+from player.db.engine import open_database
+from player.paths import AppPaths
+from player.ui.browser_index import build_index
+
+app = QApplication([])
+paths = AppPaths.resolve(sys.argv[1])
+parts = build_window(paths)
+window, browser = parts.window, parts.window.browser
+window.show()
+attach_database(parts, open_database(paths.db_path))
+wait = QEventLoop()
+browser.tree_model.modelReset.connect(
+    lambda: browser.tree_model.rowCount() > 1 and wait.quit()
+)
+t0 = time.perf_counter()
+window.start()
+wait.exec()  # rows loaded, then the browser's lists built on a worker
+lists_s = time.perf_counter() - t0
+t = time.perf_counter()
+build_index(window.model.rows())
+build_ms = (time.perf_counter() - t) * 1000
+tree, model = browser.tree, browser.tree_model
+artists = [model.index(r, 0) for r in range(1, model.rowCount(), 97)]
+choices = {"album": [], "artist": [], "all": [], "album + search": []}
+
+def choose(index):
+    t = time.perf_counter()
+    tree.setCurrentIndex(index)  # as a click does: the table narrows
+    window.proxy.rowCount()
+    filtered = (time.perf_counter() - t) * 1000
+    app.processEvents()  # the views lay out and repaint
+    return filtered, (time.perf_counter() - t) * 1000
+
+for artist in artists:
+    choices["artist"].append(choose(artist))
+    choices["album"].append(choose(model.index(0, 0, artist)))
+    choices["all"].append(choose(model.index(0, 0)))
+window.model.set_search("blue")
+for artist in artists:
+    choices["album + search"].append(choose(model.index(0, 0, artist)))
+    choose(model.index(0, 0))
+parts.shutdown()
+parts.dispose()
+print("RESULT " + json.dumps({
+    "lists_s": lists_s, "build_ms": build_ms, "artists": model.rowCount() - 1,
+    "albums": len(model.browse_index.albums), "choose_ms": choices,
+}))
+"""
+
+
+def run_browser_child(data_dir: Path) -> dict[str, object]:
+    """Choose artists, albums and "All" in the browser of a window holding the library."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", BROWSER_CHILD, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[len("RESULT ") :]))
+    raise SystemExit(f"browser child failed:\n{result.stderr[-3000:]}")
+
+
+def print_browser(r: dict[str, object]) -> None:
+    """The browser's figures: lists built, and a choice narrowing the table."""
+    print(
+        f"browser lists: {r['artists']:,} artists, {r['albums']:,} albums; load + build "
+        f"{r['lists_s'] * 1000:.0f} ms, of which the build (worker thread) {r['build_ms']:.0f} ms"
+    )
+    choices: dict[str, list[list[float]]] = r["choose_ms"]  # type: ignore[assignment]
+    print(
+        "  choosing an entry (target < 50 ms), filter only / with the views' relayout and repaint:"
+    )
+    for what, pairs in choices.items():
+        only, total = [p[0] for p in pairs], [p[1] for p in pairs]
+        print(
+            f"  {what:15} median {statistics.median(only):5.1f} / {statistics.median(total):5.1f} "
+            f"ms, max {max(only):5.1f} / {max(total):5.1f} ms  ({len(pairs)} choices)"
+        )
+
+
 def main() -> None:
     """Build the database, run the measured child, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -226,6 +317,7 @@ def main() -> None:
         build_db(data, args.tracks)
         print(f"bulk insert of {args.tracks:,} tracks: {time.perf_counter() - t:.1f} s")
         r = run_child(data)
+        browser = run_browser_child(data)
     keys: dict[str, list[float]] = r["per_key_ms"]  # type: ignore[assignment]
     every = [ms for times in keys.values() for ms in times]
     print(f"process start -> window shown:      {r['shown_s'] * 1000:7.0f} ms  (target < 1000)")
@@ -247,6 +339,7 @@ def main() -> None:
     print(f"sort by artist: {r['sort_ms']:.0f} ms")
     print(f"RSS after load: {r['rss_mb']:.0f} MB")
     print(f"torch imported: at show {r['torch_at_show']}, at end {r['torch_at_end']}")
+    print_browser(browser)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,52 @@
-"""Album order from tags: which track follows which on its album (stdlib only).
+"""Albums from tags: which tracks make an album, and the order they play in (stdlib only).
 
-The one definition radio's library-order fallback and the recommender's cold-start prior share:
-an album is (album artist or artist, album title), case-folded; its tracks play by disc, then
-track number, then path.
+The one definition radio's library-order fallback, the recommender's cold-start prior and the
+library browser share: an album is (album artist or artist, album title), case-folded; tracks
+with no album artist that share a title and a folder but not an artist are one compilation
+("Various Artists"); an album's tracks play by disc, then track number, then path.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
 from player.plugin_api import TrackInfo
+
+VARIOUS_ARTISTS = "Various Artists"
+VARIOUS_KEY = VARIOUS_ARTISTS.casefold()  # an album artist tagged so joins the compilations
+UNKNOWN_ARTIST = "Unknown artist"  # what the scanner stores for a file without an artist tag
+UNKNOWN_KEY = UNKNOWN_ARTIST.casefold()
+
+# A compilation split into disc folders ("CD1", "Disc 2") is one album: its folder is the parent.
+_DISC_FOLDER = re.compile(r"(cd|dis[ck])\s*\d+", re.IGNORECASE)
+
+AlbumKey = tuple[str, str, str]
+"""(album artist casefolded, album title casefolded, folder of an untagged compilation or "")."""
+
+
+class AlbumTrack(Protocol):
+    """What grouping and ordering read from a track (TrackInfo and the window's rows have it)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def artist(self) -> str: ...
+    @property
+    def album_artist(self) -> str: ...
+    @property
+    def album(self) -> str: ...
+    @property
+    def disc_number(self) -> int | None: ...
+    @property
+    def track_number(self) -> int | None: ...
+
+
+T = TypeVar("T", bound=AlbumTrack)
 
 
 def album_key(track: TrackInfo) -> tuple[str, str] | None:
@@ -21,21 +56,48 @@ def album_key(track: TrackInfo) -> tuple[str, str] | None:
     return ((track.album_artist or track.artist).casefold(), track.album.casefold())
 
 
-def play_order(track: TrackInfo) -> tuple[int, int, str]:
+def artist_key(track: AlbumTrack) -> str:
+    """The artist a track is listed under: album artist, else artist, case-folded."""
+    return (track.album_artist or track.artist or UNKNOWN_ARTIST).casefold()
+
+
+def play_order(track: AlbumTrack) -> tuple[int, int, str]:
     """Sort key of a track within its album."""
     return (track.disc_number or 0, track.track_number or 0, track.path)
 
 
+def _album_folder(path: str) -> str:
+    folder = os.path.dirname(path)
+    if _DISC_FOLDER.fullmatch(os.path.basename(folder)):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+def album_groups(tracks: Iterable[T]) -> dict[AlbumKey, list[T]]:
+    """Tracks that have an album tag, grouped by album, each album in play order."""
+    groups: dict[AlbumKey, list[T]] = defaultdict(list)
+    untagged: dict[tuple[str, str], list[T]] = defaultdict(list)  # (album, folder): no album artist
+    for track in tracks:
+        if not track.album:
+            continue
+        if track.album_artist:
+            groups[(artist_key(track), track.album.casefold(), "")].append(track)
+        else:
+            untagged[(track.album.casefold(), _album_folder(track.path))].append(track)
+    for (album, folder), members in untagged.items():
+        if len({m.artist.casefold() for m in members}) > 1:
+            groups[(VARIOUS_KEY, album, folder)].extend(members)
+        else:
+            groups[(artist_key(members[0]), album, "")].extend(members)
+    for members in groups.values():
+        members.sort(key=play_order)
+    return groups
+
+
 def album_successors(tracks: Iterable[TrackInfo]) -> dict[int, int]:
     """``{track_id: id of the next track on its album}`` (an album's last track has none)."""
-    albums: dict[tuple[str, str], list[TrackInfo]] = defaultdict(list)
-    for track in tracks:
-        key = album_key(track)
-        if key is not None:
-            albums[key].append(track)
     successors: dict[int, int] = {}
-    for members in albums.values():
-        members.sort(key=play_order)
+    for members in album_groups(tracks).values():
         for a, b in itertools.pairwise(members):
             successors[a.track_id] = b.track_id
     return successors

@@ -21,7 +21,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
-UNKNOWN_ARTIST = "Unknown artist"
+from player.albums import UNKNOWN_ARTIST
 
 # The mutagen class a suffix usually means. Opened directly only when the file's first bytes
 # agree (skipping mutagen's guessing among two dozen formats); else mutagen picks by content.

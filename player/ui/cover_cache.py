@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -25,6 +26,24 @@ class CoverCache:
 
     def thumbnail(self, path: str, cover_path: str | None, has_embedded: bool) -> QPixmap | None:
         """The cover for a track, or None when it has none (or it cannot be read)."""
+        key = self._key(path, cover_path, has_embedded)
+        if key is None:
+            return None
+        if key in self._memory:
+            return self._memory[key]
+        image = self._load(key, path, cover_path, has_embedded)
+        pixmap = None if image is None else QPixmap.fromImage(image)
+        if len(self._memory) > 64:
+            self._memory.clear()
+        self._memory[key] = pixmap
+        return pixmap
+
+    def image(self, path: str, cover_path: str | None, has_embedded: bool) -> QImage | None:
+        """The cover as an image: safe on a worker thread (no pixmap, no shared state)."""
+        key = self._key(path, cover_path, has_embedded)
+        return None if key is None else self._load(key, path, cover_path, has_embedded)
+
+    def _key(self, path: str, cover_path: str | None, has_embedded: bool) -> str | None:
         source = path if has_embedded else cover_path
         if not source:
             return None
@@ -32,26 +51,19 @@ class CoverCache:
             mtime = os.stat(source).st_mtime_ns
         except OSError:
             return None
-        key = hashlib.sha1(f"{source}\0{mtime}\0{self._size}".encode()).hexdigest()
-        if key in self._memory:
-            return self._memory[key]
-        pixmap = self._load(key, path, cover_path, has_embedded)
-        if len(self._memory) > 64:
-            self._memory.clear()
-        self._memory[key] = pixmap
-        return pixmap
+        return hashlib.sha1(f"{source}\0{mtime}\0{self._size}".encode()).hexdigest()
 
     def _load(
         self, key: str, path: str, cover_path: str | None, has_embedded: bool
-    ) -> QPixmap | None:
+    ) -> QImage | None:
         file = self._folder / f"{key}.png"
         if file.is_file():
-            pixmap = QPixmap(str(file))
-            if not pixmap.isNull():
-                return pixmap
+            cached = QImage(str(file))
+            if not cached.isNull():
+                return cached
         try:
             data = cover_bytes(path, cover_path, has_embedded)
-        except Exception:  # a damaged tag must not break the now-playing panel
+        except Exception:  # a damaged tag must not break the now-playing panel or the browser
             log.warning("cannot read cover of %s", path, exc_info=True)
             return None
         if not data:
@@ -66,7 +78,10 @@ class CoverCache:
         )
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
-            image.save(str(file), "PNG")
+            # Written under a temporary name: a worker and the GUI thread may cache one cover.
+            tmp = file.with_name(f"{file.stem}.{threading.get_ident()}.tmp")
+            image.save(str(tmp), "PNG")
+            os.replace(tmp, file)
         except OSError:
             log.warning("cannot cache cover in %s", file, exc_info=True)
-        return QPixmap.fromImage(image)
+        return image

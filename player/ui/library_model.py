@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -67,7 +67,8 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         self._pos: dict[int, int] = {}  # track id -> index in _all
         self._terms: list[str] = []
-        self._rows: list[TrackRow] = []  # what the model shows: _all filtered by _terms
+        self._scope: Collection[int] | None = None  # track ids chosen in the browser
+        self._rows: list[TrackRow] = []  # what the model shows: _all filtered by _scope, _terms
         self._by_id_cache: dict[int, int] | None = {}  # track id -> row in _rows, lazy
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._grey = QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
@@ -207,7 +208,7 @@ class LibraryModel(QAbstractTableModel):
         place. Pass :class:`PreparedRows` to keep the heavy part off the GUI thread."""
         prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows)
         ids = {r.id for r in prepared.rows}
-        if self._all and not self._terms and self._pos.keys() <= ids:
+        if self._all and not self._terms and self._scope is None and self._pos.keys() <= ids:
             self._extend(prepared)
             return
         self.beginResetModel()
@@ -250,21 +251,33 @@ class LibraryModel(QAbstractTableModel):
         """The words searched for."""
         return list(self._terms)
 
+    def set_scope(self, track_ids: Collection[int] | None) -> None:
+        """Show only ``track_ids`` (a browser choice; None for every track); the search words
+        apply within them. Costs a pass over the chosen tracks, not over the library."""
+        self.beginResetModel()
+        self._scope = track_ids
+        self._rows = self._matching()
+        self._by_id_cache = None
+        self.endResetModel()
+
     def _matching(self, among: list[TrackRow] | None = None) -> list[TrackRow]:
-        if not self._terms:
+        pos = self._pos
+        candidates: list[int] | None = None  # positions in _all; None: all of them
+        if among is not None:
+            candidates = [pos[r.id] for r in among]
+        elif self._scope is not None:
+            candidates = sorted(pos[i] for i in self._scope if i in pos)
+        elif not self._terms:
             return list(self._all)
         hay = self._hay
         # Longest word first: it usually leaves the fewest rows for the next one.
-        first, *rest = sorted(self._terms, key=len, reverse=True)
-        if among is None:
-            candidates = [j for j, h in enumerate(hay) if first in h]
-        else:
-            pos = self._pos
-            candidates = [j for j in (pos[r.id] for r in among) if first in hay[j]]
-        for term in rest:
-            candidates = [j for j in candidates if term in hay[j]]
+        for term in sorted(self._terms, key=len, reverse=True):
+            if candidates is None:
+                candidates = [j for j, h in enumerate(hay) if term in h]
+            else:
+                candidates = [j for j in candidates if term in hay[j]]
         everything = self._all
-        return [everything[j] for j in candidates]
+        return [everything[j] for j in (candidates or ())]
 
     def _extend(self, prepared: PreparedRows) -> None:
         shown = self._by_id()

@@ -30,6 +30,7 @@ from player.controller import PLAY_THROUGH_LIMIT, PlayerController
 from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, SearchKeys, build_actions
+from player.ui.browser import GRID, TREE, BrowserPane
 from player.ui.cover_cache import CoverCache
 from player.ui.library_model import LibraryModel, make_library_proxy
 from player.ui.library_rows import ARTIST, COLUMNS, PreparedRows, prepare_rows
@@ -160,8 +161,14 @@ class MainWindow(QMainWindow):
         self.side_splitter.addWidget(self.now_playing)
         self.side_splitter.addWidget(self.queue_panel)
         self.side_splitter.setStretchFactor(1, 1)
+        self.browser = BrowserPane(self._runner, self._covers)
+        self.browser_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.browser_splitter.addWidget(self.browser)
+        self.browser_splitter.addWidget(library)
+        self.browser_splitter.setStretchFactor(1, 1)
+        self.browser_splitter.setSizes([250, 630])
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.addWidget(library)
+        self.main_splitter.addWidget(self.browser_splitter)
         self.main_splitter.addWidget(self.side_splitter)
         self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setSizes([880, 300])
@@ -226,6 +233,11 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self._search_timer.timeout.connect(lambda: self.model.set_search(self.search.text()))
         self.table.activated.connect(lambda _i: self.play_selected())
+        self.browser.scope_chosen.connect(self.model.set_scope)
+        self.browser.play_requested.connect(lambda ids: c.play_through(self.model.tracks(ids)))
+        self.browser.enqueue_requested.connect(lambda ids: c.queue.add(self.model.tracks(ids)))
+        self.library_loaded.connect(self.browser.set_rows)
+        self.model.rowsInserted.connect(lambda *_: self.browser.set_rows(self.model.rows()))
         self.queue_panel.row_activated.connect(c.play_row)
         self.transport.seek_requested.connect(p.seek)
         self.transport.volume_requested.connect(p.set_volume)
@@ -294,6 +306,9 @@ class MainWindow(QMainWindow):
             self.main_splitter.restoreState(blob)
         if (blob := store.blob("side_splitter")) is not None:
             self.side_splitter.restoreState(blob)
+        if (blob := store.blob("browser_splitter")) is not None:
+            self.browser_splitter.restoreState(blob)
+        self.browser.set_mode(GRID if store.value("window/browser_mode") == "grid" else TREE)
         header = self.table.horizontalHeader()
         if (blob := store.blob("library_header")) is not None and header.restoreState(blob):
             section = header.sortIndicatorSection()
@@ -319,6 +334,8 @@ class MainWindow(QMainWindow):
         store.set_blob("geometry", self.saveGeometry())
         store.set_blob("main_splitter", self.main_splitter.saveState())
         store.set_blob("side_splitter", self.side_splitter.saveState())
+        store.set_blob("browser_splitter", self.browser_splitter.saveState())
+        store.set_value("window/browser_mode", "grid" if self.browser.mode == GRID else "tree")
         store.set_blob("library_header", self.table.horizontalHeader().saveState())
         store.set_volume(self._playback.volume)
         queue = self._controller.queue
@@ -345,7 +362,7 @@ class MainWindow(QMainWindow):
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.library_size()
         searching = bool(self.model.search_terms)
-        if searching and shown < total:
+        if shown < total:  # a search or a browser choice narrows the table
             self.status.count_label.setText(f"{shown:,} of {total:,} tracks")
         else:
             self.status.count_label.setText(f"{total:,} tracks" if total else "")
@@ -354,8 +371,8 @@ class MainWindow(QMainWindow):
         elif searching and total:
             self.no_match.set_query(self.search.text())
             self.stack.setCurrentWidget(self.no_match)
-        else:
-            self.stack.setCurrentWidget(self.welcome)
+        else:  # an empty library offers a music folder; an empty browser choice keeps the table
+            self.stack.setCurrentWidget(self.table if total else self.welcome)
 
     def selected_tracks(self) -> list[TrackRow]:
         """Selected library tracks, in view order."""
