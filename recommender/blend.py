@@ -37,7 +37,7 @@ WEIGHT_FLOOR = 0.005
 #: A context's weights are pulled towards the overall ones as if seen this many times.
 CONTEXT_PRIOR = 30.0
 #: Weights before any fit (every context): the model, then PART_NAMES.
-DEFAULT_WEIGHTS = (0.4, 0.15, 0.15, 0.05, 0.05, 0.1, 0.05, 0.05)
+DEFAULT_WEIGHTS = (0.4, 0.1, 0.15, 0.05, 0.05, 0.1, 0.05, 0.05, 0.05)
 COMPONENTS = ("model", *PART_NAMES)
 
 

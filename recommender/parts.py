@@ -18,10 +18,20 @@ import numpy as np
 from recommender.tags import ItemTags
 
 #: The parts, in the order of :meth:`HistoryParts.distributions`' rows.
-PART_NAMES = ("rules", "neighbours", "recent", "popularity", "artist", "album", "successor")
+PART_NAMES = (
+    "rules",
+    "neighbours",
+    "recent",
+    "popularity",
+    "artist",
+    "album",
+    "successor",
+    "sequence",
+)
 #: Where a session stands, each with its own weights: its first track, an album going on,
-#: an artist going on (another album), a track heard again, anything else.
-CONTEXTS = ("first", "album", "artist", "again", "other")
+#: an artist going on (another album), a track heard again, anything else, and the last two
+#: tracks in an order the history has heard before.
+CONTEXTS = ("first", "album", "artist", "again", "other", "known")
 #: Sequence rules: a track counts for the ones up to this many steps after it, by 1 / distance.
 RULE_STEPS = 10
 #: Session neighbours: the most recent sessions sharing a track with this one, and how many
@@ -59,6 +69,7 @@ class HistoryParts:
         self._popularity = _normalised(self.counts)
         self._recent = _normalised(self.recent)
         self._rules = _rules(rows, n_rows)
+        self._pairs = _second_order(rows)
         self._neighbours = _Neighbours(rows, n_rows)
         self._tags(tags or {})
 
@@ -93,15 +104,17 @@ class HistoryParts:
         """Which of :data:`CONTEXTS` the end of ``prefix`` (rows) is in."""
         rows = [r for r in prefix if 0 < r < self.n_rows]
         if len(rows) < 2:
-            return 0
+            return CONTEXTS.index("first")
         last, before = rows[-1], rows[-2]
         if last in rows[:-1]:
-            return 3
+            return CONTEXTS.index("again")
+        if (before, last) in self._pairs:
+            return CONTEXTS.index("known")
         if self.album[last] >= 0 and self.album[last] == self.album[before]:
-            return 1
+            return CONTEXTS.index("album")
         if self.artist[last] >= 0 and self.artist[last] == self.artist[before]:
-            return 2
-        return 4
+            return CONTEXTS.index("artist")
+        return CONTEXTS.index("other")
 
     def distributions(self, prefix: Sequence[int]) -> np.ndarray:
         """(len(PART_NAMES), n_rows) probabilities of the next row after ``prefix`` (rows).
@@ -125,6 +138,12 @@ class HistoryParts:
         if last and self.successor[last] > 0:
             successor[self.successor[last]] = 1.0
         out[6] = self._or_popularity(successor)
+        following = self._pairs.get((rows[-2], last)) if len(rows) >= 2 else None
+        sequence = None
+        if following:
+            sequence = np.zeros(self.n_rows)
+            sequence[list(following)] = list(following.values())
+        out[7] = self._or_popularity(sequence)
         return out
 
     def _artist_part(self, rows: Sequence[int]) -> np.ndarray | None:
@@ -194,6 +213,17 @@ def _rules(rows: Sequence[np.ndarray], n: int) -> _Sparse:
     if not keys:
         return _Sparse(np.zeros(0, dtype=np.int64), np.zeros(0), n)
     return _Sparse(np.concatenate(keys), np.concatenate(values), n)
+
+
+def _second_order(rows: Sequence[np.ndarray]) -> dict[tuple[int, int], dict[int, float]]:
+    """What followed each pair of consecutive tracks, with counts."""
+    pairs: dict[tuple[int, int], dict[int, float]] = {}
+    for session in rows:
+        items = session.tolist()
+        for a, b, c in zip(items, items[1:], items[2:], strict=False):
+            following = pairs.setdefault((a, b), {})
+            following[c] = following.get(c, 0.0) + 1.0
+    return pairs
 
 
 class _Neighbours:

@@ -69,7 +69,9 @@ def test_parts_are_distributions_and_read_the_tags() -> None:
     album_rows = np.nonzero(named["album"])[0]
     assert set(album_rows) == {6, 7, 8, 9, 10}
     assert set(np.nonzero(named["artist"])[0]) == set(range(1, 11))  # albums 0 and 1: Artist 0
-    assert parts.context([6, 7]) == CONTEXTS.index("album")
+    assert parts.context([6, 7]) == CONTEXTS.index("known")  # heard in this order before
+    assert parts.context([10, 7]) == CONTEXTS.index("album")
+    assert np.argmax(named["sequence"]) == 8  # 6, 7 was followed by 8
     assert parts.context([1, 7]) == CONTEXTS.index("artist")
     assert parts.context([1, 7, 1]) == CONTEXTS.index("again")
     assert parts.context([1]) == CONTEXTS.index("first")
