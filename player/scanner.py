@@ -27,6 +27,7 @@ from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
 from player.db.lock import LockCancelled, exclusive_lock
 from player.db.models import Track
+from player.history_import.store import attach_unmatched
 from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class ScanReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     cancelled: bool = False
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
+    attached: int = 0  # imported plays that waited for a file this scan found
 
 
 @dataclass(slots=True)
@@ -116,13 +118,18 @@ def scan(
     Scans of one library run one after the other, also across processes: a scan holds an
     exclusive lock on ``<database>.scan.lock`` from reading what the library knows to its last
     write, so a second scan waits, then sees the first one's rows instead of inserting the same
-    paths again.
+    paths again. A scan that found new or changed files then matches the imported entries that
+    were waiting for their files (``ScanReport.attached``: plays added to history).
     """
     stop = should_stop or (lambda: False)
     waiting = f"Another scan of {db.path} is running; waiting for it to finish"
     try:
         with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
-            return _scan(db, folders, progress, stop, batch_size)
+            report = _scan(db, folders, progress, stop, batch_size)
+            if not report.cancelled and (report.added or report.updated or report.moved
+                                         or report.restored):  # fmt: skip
+                report.attached = attach_unmatched(db)
+            return report
     except LockCancelled:
         log.info("Scan cancelled while waiting for another scan; nothing was changed")
         return ScanReport(cancelled=True)

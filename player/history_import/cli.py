@@ -1,0 +1,121 @@
+"""``segue import``: run an import from the command line and print what it did."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from player.db.engine import Database
+from player.history_import.report import ImportSummary, write_report
+from player.history_import.store import ImportCancelled, import_history
+
+log = logging.getLogger(__name__)
+
+#: Entries with errors named on stderr; the rest are counted (the report lists every one).
+SHOWN_ERRORS = 10
+
+
+def run_import(
+    db: Database, paths: Sequence[Path], *, report: Path | None, as_json: bool, dry_run: bool
+) -> int:
+    """Import ``paths`` into ``db``; returns the exit code.
+
+    0 when anything could be read (bad files and rows are named on stderr), 2 when nothing
+    could, 1 when the library could not be written (nothing of the import is kept) or Ctrl+C.
+    """
+    try:
+        out = report.open("w", encoding="utf-8", newline="") if report else None
+    except OSError as error:
+        print(f"error: cannot write the report {report}: {error.strerror}", file=sys.stderr)
+        return 2
+    interrupted: list[bool] = []
+
+    def on_interrupt(_signum: int, _frame: FrameType | None) -> None:
+        interrupted.append(True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        summary, stage = import_history(
+            db, paths, dry_run=dry_run, should_stop=lambda: bool(interrupted)
+        )
+    except ImportCancelled:
+        print("error: import cancelled; nothing was written", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError, sqlite3.Error) as error:
+        cause = getattr(error, "orig", None) or error
+        log.warning("import could not write to %s", db.path, exc_info=True)
+        print(f"error: could not write to {db.path} ({cause}); nothing of this import was kept",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if out is not None and sys.exc_info()[0] is not None:
+            out.close()
+    try:
+        for problem in summary.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        _print_row_errors(stage.rows())
+        if out is not None:
+            with out:
+                write_report(stage, out)
+    finally:
+        stage.close()
+    if as_json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    readable = summary.entries - summary.error
+    if readable == 0:
+        if not summary.problems:
+            print("error: no listening history found in " + ", ".join(map(str, paths)),
+                  file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
+def _print_row_errors(rows: object) -> None:
+    shown = more = 0
+    for file, index, _time, _artist, _title, outcome, _path, reason in rows:  # type: ignore[attr-defined]
+        if outcome != "error":
+            continue
+        if shown < SHOWN_ERRORS:
+            print(f"error: {file}: entry {index}: {reason}", file=sys.stderr)
+            shown += 1
+        else:
+            more += 1
+    if more:
+        print(f"error: ... and {more} more entries with errors (--report lists them)",
+              file=sys.stderr)  # fmt: skip
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    weaker = f" ({summary.weaker} by a weaker match)" if summary.weaker else ""
+    print(f"entries:     {summary.entries}")
+    print(f"matched:     {summary.matched}{weaker}")
+    print(f"unmatched:   {summary.unmatched}")
+    print(f"duplicate:   {summary.duplicate}")
+    print(f"ignored:     {summary.ignored}")
+    print(f"error:       {summary.error}")
+    print(f"plays added: {summary.plays_added}")
+    if summary.unmatched_artists:
+        print("most-played unmatched artists:")
+        for artist, n in summary.unmatched_artists:
+            print(f"  {n:6d}  {artist}")
+        print("most-played unmatched tracks:")
+        for artist, title, n in summary.unmatched_tracks:
+            print(f"  {n:6d}  {artist} - {title}")
+    if summary.dry_run:
+        print("Dry run: nothing was written.")
+    elif summary.unmatched:
+        print("Unmatched entries are kept: a later scan that finds their files adds them.")
+    if summary.plays_added and not summary.dry_run:
+        print("Radio learns them at its next full retrain (Tools > Retrain Radio on Local History "
+              "in the window, or `segue-recommender train --full`).")  # fmt: skip

@@ -1,0 +1,284 @@
+"""Finding exports in files, folders and zips, recognising each by its content, and reading it
+as a stream of :class:`Entry` (Last.fm CSV, Spotify account and extended history, ListenBrainz).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from player.history_import.entries import Entry, Source, parse_time
+from player.history_import.jsonstream import TruncatedJSON, iter_array
+from player.history_import.lastfm_csv import CsvLayoutError, read_csv
+
+log = logging.getLogger(__name__)
+
+#: Bytes looked at to recognise a file (the first character, the first line of JSON lines).
+HEAD_BYTES = 1 << 16
+
+
+class FormatError(Exception):
+    """A file is not an export Segue knows, or stops part-way; the message names the file.
+
+    Attributes:
+        unknown: The content is not an export at all (nothing was read from it).
+    """
+
+    def __init__(self, message: str, *, unknown: bool = True) -> None:
+        super().__init__(message)
+        self.unknown = unknown
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A file to read: on disk, or a member of a zip.
+
+    Attributes:
+        name: How messages and the report name it (``archive.zip!member`` inside a zip).
+        size: Its size in bytes (uncompressed), for progress.
+        named: Given by the user itself (an unknown format is an error); files found in a folder
+            or zip that are not exports are skipped quietly (a Spotify export holds many).
+    """
+
+    name: str
+    size: int
+    opener: Callable[[], IO[bytes]]
+    named: bool
+
+
+def find_files(paths: Sequence[Path]) -> tuple[list[ExportFile], list[str]]:
+    """The files under ``paths`` (files, folders walked in name order, zips); and one message
+    per path that cannot be read."""
+    found: list[ExportFile] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            if path.is_dir():
+                for root, dirs, names in os.walk(path):
+                    dirs.sort()
+                    for name in sorted(names):
+                        _add_file(Path(root) / name, found, named=False)
+            elif path.exists():
+                _add_file(path, found, named=True)
+            else:
+                problems.append(f"{path}: no such file or folder")
+        except (OSError, zipfile.BadZipFile) as error:
+            problems.append(f"{path}: cannot read it ({error})")
+    return found, problems
+
+
+def _add_file(path: Path, found: list[ExportFile], *, named: bool) -> None:
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                if not info.is_dir():
+                    found.append(
+                        ExportFile(
+                            f"{path}!{info.filename}", info.file_size,
+                            _zip_opener(path, info.filename), named=False,
+                        )
+                    )  # fmt: skip
+        return
+    found.append(ExportFile(str(path), path.stat().st_size, lambda: path.open("rb"), named))
+
+
+def _zip_opener(path: Path, member: str) -> Callable[[], IO[bytes]]:
+    def opener() -> IO[bytes]:
+        archive = zipfile.ZipFile(path)
+        stream = archive.open(member)
+        archive.close()  # the member stream keeps the file open until it is closed
+        return stream
+
+    return opener
+
+
+def read_entries(export: ExportFile, data: io.BufferedReader) -> Iterator[Entry]:
+    """The entries of one export, its format recognised from its first bytes.
+
+    Raises:
+        FormatError: The content is not a known export (nothing was yielded), or a JSON file
+            stops part-way (the entries before it were yielded).
+    """
+    head = data.peek(HEAD_BYTES)[:HEAD_BYTES].decode("utf-8-sig", errors="replace")
+    # newline="": the csv module reads line ends itself (quoted fields may hold them).
+    stream = io.TextIOWrapper(data, encoding="utf-8-sig", errors="replace", newline="")
+    stripped = head.lstrip("\ufeff \t\r\n")
+    name = export.name
+    if stripped.startswith("["):
+        yield from _json_array(name, stream)
+    elif stripped.startswith("{"):
+        yield from _json_object_or_lines(name, stripped, stream)
+    elif "\x00" in head:
+        raise FormatError(f"{name}: not a listening-history export (a binary file)")
+    else:
+        try:
+            yield from read_csv(name, stream)
+        except CsvLayoutError as error:
+            raise FormatError(f"{name}: not a listening-history export ({error})") from None
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+
+
+def _json_array(name: str, stream: IO[str]) -> Iterator[Entry]:
+    reader: Callable[[str, int, Mapping[str, Any]], Entry] | None = None
+    index = 0
+    try:
+        for index, item in enumerate(iter_array(stream), start=1):
+            if reader is None:
+                reader = _json_reader(item)
+                if reader is None:
+                    raise FormatError(f"{name}: not a listening-history export (a JSON array of "
+                                      f"{_described(item)})")  # fmt: skip
+            if not isinstance(item, dict):
+                yield Entry(name, index, Source.SPOTIFY, error="not a JSON object")
+                continue
+            yield reader(name, index, item)
+    except TruncatedJSON as error:
+        raise FormatError(f"{name}: entry {error.index}: {error}", unknown=index == 0) from None
+
+
+def _json_object_or_lines(name: str, head: str, stream: IO[str]) -> Iterator[Entry]:
+    first = head.split("\n", 1)[0].strip()
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict) and "listened_at" in obj:
+        yield from _json_lines(name, stream)
+        return
+    try:
+        whole = json.load(stream)
+    except ValueError as error:
+        raise FormatError(f"{name}: not valid JSON ({error})") from None
+    listens = whole.get("payload", {}).get("listens") if isinstance(whole, dict) else None
+    if not isinstance(listens, list):
+        raise FormatError(f"{name}: not a listening-history export (a JSON object without "
+                          "payload.listens)")  # fmt: skip
+    for index, item in enumerate(listens, start=1):
+        yield _listenbrainz(name, index, item if isinstance(item, dict) else {})
+
+
+def _json_lines(name: str, stream: IO[str]) -> Iterator[Entry]:
+    index = 0
+    for line in stream:
+        if not line.strip():
+            continue
+        index += 1
+        try:
+            item = json.loads(line)
+        except ValueError as error:
+            yield Entry(name, index, Source.LISTENBRAINZ, error=f"not valid JSON ({error.args[0]})")
+            continue
+        yield _listenbrainz(name, index, item if isinstance(item, dict) else {})
+
+
+def _json_reader(item: Any) -> Callable[[str, int, Mapping[str, Any]], Entry] | None:
+    if not isinstance(item, dict):
+        return None
+    if "endTime" in item and ("msPlayed" in item or "trackName" in item or "episodeName" in item):
+        return _spotify_account
+    if "ts" in item and "ms_played" in item:
+        return _spotify_extended
+    if "listened_at" in item or "track_metadata" in item:
+        return _listenbrainz
+    return None
+
+
+def _described(item: Any) -> str:
+    if isinstance(item, dict):
+        return "objects with " + ", ".join(sorted(item)[:6])
+    return type(item).__name__ + " values"
+
+
+def _spotify_account(name: str, index: int, item: Mapping[str, Any]) -> Entry:
+    if "episodeName" in item or "podcastName" in item:
+        return Entry(name, index, Source.SPOTIFY, ignored="a podcast episode")
+    played = _int(item.get("msPlayed"))
+    try:
+        end = parse_time(str(item.get("endTime") or ""))
+    except ValueError as error:
+        return Entry(name, index, Source.SPOTIFY, error=str(error))
+    artist, title = _text(item.get("artistName")), _text(item.get("trackName"))
+    if end is None:
+        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, ignored="no time")
+    if not artist or not title:
+        return Entry(name, index, Source.SPOTIFY, error="no artistName or trackName")
+    return Entry(
+        name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
+        played_ms=played,
+    )  # fmt: skip
+
+
+def _spotify_extended(name: str, index: int, item: Mapping[str, Any]) -> Entry:
+    title = _text(item.get("master_metadata_track_name"))
+    artist = _text(item.get("master_metadata_album_artist_name"))
+    if item.get("episode_name") or item.get("audiobook_title") or item.get("spotify_episode_uri"):
+        return Entry(name, index, Source.SPOTIFY, ignored="a podcast or audiobook")
+    if not title:
+        return Entry(name, index, Source.SPOTIFY, ignored="not a track (no track name)")
+    played = _int(item.get("ms_played"))
+    try:
+        end = parse_time(str(item.get("ts") or ""))
+    except ValueError as error:
+        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, error=str(error))
+    if end is None:
+        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, ignored="no time")
+    reason = item.get("reason_end")
+    skipped = item.get("skipped") is True or reason in ("fwdbtn", "backbtn")
+    return Entry(
+        name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
+        album=_text(item.get("master_metadata_album_album_name")), played_ms=played,
+        skipped=skipped,
+    )  # fmt: skip
+
+
+def _listenbrainz(name: str, index: int, item: Mapping[str, Any]) -> Entry:
+    meta = item.get("track_metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    info = meta.get("additional_info")
+    info = info if isinstance(info, dict) else {}
+    mapping = meta.get("mbid_mapping")
+    mapping = mapping if isinstance(mapping, dict) else {}
+    artist, title = _text(meta.get("artist_name")), _text(meta.get("track_name"))
+    if item.get("playing_now"):
+        return Entry(name, index, Source.LISTENBRAINZ, artist=artist, title=title,
+                     ignored="now playing")  # fmt: skip
+    try:
+        at = parse_time(str(item.get("listened_at") or ""))
+    except ValueError as error:
+        return Entry(name, index, Source.LISTENBRAINZ, error=str(error))
+    if at is None:
+        return Entry(name, index, Source.LISTENBRAINZ, artist=artist, title=title,
+                     ignored="no time (now playing)")  # fmt: skip
+    if not artist or not title:
+        return Entry(name, index, Source.LISTENBRAINZ, error="no artist_name or track_name")
+    duration = _int(info.get("duration_ms"))
+    if duration is None and _int(info.get("duration")) is not None:
+        duration = (_int(info.get("duration")) or 0) * 1000
+    mbid = _text(info.get("recording_mbid")) or _text(mapping.get("recording_mbid"))
+    return Entry(
+        name, index, Source.LISTENBRAINZ, at, artist, title,
+        album=_text(meta.get("release_name")), duration_ms=duration, mbid=mbid.lower(),
+    )  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None

@@ -1,0 +1,263 @@
+"""Running an import: entries read and matched into a scratch database, then written to the
+library in one transaction (a kill leaves no partial import), and kept unmatched entries
+attached after a scan.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sqlite3
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from player.db.engine import Database
+from player.history_import.entries import Entry
+from player.history_import.formats import (
+    HEAD_BYTES,
+    ExportFile,
+    FormatError,
+    find_files,
+    read_entries,
+)
+from player.history_import.matcher import LibraryTrack, Matcher
+from player.history_import.normalise import artist_keys, title_key
+from player.history_import.plays import PlayWriter, judged
+from player.history_import.report import ImportSummary, Staged, stage_schema, summarise
+
+log = logging.getLogger(__name__)
+
+#: Entries between two looks at ``should_stop`` and the progress callback.
+TICK = 500
+
+
+class ImportCancelled(Exception):
+    """``should_stop`` returned True; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where an import stands: ``done`` of ``total`` (bytes read, then entries written)."""
+
+    done: int
+    total: int
+    text: str
+
+
+def import_history(
+    db: Database,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[ImportProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> tuple[ImportSummary, Staged]:
+    """Import the exports under ``paths`` into the library's history.
+
+    Every entry is read and matched first (into a scratch database that the operating system
+    deletes when it is closed: memory stays bounded whatever the export's size); then plays,
+    sessions and the kept entries are written in one transaction, rolled back for ``dry_run``.
+
+    Returns:
+        The counts, and the staged entries (for the report; close it when done).
+
+    Raises:
+        ImportCancelled: ``should_stop`` said so; the library is as it was.
+        sqlalchemy.exc.SQLAlchemyError, sqlite3.Error: The library could not be written (a full
+            disk); nothing of this import was kept.
+    """
+    stop = should_stop or (lambda: False)
+    tell = progress or (lambda _p: None)
+    files, problems = find_files(paths)
+    stage = Staged(sqlite3.connect(""))
+    try:
+        stage_schema(stage.db)
+        matcher = Matcher(_library(db))
+        not_exports = _read_all(files, stage, matcher, problems, tell, stop)
+        with db.session() as s:
+            transaction = s.begin()
+            try:
+                raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
+                plays = _write(raw.cursor(), stage, files, clock(), tell, stop)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+    except BaseException:
+        stage.db.close()
+        raise
+    summary = summarise(stage, problems, plays, files=len(files) - not_exports, dry_run=dry_run)
+    log.info("Imported %s", summary.as_dict())
+    return summary, stage
+
+
+def entry_key(entry: Entry) -> str:
+    """What makes two entries the same listen: source, whole second, artist and title keys."""
+    return "\x1f".join(
+        (entry.source.value, str(round(entry.played_at)), artist_keys(entry.artist)[0],
+         title_key(entry.title))
+    )  # fmt: skip
+
+
+def _library(db: Database) -> Iterator[LibraryTrack]:
+    with db.session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT id, path, artist, album_artist, title, album, duration_ms, available"
+            " FROM tracks"
+        )
+        for id_, path, artist, album_artist, title, album, duration_ms, available in rows:
+            yield LibraryTrack(
+                id_, str(path), artist or album_artist, title, album, duration_ms, bool(available)
+            )
+
+
+def _read_all(
+    files: Sequence[ExportFile],
+    stage: Staged,
+    matcher: Matcher,
+    problems: list[str],
+    tell: Callable[[ImportProgress], None],
+    stop: Callable[[], bool],
+) -> int:
+    """Read and match every file into ``stage``; returns how many were not exports."""
+    total = sum(f.size for f in files) or 1
+    before = 0
+    not_exports = 0
+    for export in files:
+        try:
+            with _opened(export) as data:
+                for n, entry in enumerate(read_entries(export, data), start=1):
+                    stage.add(entry, entry_key(entry), matcher)
+                    if n % TICK == 0:
+                        if stop():
+                            raise ImportCancelled
+                        done = before + _tell(data.raw)
+                        tell(ImportProgress(done, total, f"Reading {export.name}"))
+        except FormatError as error:
+            if error.unknown and not export.named:
+                not_exports += 1
+                log.info("Not a listening-history export, left alone: %s", error)
+            else:
+                problems.append(str(error))
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            problems.append(f"{export.name}: cannot read it ({error})")
+        before += export.size
+    return not_exports
+
+
+@contextmanager
+def _opened(export: ExportFile) -> Iterator[io.BufferedReader]:
+    with export.opener() as raw, io.BufferedReader(cast(Any, raw), HEAD_BYTES) as data:
+        yield data
+
+
+def _tell(raw: Any) -> int:
+    try:
+        return int(raw.tell())
+    except (OSError, ValueError):
+        return 0
+
+
+def _write(
+    cur: sqlite3.Cursor,
+    stage: Staged,
+    files: Sequence[ExportFile],
+    now: float,
+    tell: Callable[[ImportProgress], None],
+    stop: Callable[[], bool],
+) -> int:
+    """Write the staged plays and entries (in the caller's transaction); returns plays added."""
+    # The first statement writes, so the write lock is held before any id is read.
+    cur.execute(
+        "INSERT INTO imports (at, files, entries, plays_added) VALUES (?, ?, 0, 0)",
+        (now, "\n".join(f.name for f in files)),
+    )
+    import_id = cur.lastrowid
+    writer = PlayWriter(cur)
+    total = stage.to_write()
+    for n, row in enumerate(stage.in_time_order(), start=1):
+        if n % TICK == 0:
+            if stop():
+                raise ImportCancelled
+            tell(ImportProgress(n, total, "Writing history"))
+        if cur.execute("SELECT 1 FROM imported_entries WHERE key = ?", (row.key,)).fetchone():
+            stage.change(row.seq, "duplicate", "imported before")
+            continue
+        play_id = None
+        reason = row.reason
+        if row.track_id is not None:
+            reason = writer.already_heard(row.track_id, row.at, row.source, row.track_ms)
+            if reason:
+                stage.change(row.seq, "duplicate", reason)
+            else:
+                outcome, played_ms = judged(
+                    row.skipped, row.played_ms, row.track_ms, row.duration_ms
+                )
+                play_id = writer.add(row.at, row.track_id, row.source, outcome, played_ms)
+                reason = row.reason
+        cur.execute(
+            "INSERT INTO imported_entries (key, import_id, source, file, entry, played_at, artist,"
+            " title, album, duration_ms, played_ms, skipped, mbid, track_id, play_id, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.key, import_id, row.source, row.file, row.index, row.at, row.artist, row.title,
+             row.album, row.duration_ms, row.played_ms, row.skipped, row.mbid, row.track_id,
+             play_id, reason),
+        )  # fmt: skip
+    writer.close()
+    cur.execute(
+        "UPDATE imports SET entries = ?, plays_added = ? WHERE id = ?",
+        (stage.count(), writer.plays_added, import_id),
+    )
+    return writer.plays_added
+
+
+def attach_unmatched(db: Database) -> int:
+    """Match the kept unmatched entries again (after a scan); returns the plays this added.
+
+    One transaction; the library is read only when unmatched entries exist.
+    """
+    with db.session() as s, s.begin():
+        raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
+        cur = raw.cursor()
+        waiting = cur.execute(
+            "SELECT id, source, played_at, artist, title, album, duration_ms, played_ms, skipped"
+            " FROM imported_entries WHERE track_id IS NULL ORDER BY played_at, id"
+        ).fetchall()
+        if not waiting:
+            return 0
+        matcher = Matcher(_library(db))
+        found: list[tuple[int, str, float, LibraryTrack, int | None, int | None, bool, str]] = []
+        for id_, source, at, artist, title, album, duration_ms, played_ms, skipped in waiting:
+            match = matcher.match(artist, title, album, duration_ms)
+            if match.track is not None:
+                found.append((id_, source, at, match.track, duration_ms, played_ms, bool(skipped),
+                               match.reason))  # fmt: skip
+        if not found:
+            return 0
+        cur.execute("UPDATE imports SET plays_added = plays_added WHERE 0")  # takes the write lock
+        writer = PlayWriter(cur)
+        for id_, source, at, track, duration_ms, played_ms, skipped, note in found:
+            reason = writer.already_heard(track.id, at, source, track.duration_ms)
+            play_id = None
+            if not reason:
+                outcome, heard = judged(skipped, played_ms, track.duration_ms, duration_ms)
+                play_id = writer.add(at, track.id, source, outcome, heard)
+                reason = note
+            cur.execute(
+                "UPDATE imported_entries SET track_id = ?, play_id = ?, reason = ? WHERE id = ?",
+                (track.id, play_id, reason, id_),
+            )
+        writer.close()
+    if writer.plays_added:
+        log.info("Attached %d imported plays to files a scan found", writer.plays_added)
+    return writer.plays_added
