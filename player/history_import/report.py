@@ -123,7 +123,7 @@ class Staged:
         """Report rows in reading order: file, entry, time, artist, title, outcome, path, reason."""
         for file, idx, at, artist, title, outcome, path, reason in self.db.execute(
             "SELECT e.file, e.idx, e.at, e.artist, e.title, coalesce(c.outcome, e.outcome),"
-            " CASE WHEN c.outcome IS NULL THEN e.path ELSE '' END, coalesce(c.reason, e.reason)"
+            " e.path, coalesce(c.reason, e.reason)"
             " FROM entries e LEFT JOIN changes c ON c.seq = e.seq ORDER BY e.seq"
         ):
             when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)) if at else ""

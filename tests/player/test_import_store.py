@@ -1,0 +1,169 @@
+"""Issue #24: an import becomes history (original times, source, sessions by the player's gap
+rule, skips as the tracker writes them), once only, all or nothing; unmatched entries wait for
+a scan that finds their files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from player.db.engine import Database, open_database
+from player.db.models import ImportedEntry, ListeningSession, Play, PlayEvent, Track
+from player.history import SESSION_GAP_S, History
+from player.history_import.store import ImportCancelled, import_history
+from player.plugin_api import Origin, Outcome
+from player.scanner import scan
+from recommender.sessions import session_from_plays
+from tests.audio import make_audio
+from tests.faults import segue_env, start_until
+
+T0 = 1_600_000_000
+
+
+def add_tracks(db: Database, *rows: tuple[str, str, int]) -> dict[str, int]:
+    """Tracks (artist, title, duration ms); returns ids by title."""
+    with db.session() as s, s.begin():
+        tracks = [Track(path=f"/m/{title}.mp3", artist=artist, title=title, duration_ms=ms)
+                  for artist, title, ms in rows]  # fmt: skip
+        s.add_all(tracks)
+        s.flush()
+        return {t.title: t.id for t in tracks}
+
+
+def lastfm(tmp_path: Path, rows: list[tuple[int, str, str]], name: str = "lastfm.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("uts,artist,track\n" + "".join(f"{t},{a},{ti}\n" for t, a, ti in rows))
+    return path
+
+
+def count(db: Database, column: object) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count(column))) or 0  # type: ignore[arg-type]
+
+
+def test_plays_keep_their_times_and_source_and_split_by_the_session_gap(
+    db: Database, tmp_path: Path
+) -> None:
+    ids = add_tracks(db, ("A", "One", 200_000), ("A", "Two", 200_000))
+    gap = int(SESSION_GAP_S)
+    export = lastfm(tmp_path, [(T0, "A", "One"), (T0 + 200, "A", "Two"),
+                               (T0 + 400 + gap + 1, "A", "One")])  # fmt: skip
+    summary, stage = import_history(db, [export])
+    stage.close()
+    assert (summary.entries, summary.matched, summary.plays_added) == (3, 3, 3)
+    sessions = History(db).closed_sessions_since(0)
+    assert [[p.track_id for p in s.plays] for s in sessions] == [
+        [ids["One"], ids["Two"]], [ids["One"]]]  # fmt: skip
+    first = sessions[0].plays[0]
+    assert (first.started_at, first.outcome, first.origin, first.played_ms) == (
+        T0, Outcome.FINISHED, Origin.USER, 200_000)  # fmt: skip
+    with db.session() as s:
+        assert set(s.scalars(select(Play.source))) == {"lastfm"}
+        assert set(s.scalars(select(ListeningSession.source))) == {"import"}
+        kinds = s.scalars(select(PlayEvent.kind).order_by(PlayEvent.id)).all()
+    assert kinds == ["started", "finished"] * 3
+    stats = History(db).stats()
+    assert stats.imported == {"lastfm": 3} and stats.plays == 3 and stats.finished == 3
+
+
+def test_spotify_short_plays_are_skips_the_way_segue_records_them(
+    db: Database, tmp_path: Path
+) -> None:
+    ids = add_tracks(db, ("A", "Long", 300_000), ("A", "Short", 300_000))
+    path = tmp_path / "StreamingHistory0.json"
+    path.write_text(json.dumps([
+        {"endTime": f"2020-09-13 12:{m}", "artistName": "A", "trackName": t, "msPlayed": ms}
+        for m, t, ms in (("05", "Long", 295_000), ("06", "Short", 20_000), ("11", "Long", 290_000))
+    ]))  # fmt: skip
+    import_history(db, [path])[1].close()
+    [session] = History(db).closed_sessions_since(0)
+    assert [(p.track_id, p.outcome, p.played_ms) for p in session.plays] == [
+        (ids["Long"], Outcome.FINISHED, 295_000), (ids["Short"], Outcome.SKIPPED, 20_000),
+        (ids["Long"], Outcome.FINISHED, 290_000)]  # fmt: skip
+    # Training reads it like a local session: the early skip is dropped.
+    assert session_from_plays(session.plays).items == (ids["Long"], ids["Long"])
+
+
+def test_importing_the_same_export_twice_adds_nothing(db: Database, tmp_path: Path) -> None:
+    add_tracks(db, ("A", "One", 200_000))
+    export = lastfm(tmp_path, [(T0, "A", "One"), (T0 + 300, "Nobody", "Else")])
+    import_history(db, [export])[1].close()
+    before = (count(db, Play.id), count(db, ImportedEntry.id), count(db, ListeningSession.id))
+    again, stage = import_history(db, [export, lastfm(tmp_path, [(T0, "a", "ONE")], "copy.csv")])
+    stage.close()
+    assert (again.duplicate, again.plays_added) == (3, 0)
+    assert (count(db, Play.id), count(db, ImportedEntry.id), count(db, ListeningSession.id)) == (
+        before
+    )
+
+
+def test_one_listen_in_two_exports_is_one_play(db: Database, tmp_path: Path) -> None:
+    add_tracks(db, ("A", "One", 200_000))
+    spotify = tmp_path / "StreamingHistory0.json"  # ends 12:29:00, so it started 12:26:00
+    spotify.write_text(json.dumps([{"endTime": "2020-09-13 12:29", "artistName": "A",
+                                    "trackName": "One", "msPlayed": 180_000}]))  # fmt: skip
+    scrobble = lastfm(tmp_path, [(T0, "A", "One")])  # 12:26:40, scrobbled from Spotify
+    summary, stage = import_history(db, [spotify, scrobble])
+    rows = list(stage.rows())
+    stage.close()
+    assert (summary.matched, summary.duplicate, summary.plays_added) == (1, 1, 1)
+    assert rows[1][5] == "duplicate" and rows[1][7].startswith("already in history (a spotify")
+
+
+def test_dry_run_and_cancel_write_nothing(db: Database, tmp_path: Path) -> None:
+    add_tracks(db, ("A", "One", 200_000))
+    export = lastfm(tmp_path, [(T0 + i * 600, "A", "One") for i in range(1200)])
+    summary, stage = import_history(db, [export], dry_run=True)
+    stage.close()
+    assert summary.plays_added == 1200 and summary.dry_run
+    assert count(db, Play.id) == 0 and count(db, ImportedEntry.id) == 0
+    with pytest.raises(ImportCancelled):
+        import_history(db, [export], should_stop=lambda: True)
+    assert count(db, Play.id) == 0
+
+
+def test_unmatched_entries_wait_for_a_scan_that_finds_their_files(
+    db: Database, tmp_path: Path
+) -> None:
+    music = tmp_path / "music"
+    make_audio(music / "one.mp3", tags={"artist": "A", "title": "One"})
+    scan(db, [music])
+    export = lastfm(tmp_path, [(T0, "A", "One"), (T0 + 200, "B", "Two"), (T0 + 400, "A", "One")])
+    summary, stage = import_history(db, [export])
+    stage.close()
+    assert (summary.matched, summary.unmatched) == (2, 1)
+    assert History(db).stats().unmatched == 1
+    make_audio(music / "two.ogg", tags={"artist": "b", "title": "two"})
+    report = scan(db, [music])
+    assert report.attached == 1
+    [session] = History(db).closed_sessions_since(0)  # rejoined its neighbours, in time order
+    assert [p.started_at for p in session.plays] == [T0, T0 + 200, T0 + 400]
+    assert History(db).stats().unmatched == 0
+    assert scan(db, [music]).attached == 0
+
+
+def test_an_import_killed_half_way_leaves_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    db = open_database(data / "library.db")
+    add_tracks(db, ("A", "One", 200_000))
+    db.close()
+    export = lastfm(tmp_path, [(T0 + i * 600, "A", "One") for i in range(300)])
+    paused = start_until(
+        "player.history_import.plays:PlayWriter.add",
+        ["import", str(export), "--data-dir", str(data)], nth=200, env=segue_env(),
+    )  # fmt: skip
+    assert paused.reached
+    paused.kill()
+    with sqlite3.connect(data / "library.db") as check:
+        assert check.execute("SELECT count(*) FROM plays").fetchone() == (0,)
+        assert check.execute("SELECT count(*) FROM imported_entries").fetchone() == (0,)
+    db = open_database(data / "library.db")
+    summary, stage = import_history(db, [export])
+    stage.close()
+    db.close()
+    assert summary.plays_added == 300
