@@ -266,6 +266,7 @@ def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
         "duration_ms": info.duration_ms,
         "codec": info.codec,
         "has_embedded_cover": info.has_embedded_cover,
+        "mbid": info.mbid,
         "size": item.size,
         "mtime": item.mtime,
         "cover_path": item.cover,

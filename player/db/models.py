@@ -79,6 +79,7 @@ class Track(Base):
     cover_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
+    mbid: Mapped[str] = mapped_column(String, default="", server_default="")  # MusicBrainz
 
     __table_args__ = (Index("ix_tracks_match", "title", "artist", "duration_ms"),)
 

@@ -27,6 +27,7 @@ class LibraryTrack:
     album: str = ""
     duration_ms: int | None = None
     available: bool = True
+    mbid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,8 @@ class Match:
 class Matcher:
     """An index of the library for matching entries; built once per import.
 
-    Tiers, first found wins: artist and title keys equal (featured artists and punctuation
+    Tiers, first found wins: the MusicBrainz recording id, when both sides have one; artist
+    and title keys equal (featured artists and punctuation
     aside); then equal once version parts are taken off (a weaker match). Ties go to the file
     tagged exactly as the entry names it, then to the entry's album, then to the nearest
     duration, then to an available file; what is still tied stays unmatched as ambiguous.
@@ -62,6 +64,7 @@ class Matcher:
         self._albums: list[str] = []
         self._artists: set[str] = set()
         self._by_title: dict[str, int] = {}
+        self._by_mbid: dict[str, list[int]] = defaultdict(list)
         for track in tracks:
             n = len(self._tracks)
             self._tracks.append(track)
@@ -72,14 +75,24 @@ class Matcher:
                 self._exact[key, full].append(n)
                 self._weak[key, base].append(n)
             self._by_title.setdefault(full, n)
+            if track.mbid:
+                self._by_mbid[track.mbid].append(n)
 
     def __len__(self) -> int:
         return len(self._tracks)
 
     def match(
-        self, artist: str, title: str, album: str = "", duration_ms: int | None = None
+        self,
+        artist: str,
+        title: str,
+        album: str = "",
+        duration_ms: int | None = None,
+        mbid: str = "",
     ) -> Match:
         """The library track an entry names, or why there is none."""
+        found = self._by_mbid.get(mbid, []) if mbid else []
+        if found:  # the same recording, whatever the tags say
+            return self._decide(found, album, duration_ms, "")
         artists = artist_keys(artist)
         full = title_key(title)
         found = self._candidates(self._exact, artists, full)

@@ -72,7 +72,9 @@ class Staged:
         elif entry.ignored:
             outcome, reason, key_or_none = "ignored", entry.ignored, None
         else:
-            match = matcher.match(entry.artist, entry.title, entry.album, entry.duration_ms)
+            match = matcher.match(
+                entry.artist, entry.title, entry.album, entry.duration_ms, entry.mbid
+            )
             outcome = "unmatched" if match.track is None else "matched"
             reason, key_or_none = match.reason, key
             if match.track is not None:

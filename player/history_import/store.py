@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import sqlite3
 import time
 import zipfile
@@ -101,6 +102,18 @@ def import_history(
     return summary, stage
 
 
+def import_summary(
+    db: Database,
+    paths: Sequence[Path],
+    progress: Callable[[ImportProgress], None],
+    should_stop: Callable[[], bool],
+) -> ImportSummary:
+    """:func:`import_history` for the window: the summary only (no report)."""
+    summary, stage = import_history(db, paths, progress=progress, should_stop=should_stop)
+    stage.close()
+    return summary
+
+
 def entry_key(entry: Entry) -> str:
     """What makes two entries the same listen: source, whole second, artist and title keys."""
     return "\x1f".join(
@@ -112,13 +125,14 @@ def entry_key(entry: Entry) -> str:
 def _library(db: Database) -> Iterator[LibraryTrack]:
     with db.session() as s:
         rows = s.connection().exec_driver_sql(
-            "SELECT id, path, artist, album_artist, title, album, duration_ms, available"
+            "SELECT id, path, artist, album_artist, title, album, duration_ms, available, mbid"
             " FROM tracks"
         )
-        for id_, path, artist, album_artist, title, album, duration_ms, available in rows:
+        for id_, path, artist, album_artist, title, album, duration_ms, available, mbid in rows:
             yield LibraryTrack(
-                id_, str(path), artist or album_artist, title, album, duration_ms, bool(available)
-            )
+                id_, os.fsdecode(path), artist or album_artist, title, album, duration_ms,
+                bool(available), mbid,
+            )  # fmt: skip
 
 
 def _read_all(
@@ -230,15 +244,15 @@ def attach_unmatched(db: Database) -> int:
         raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
         cur = raw.cursor()
         waiting = cur.execute(
-            "SELECT id, source, played_at, artist, title, album, duration_ms, played_ms, skipped"
-            " FROM imported_entries WHERE track_id IS NULL ORDER BY played_at, id"
+            "SELECT id, source, played_at, artist, title, album, duration_ms, played_ms, skipped,"
+            " mbid FROM imported_entries WHERE track_id IS NULL ORDER BY played_at, id"
         ).fetchall()
         if not waiting:
             return 0
         matcher = Matcher(_library(db))
         found: list[tuple[int, str, float, LibraryTrack, int | None, int | None, bool, str]] = []
-        for id_, source, at, artist, title, album, duration_ms, played_ms, skipped in waiting:
-            match = matcher.match(artist, title, album, duration_ms)
+        for id_, source, at, artist, title, album, duration_ms, played_ms, skipped, mbid in waiting:
+            match = matcher.match(artist, title, album, duration_ms, mbid)
             if match.track is not None:
                 found.append((id_, source, at, match.track, duration_ms, played_ms, bool(skipped),
                                match.reason))  # fmt: skip

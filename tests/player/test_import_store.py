@@ -9,6 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from mutagen.flac import FLAC
+from mutagen.id3 import ID3, UFID
 from sqlalchemy import func, select
 
 from player.db.engine import Database, open_database
@@ -167,3 +169,31 @@ def test_an_import_killed_half_way_leaves_nothing(tmp_path: Path) -> None:
     stage.close()
     db.close()
     assert summary.plays_added == 300
+
+
+def test_musicbrainz_recording_ids_match_first(db: Database, tmp_path: Path) -> None:
+    """Files tagged by Picard carry the recording id; an entry with the same id matches it
+    whatever the names say (here a transliterated artist)."""
+    music = tmp_path / "music"
+    flac = make_audio(music / "a.flac", tags={"artist": "Кино", "title": "Группа крови"})
+    tagged = FLAC(flac)
+    tagged["musicbrainz_trackid"] = "6F1C9E4C-0000-4000-8000-000000000001"
+    tagged.save()
+    mp3 = make_audio(music / "b.mp3", tags={"artist": "Kino", "title": "Other"})
+    tags = ID3(mp3)
+    tags.add(UFID(owner="http://musicbrainz.org", data=b"6f1c9e4c-0000-4000-8000-000000000002"))
+    tags.save()
+    scan(db, [music])
+    lines = [
+        json.dumps({"listened_at": T0 + i * 300, "track_metadata": {
+            "artist_name": "Kino", "track_name": title,
+            "additional_info": {"recording_mbid": f"6f1c9e4c-0000-4000-8000-00000000000{i + 1}"}}})
+        for i, title in enumerate(("Gruppa krovi", "Other (2019 Remaster)"))
+    ]  # fmt: skip
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    _summary, stage = import_history(db, [path])
+    rows = list(stage.rows())
+    stage.close()
+    assert [(r[5], Path(r[6]).name, r[7]) for r in rows] == [
+        ("matched", "a.flac", ""), ("matched", "b.mp3", "")]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Imported listening history: the source of each play and session, imports and their entries.
+"""Imported listening history: the source of each play and session, imports and their entries,
+and each track's MusicBrainz recording id.
 
 Revision ID: 0002
 Revises: 0001
@@ -17,7 +18,10 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Add ``source`` to plays and sessions; create ``imports`` and ``imported_entries``."""
+    """Add ``source`` to plays and sessions and ``mbid`` to tracks; create ``imports`` and
+    ``imported_entries``."""
+    with op.batch_alter_table("tracks") as batch:
+        batch.add_column(sa.Column("mbid", sa.String(), server_default="", nullable=False))
     with op.batch_alter_table("plays") as batch:
         batch.add_column(sa.Column("source", sa.String(), server_default="local", nullable=False))
         batch.create_index("ix_plays_started_at", ["started_at"])
@@ -78,3 +82,5 @@ def downgrade() -> None:
     with op.batch_alter_table("plays") as batch:
         batch.drop_index("ix_plays_started_at")
         batch.drop_column("source")
+    with op.batch_alter_table("tracks") as batch:
+        batch.drop_column("mbid")
