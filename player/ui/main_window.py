@@ -440,6 +440,8 @@ class MainWindow(QMainWindow):
         text = f"{verb}: {report.added} added, {report.updated} updated, {report.missing} missing"
         if report.failed:
             text += f", {len(report.failed)} unreadable"
+        if report.attached:  # imported plays that waited for these files
+            text += f", {report.attached} imported plays attached"
         self.show_message(text, 10000)
         self.status.set_unreadable(report.failed)
         self._update_count()

@@ -62,3 +62,35 @@ def test_summary_box_names_problems(qtbot, tmp_path: Path) -> None:
     box = summary_box(None, ImportSummary(entries=3, error=3, problems=["x.csv: no time column"]))
     qtbot.addWidget(box)
     assert "Unreadable entries: 3" in box.text() and "x.csv: no time column" in box.text()
+
+
+def test_the_chooser_takes_a_folder_as_it_is(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from player.ui.import_dialog import ExportChooser
+
+    folder = tmp_path / "my_spotify_data"
+    folder.mkdir()
+    chooser = ExportChooser(None)
+    qtbot.addWidget(chooser)
+    chooser.setDirectory(str(tmp_path))
+    chooser.selectFile(str(folder))
+    chooser.accept()
+    assert chooser.result() == QDialog.DialogCode.Accepted
+    assert [Path(p) for p in chooser.selectedFiles()] == [folder]
+
+
+def test_a_scan_says_it_attached_imported_plays(
+    qtbot, player_parts, db: Database, tmp_path: Path
+) -> None:
+    from player.history_import.store import import_summary
+    from tests.audio import make_audio
+
+    summary = import_summary(db, [export(tmp_path, 4)], lambda _p: None, lambda: False)
+    assert summary.unmatched == 4
+    make_audio(tmp_path / "music" / "boo.mp3", tags={"artist": "Ghost", "title": "Boo"})
+    window = player_parts.window
+    with qtbot.waitSignal(window.library_scanned, timeout=20000) as scanned:
+        window.scan([tmp_path / "music"])
+    assert scanned.args[0].attached == 2
+    assert window.statusBar().currentMessage().endswith(", 2 imported plays attached")
