@@ -93,6 +93,8 @@ def title_base(title: str) -> tuple[str, str]:
             break
         removed.insert(0, found.group(0).strip(" -()[]"))
         text = text[: found.start()]
+    if not removed:
+        return title_key(title), ""  # most titles: the key, already computed
     return fold(text), ", ".join(removed)
 
 

@@ -23,6 +23,8 @@ SAME_LISTEN_S = 120.0
 #: :data:`END_SLACK_MS` of it; otherwise it is a skip, as Segue's own history would record it.
 FINISHED_FRACTION = 0.9
 END_SLACK_MS = 10_000
+#: Play events held before they are written together (they are read only after the import).
+EVENT_BATCH = 2_000
 #: With no length to compare (the file has none), a Spotify play shorter than this is a skip.
 SHORT_PLAY_MS = 30_000
 
@@ -70,6 +72,9 @@ class PlayWriter:
         self._gap = gap_s
         self._session: _Open | None = None
         self._next_play = (cursor.execute("SELECT max(id) FROM plays").fetchone()[0] or 0) + 1
+        # Sources with plays: a listen can only be told twice by two different ones.
+        self._sources = {row[0] for row in cursor.execute("SELECT DISTINCT source FROM plays")}
+        self._events: list[tuple[int, str, float, int, int]] = []
         self.plays_added = 0
         self.sessions_touched = 0
 
@@ -80,6 +85,8 @@ class PlayWriter:
         The window is :data:`SAME_LISTEN_S`, or half the track when that is shorter, so a short
         track played twice in a row stays two plays.
         """
+        if not self._sources - {source}:
+            return ""
         window = SAME_LISTEN_S if not length_ms else min(SAME_LISTEN_S, length_ms / 2000.0)
         row = self._cur.execute(
             "SELECT source, started_at FROM plays WHERE track_id = ? AND source != ?"
@@ -105,20 +112,30 @@ class PlayWriter:
             (play_id, session.id, track_id, Origin.USER.value, at, source),
         )
         end = at + played_ms / 1000.0
-        self._cur.executemany(
-            "INSERT INTO play_events (play_id, kind, at, position_ms, played_ms, message)"
-            " VALUES (?, ?, ?, ?, ?, '')",
-            ((play_id, STARTED, at, 0, 0), (play_id, outcome.value, end, played_ms, played_ms)),
-        )
+        self._sources.add(source)
+        self._events += ((play_id, STARTED, at, 0, 0), (play_id, outcome.value, end, played_ms,
+                                                         played_ms))  # fmt: skip
+        if len(self._events) >= EVENT_BATCH:
+            self._flush_events()
         session.started_at = min(session.started_at, at)
         session.last_at = max(session.last_at, end)
         self.plays_added += 1
         return play_id
 
     def close(self) -> None:
-        """Write the times of the last session (call once, after the last play)."""
+        """Write the times of the last session and the events still held (call once, after
+        the last play)."""
         self._finish()
         self._session = None
+        self._flush_events()
+
+    def _flush_events(self) -> None:
+        self._cur.executemany(
+            "INSERT INTO play_events (play_id, kind, at, position_ms, played_ms, message)"
+            " VALUES (?, ?, ?, ?, ?, '')",
+            self._events,
+        )
+        self._events.clear()
 
     def _open(self, at: float) -> _Open:
         row = self._cur.execute(

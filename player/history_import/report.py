@@ -103,11 +103,12 @@ class Staged:
         return int(row[0])
 
     def in_time_order(self) -> Iterator[StagedRow]:
-        """Matched and unmatched entries, oldest first."""
+        """Matched and unmatched entries not marked otherwise since, oldest first."""
         rows = self.db.execute(
-            "SELECT seq, file, idx, at, source, artist, title, album, duration_ms, played_ms,"
-            " skipped, mbid, key, track_id, track_ms, reason FROM entries"
-            " WHERE outcome IN ('matched', 'unmatched') ORDER BY at, seq"
+            "SELECT e.seq, file, idx, at, source, artist, title, album, duration_ms, played_ms,"
+            " skipped, mbid, key, track_id, track_ms, e.reason FROM entries e"
+            " LEFT JOIN changes c ON c.seq = e.seq"
+            " WHERE e.outcome IN ('matched', 'unmatched') AND c.seq IS NULL ORDER BY at, e.seq"
         )
         for row in rows:
             (seq, file, idx, at, source, artist, title, album, duration_ms, played_ms, skipped,
@@ -116,6 +117,12 @@ class Staged:
                 seq, file, idx, at, source, artist, title, album, duration_ms, played_ms,
                 bool(skipped), mbid, key, track_id, track_ms, reason,
             )  # fmt: skip
+
+    def keys(self, size: int) -> Iterator[list[tuple[str, int]]]:
+        """The keys of matched and unmatched entries, ``size`` (key, seq) pairs at a time."""
+        rows = self.db.execute("SELECT key, seq FROM entries WHERE key IS NOT NULL ORDER BY seq")
+        while chunk := rows.fetchmany(size):
+            yield chunk
 
     def change(self, seq: int, outcome: str, reason: str) -> None:
         """Record that writing found an entry to be something else (a duplicate)."""

@@ -34,8 +34,11 @@ from player.history_import.report import ImportSummary, Staged, stage_schema, su
 
 log = logging.getLogger(__name__)
 
-#: Entries between two looks at ``should_stop`` and the progress callback.
+#: Entries between two looks at ``should_stop`` and the progress callback (and between two
+#: batched writes).
 TICK = 500
+#: Keys looked up in one query (SQLite allows 32,766 parameters; older builds 999).
+CHUNK = 500
 
 
 class ImportCancelled(Exception):
@@ -197,42 +200,64 @@ def _write(
         (now, "\n".join(f.name for f in files)),
     )
     import_id = cur.lastrowid
+    _mark_imported_before(cur, stage)
     writer = PlayWriter(cur)
+    kept: list[tuple[object, ...]] = []
     total = stage.to_write()
     for n, row in enumerate(stage.in_time_order(), start=1):
         if n % TICK == 0:
             if stop():
                 raise ImportCancelled
             tell(ImportProgress(n, total, "Writing history"))
-        if cur.execute("SELECT 1 FROM imported_entries WHERE key = ?", (row.key,)).fetchone():
-            stage.change(row.seq, "duplicate", "imported before")
-            continue
+            _keep(cur, kept)
         play_id = None
         reason = row.reason
         if row.track_id is not None:
-            reason = writer.already_heard(row.track_id, row.at, row.source, row.track_ms)
-            if reason:
-                stage.change(row.seq, "duplicate", reason)
+            heard = writer.already_heard(row.track_id, row.at, row.source, row.track_ms)
+            if heard:
+                stage.change(row.seq, "duplicate", heard)
+                reason = heard
             else:
                 outcome, played_ms = judged(
                     row.skipped, row.played_ms, row.track_ms, row.duration_ms
                 )
                 play_id = writer.add(row.at, row.track_id, row.source, outcome, played_ms)
-                reason = row.reason
-        cur.execute(
-            "INSERT INTO imported_entries (key, import_id, source, file, entry, played_at, artist,"
-            " title, album, duration_ms, played_ms, skipped, mbid, track_id, play_id, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        kept.append(
             (row.key, import_id, row.source, row.file, row.index, row.at, row.artist, row.title,
              row.album, row.duration_ms, row.played_ms, row.skipped, row.mbid, row.track_id,
-             play_id, reason),
+             play_id, reason)
         )  # fmt: skip
+    _keep(cur, kept)
     writer.close()
     cur.execute(
         "UPDATE imports SET entries = ?, plays_added = ? WHERE id = ?",
         (stage.count(), writer.plays_added, import_id),
     )
     return writer.plays_added
+
+
+def _mark_imported_before(cur: sqlite3.Cursor, stage: Staged) -> None:
+    """Mark the staged entries an earlier import already kept (looked up a chunk at a time)."""
+    if cur.execute("SELECT 1 FROM imported_entries LIMIT 1").fetchone() is None:
+        return
+    for chunk in stage.keys(CHUNK):
+        by_key = dict(chunk)
+        marks = ", ".join("?" * len(by_key))
+        for (key,) in cur.execute(
+            f"SELECT key FROM imported_entries WHERE key IN ({marks})", list(by_key)
+        ):
+            stage.change(by_key[key], "duplicate", "imported before")
+
+
+def _keep(cur: sqlite3.Cursor, kept: list[tuple[object, ...]]) -> None:
+    """Write the entries gathered so far to ``imported_entries``."""
+    cur.executemany(
+        "INSERT INTO imported_entries (key, import_id, source, file, entry, played_at, artist,"
+        " title, album, duration_ms, played_ms, skipped, mbid, track_id, play_id, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        kept,
+    )
+    kept.clear()
 
 
 def attach_unmatched(db: Database) -> int:

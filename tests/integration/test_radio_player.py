@@ -305,8 +305,8 @@ def test_an_import_from_the_window_retrains_radio_on_it(
     parts, wiring = player.launch([recorder])
     rows = load_track_rows(db)[:3]
     export = tmp_path / "scrobbles.csv"
-    export.write_text("uts,artist,track\n" + "".join(
-        f'{1_600_000_000 + i * 240},"{r.artist}","{r.title}"\n' for i, r in enumerate(rows)))  # fmt: skip
+    lines = [f'{1_600_000_000 + i * 240},"{r.artist}","{r.title}"' for i, r in enumerate(rows)]
+    export.write_text("uts,artist,track\n" + "\n".join(lines) + "\n")
     with qtbot.waitSignal(wiring.host.train_finished, timeout=TIMEOUT_MS) as finished:
         parts.importer.start([export])
     assert finished.args == ["recorder", True, ""]
