@@ -106,9 +106,12 @@ def read_entries(export: ExportFile, data: io.BufferedReader) -> Iterator[Entry]
         FormatError: The content is not a known export (nothing was yielded), or a JSON file
             stops part-way (the entries before it were yielded).
     """
-    head = data.peek(HEAD_BYTES)[:HEAD_BYTES].decode("utf-8-sig", errors="replace")
+    start = data.peek(HEAD_BYTES)[:HEAD_BYTES]
+    # UTF-8 unless a byte-order mark says UTF-16 (what spreadsheets save as "Unicode text").
+    encoding = "utf-16" if start[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    head = start.decode(encoding, errors="replace")
     # newline="": the csv module reads line ends itself (quoted fields may hold them).
-    stream = io.TextIOWrapper(data, encoding="utf-8-sig", errors="replace", newline="")
+    stream = io.TextIOWrapper(data, encoding=encoding, errors="replace", newline="")
     stripped = head.lstrip("\ufeff \t\r\n")
     name = export.name
     if stripped.startswith("["):
@@ -119,9 +122,14 @@ def read_entries(export: ExportFile, data: io.BufferedReader) -> Iterator[Entry]
         raise FormatError(f"{name}: not a listening-history export (a binary file)")
     else:
         try:
-            yield from read_csv(name, stream)
+            yield from read_csv(name, stream, _delimiter(stripped.split("\n", 1)[0]))
         except CsvLayoutError as error:
             raise FormatError(f"{name}: not a listening-history export ({error})") from None
+
+
+def _delimiter(first_line: str) -> str:
+    """Comma, or the tab or semicolon a spreadsheet may have saved instead."""
+    return max((",", "\t", ";"), key=first_line.count) if first_line else ","
 
 
 # -- JSON ----------------------------------------------------------------------------------------

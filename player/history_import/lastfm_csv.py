@@ -72,13 +72,13 @@ def layout_of(first: Sequence[str]) -> tuple[Layout, bool]:
     )
 
 
-def read_csv(name: str, stream: IO[str]) -> Iterator[Entry]:
-    """The entries of a Last.fm CSV export.
+def read_csv(name: str, stream: IO[str], delimiter: str = ",") -> Iterator[Entry]:
+    """The entries of a Last.fm CSV export (fields separated by ``delimiter``).
 
     Raises:
         CsvLayoutError: See :func:`layout_of` (nothing is yielded).
     """
-    rows = csv.reader(stream)
+    rows = csv.reader(stream, delimiter=delimiter)
     first = next(rows, None)
     while first is not None and not any(field.strip() for field in first):
         first = next(rows, None)

@@ -215,3 +215,13 @@ def test_missing_paths_are_named(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_times(text: str, expected: float) -> None:
     assert parse_time(text) == expected
+
+
+def test_spreadsheet_saves_utf16_tabs_and_semicolons(tmp_path: Path) -> None:
+    text = "artist\ttrack\ttimestamp\nSigur Rós\tHoppípolla\t1600000000\n"
+    (tmp_path / "a.txt").write_text(text, encoding="utf-16")
+    (tmp_path / "b.csv").write_text(text.replace("\t", ";"), encoding="utf-8")
+    for name in ("a.txt", "b.csv"):
+        [entry] = entries_of(tmp_path / name)
+        assert (entry.artist, entry.title, entry.played_at) == (
+            "Sigur Rós", "Hoppípolla", 1600000000.0)  # fmt: skip
