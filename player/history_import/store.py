@@ -260,6 +260,12 @@ def _keep(cur: sqlite3.Cursor, kept: list[tuple[object, ...]]) -> None:
     kept.clear()
 
 
+_WAITING = (
+    "SELECT id, source, played_at, artist, title, album, duration_ms, played_ms, skipped, mbid"
+    " FROM imported_entries WHERE track_id IS NULL"
+)
+
+
 def attach_unmatched(db: Database) -> int:
     """Match the kept unmatched entries again (after a scan); returns the plays this added.
 
@@ -268,15 +274,24 @@ def attach_unmatched(db: Database) -> int:
     with db.session() as s, s.begin():
         raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
         cur = raw.cursor()
-        waiting = cur.execute(
-            "SELECT id, source, played_at, artist, title, album, duration_ms, played_ms, skipped,"
-            " mbid FROM imported_entries WHERE track_id IS NULL ORDER BY played_at, id"
-        ).fetchall()
-        if not waiting:
+        if cur.execute(_WAITING + " LIMIT 1").fetchone() is None:
             return 0
         matcher = Matcher(_library(db))
         found: list[tuple[int, str, float, LibraryTrack, int | None, int | None, bool, str]] = []
-        for id_, source, at, artist, title, album, duration_ms, played_ms, skipped, mbid in waiting:
+        for (
+            id_,
+            source,
+            at,
+            artist,
+            title,
+            album,
+            duration_ms,
+            played_ms,
+            skipped,
+            mbid,
+        ) in raw.execute(
+            _WAITING + " ORDER BY played_at, id"
+        ):  # streamed: only the entries that now match are held
             match = matcher.match(artist, title, album, duration_ms, mbid)
             if match.track is not None:
                 found.append((id_, source, at, match.track, duration_ms, played_ms, bool(skipped),
