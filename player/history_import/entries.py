@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 
 class Source(enum.StrEnum):
@@ -74,9 +75,10 @@ _DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([A-Za-z]+)\.? (\d{4}),? (\d{1,2}):(\d{
 def parse_time(text: str) -> float | None:
     """Seconds since the epoch from unix seconds (or ms) or a date as the exports write it.
 
-    Understood: ``1536407564``, ``2018-09-08 11:52:44``, ``2018-09-08 11:52``, ISO 8601 (with a
-    zone or ``Z``), ``24 Jan 2023, 09:42`` and ``08 Sep 2018 11:52``. Text without a zone is UTC
-    (what Last.fm and Spotify write). Returns ``None`` for an empty value or time 0 (a
+    Understood: ``1536407564`` (also with decimals, or in ms), ``2018-09-08 11:52:44``,
+    ``2018-09-08 11:52``, ISO 8601 (with a zone or ``Z``), ``24 Jan 2023, 09:42``,
+    ``08 Sep 2018 11:52`` and RFC 2822 (``Sat, 08 Sep 2018 11:52:44 GMT``). Text without a zone
+    is UTC (what Last.fm and Spotify write). Returns ``None`` for an empty value or time 0 (a
     now-playing row).
 
     Raises:
@@ -85,7 +87,7 @@ def parse_time(text: str) -> float | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit():
+    if text[0].isdigit() and text.replace(".", "", 1).isdigit():
         value = float(text)
         if value > 1e11:  # milliseconds
             value /= 1000.0
@@ -93,10 +95,21 @@ def parse_time(text: str) -> float | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        moment = _day_month_year(text)
+        try:
+            moment = _day_month_year(text)
+        except ValueError:
+            moment = _rfc2822(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _rfc2822(text: str) -> datetime:
+    """``Sat, 08 Sep 2018 11:52:44 GMT`` (HTTP and e-mail dates)."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"bad date {text!r}") from None
 
 
 def _day_month_year(text: str) -> datetime:

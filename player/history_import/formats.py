@@ -1,5 +1,5 @@
 """Finding exports in files, folders and zips, recognising each by its content, and reading it
-as a stream of :class:`Entry` (Last.fm CSV, Spotify account and extended history, ListenBrainz).
+as a stream of :class:`Entry` (CSV, a JSON array, a JSON object, JSON lines).
 """
 
 from __future__ import annotations
@@ -9,12 +9,20 @@ import json
 import logging
 import os
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from player.history_import.entries import Entry, Source, parse_time
+from player.history_import.entries import Entry, Source
+from player.history_import.json_exports import (
+    Reader,
+    described,
+    json_reader,
+    lastfm_page_tracks,
+    lastfm_track,
+    listenbrainz,
+)
 from player.history_import.jsonstream import TruncatedJSON, iter_array
 from player.history_import.lastfm_csv import CsvLayoutError, read_csv
 
@@ -136,21 +144,33 @@ def _delimiter(first_line: str) -> str:
 
 
 def _json_array(name: str, stream: IO[str]) -> Iterator[Entry]:
-    reader: Callable[[str, int, Mapping[str, Any]], Entry] | None = None
+    reader: Reader | None = None
     index = 0
     try:
-        for index, item in enumerate(iter_array(stream), start=1):
+        for item in _flattened(iter_array(stream)):
+            index += 1
             if reader is None:
-                reader = _json_reader(item)
+                reader = json_reader(item)
                 if reader is None:
                     raise FormatError(f"{name}: not a listening-history export (a JSON array of "
-                                      f"{_described(item)})")  # fmt: skip
+                                      f"{described(item)})")  # fmt: skip
             if not isinstance(item, dict):
                 yield Entry(name, index, Source.SPOTIFY, error="not a JSON object")
                 continue
             yield reader(name, index, item)
     except TruncatedJSON as error:
-        raise FormatError(f"{name}: entry {error.index}: {error}", unknown=index == 0) from None
+        raise FormatError(f"{name}: entry {index + 1}: {error}", unknown=index == 0) from None
+
+
+def _flattened(items: Iterator[Any]) -> Iterator[Any]:
+    """Array elements; a Last.fm backup's pages (``{"recenttracks": {"track": [...]}}``) give
+    their tracks."""
+    for item in items:
+        tracks = lastfm_page_tracks(item)
+        if tracks is None:
+            yield item
+        else:
+            yield from tracks
 
 
 def _json_object_or_lines(name: str, head: str, stream: IO[str]) -> Iterator[Entry]:
@@ -166,12 +186,17 @@ def _json_object_or_lines(name: str, head: str, stream: IO[str]) -> Iterator[Ent
         whole = json.load(stream)
     except ValueError as error:
         raise FormatError(f"{name}: not valid JSON ({error})") from None
+    tracks = lastfm_page_tracks(whole)
+    if tracks is not None:  # a page of Last.fm's API (user.getRecentTracks)
+        for index, item in enumerate(tracks, start=1):
+            yield lastfm_track(name, index, item if isinstance(item, dict) else {})
+        return
     listens = whole.get("payload", {}).get("listens") if isinstance(whole, dict) else None
     if not isinstance(listens, list):
-        raise FormatError(f"{name}: not a listening-history export (a JSON object without "
-                          "payload.listens)")  # fmt: skip
+        raise FormatError(f"{name}: not a listening-history export (a JSON object Segue does "
+                          "not know)")  # fmt: skip
     for index, item in enumerate(listens, start=1):
-        yield _listenbrainz(name, index, item if isinstance(item, dict) else {})
+        yield listenbrainz(name, index, item if isinstance(item, dict) else {})
 
 
 def _json_lines(name: str, stream: IO[str]) -> Iterator[Entry]:
@@ -185,108 +210,4 @@ def _json_lines(name: str, stream: IO[str]) -> Iterator[Entry]:
         except ValueError as error:
             yield Entry(name, index, Source.LISTENBRAINZ, error=f"not valid JSON ({error.args[0]})")
             continue
-        yield _listenbrainz(name, index, item if isinstance(item, dict) else {})
-
-
-def _json_reader(item: Any) -> Callable[[str, int, Mapping[str, Any]], Entry] | None:
-    if not isinstance(item, dict):
-        return None
-    if "endTime" in item and ("msPlayed" in item or "trackName" in item or "episodeName" in item):
-        return _spotify_account
-    if "ts" in item and "ms_played" in item:
-        return _spotify_extended
-    if "listened_at" in item or "track_metadata" in item:
-        return _listenbrainz
-    return None
-
-
-def _described(item: Any) -> str:
-    if isinstance(item, dict):
-        return "objects with " + ", ".join(sorted(item)[:6])
-    return type(item).__name__ + " values"
-
-
-def _spotify_account(name: str, index: int, item: Mapping[str, Any]) -> Entry:
-    if "episodeName" in item or "podcastName" in item:
-        return Entry(name, index, Source.SPOTIFY, ignored="a podcast episode")
-    played = _int(item.get("msPlayed"))
-    try:
-        end = parse_time(str(item.get("endTime") or ""))
-    except ValueError as error:
-        return Entry(name, index, Source.SPOTIFY, error=str(error))
-    artist, title = _text(item.get("artistName")), _text(item.get("trackName"))
-    if end is None:
-        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, ignored="no time")
-    if not artist or not title:
-        return Entry(name, index, Source.SPOTIFY, error="no artistName or trackName")
-    return Entry(
-        name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
-        played_ms=played,
-    )  # fmt: skip
-
-
-def _spotify_extended(name: str, index: int, item: Mapping[str, Any]) -> Entry:
-    title = _text(item.get("master_metadata_track_name"))
-    artist = _text(item.get("master_metadata_album_artist_name"))
-    if item.get("episode_name") or item.get("audiobook_title") or item.get("spotify_episode_uri"):
-        return Entry(name, index, Source.SPOTIFY, ignored="a podcast or audiobook")
-    if not title:
-        return Entry(name, index, Source.SPOTIFY, ignored="not a track (no track name)")
-    played = _int(item.get("ms_played"))
-    try:
-        end = parse_time(str(item.get("ts") or ""))
-    except ValueError as error:
-        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, error=str(error))
-    if end is None:
-        return Entry(name, index, Source.SPOTIFY, artist=artist, title=title, ignored="no time")
-    reason = item.get("reason_end")
-    skipped = item.get("skipped") is True or reason in ("fwdbtn", "backbtn")
-    return Entry(
-        name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
-        album=_text(item.get("master_metadata_album_album_name")), played_ms=played,
-        skipped=skipped,
-    )  # fmt: skip
-
-
-def _listenbrainz(name: str, index: int, item: Mapping[str, Any]) -> Entry:
-    meta = item.get("track_metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    info = meta.get("additional_info")
-    info = info if isinstance(info, dict) else {}
-    mapping = meta.get("mbid_mapping")
-    mapping = mapping if isinstance(mapping, dict) else {}
-    artist, title = _text(meta.get("artist_name")), _text(meta.get("track_name"))
-    if item.get("playing_now"):
-        return Entry(name, index, Source.LISTENBRAINZ, artist=artist, title=title,
-                     ignored="now playing")  # fmt: skip
-    try:
-        at = parse_time(str(item.get("listened_at") or ""))
-    except ValueError as error:
-        return Entry(name, index, Source.LISTENBRAINZ, error=str(error))
-    if at is None:
-        return Entry(name, index, Source.LISTENBRAINZ, artist=artist, title=title,
-                     ignored="no time (now playing)")  # fmt: skip
-    if not artist or not title:
-        return Entry(name, index, Source.LISTENBRAINZ, error="no artist_name or track_name")
-    duration = _int(info.get("duration_ms"))
-    if duration is None and _int(info.get("duration")) is not None:
-        duration = (_int(info.get("duration")) or 0) * 1000
-    mbid = _text(info.get("recording_mbid")) or _text(mapping.get("recording_mbid"))
-    return Entry(
-        name, index, Source.LISTENBRAINZ, at, artist, title,
-        album=_text(meta.get("release_name")), duration_ms=duration, mbid=mbid.lower(),
-    )  # fmt: skip
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+        yield listenbrainz(name, index, item if isinstance(item, dict) else {})

@@ -116,7 +116,8 @@ def _entry(name: str, index: int, row: Sequence[str], layout: Layout) -> Entry:
 
 
 def _column_name(field: str) -> str:
-    return field.strip().strip("\ufeff").lower().replace(" ", "_").replace("-", "_")
+    name = field.strip().strip("\ufeff").lower()
+    return "_".join(name.replace("-", " ").replace("/", " ").replace(".", " ").split())
 
 
 def _find(names: Sequence[str], options: Sequence[str]) -> int:

@@ -225,3 +225,44 @@ def test_spreadsheet_saves_utf16_tabs_and_semicolons(tmp_path: Path) -> None:
         [entry] = entries_of(tmp_path / name)
         assert (entry.artist, entry.title, entry.played_at) == (
             "Sigur Rós", "Hoppípolla", 1600000000.0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1536407564.5", 1536407564.5), ("Sat, 08 Sep 2018 11:52:44 GMT", 1536407564.0)],
+)
+def test_more_times(text: str, expected: float) -> None:
+    assert parse_time(text) == expected
+
+
+def test_header_names_with_spaces_slashes_and_dots(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.csv", "Artist Name,Track.Name,Date/Time\nA,B,2020-01-01 10:00\n")
+    [entry] = entries_of(path)
+    assert (entry.artist, entry.title, entry.played_at) == ("A", "B", 1577872800.0)
+
+
+def lastfm_api_track(uts: int | None, title: str) -> dict[str, object]:
+    track: dict[str, object] = {
+        "artist": {"mbid": "", "#text": "Björk"}, "album": {"mbid": "", "#text": "Post"},
+        "name": title, "mbid": "ABC", "url": "https://www.last.fm/music/x"}  # fmt: skip
+    if uts is None:
+        track["@attr"] = {"nowplaying": "true"}
+    else:
+        track["date"] = {"uts": str(uts), "#text": "08 Sep 2018, 11:52"}
+    return track
+
+
+def test_lastfm_api_pages(tmp_path: Path) -> None:
+    page = {"recenttracks": {"track": [lastfm_api_track(None, "Now"),
+                                       lastfm_api_track(1536407564, "Army of Me")]}}  # fmt: skip
+    now, army = entries_of(write(tmp_path, "page1.json", json.dumps(page)))
+    assert now.ignored and (army.artist, army.album, army.title, army.mbid, army.played_at) == (
+        "Björk", "Post", "Army of Me", "abc", 1536407564.0)  # fmt: skip
+    backup = [page, {"recenttracks": {"track": lastfm_api_track(1536407000, "Hyperballad")}}]
+    entries = entries_of(write(tmp_path, "backup.json", json.dumps(backup)))
+    assert [(e.index, e.title) for e in entries] == [
+        (1, "Now"), (2, "Army of Me"), (3, "Hyperballad")]  # fmt: skip
+    extended = lastfm_api_track(1536407564, "Isobel")
+    extended["artist"] = {"name": "Björk", "mbid": ""}
+    [isobel] = entries_of(write(tmp_path, "tracks.json", json.dumps([extended])))
+    assert (isobel.artist, isobel.source) == ("Björk", Source.LASTFM)
