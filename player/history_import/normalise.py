@@ -23,9 +23,9 @@ _FEAT_TITLE = re.compile(
 # The first of several artists: "A, B", "A & B", "A x B", "A / B", "A; B" (not "AC/DC").
 _MORE_ARTISTS = re.compile(r"\s*(?:,|;|\s/\s|\s&\s|\sx\s|\s×\s)\s*", re.IGNORECASE)
 _VERSION_WORDS = (
-    r"remaster(?:ed)?|live|en vivo|ao vivo|radio edit|edit|version|mono|stereo|demo|"
-    r"acoustic|bonus(?: track)?|single|deluxe|explicit|clean|unplugged|re-?recorded|"
-    r"original mix|anniversary|edition"
+    r"remaster(?:ed)?|remasterizad[oa]|live|en vivo|ao vivo|radio edit|edit|versi[oó]n|mono|"
+    r"stereo|demo|acoustic|bonus(?: track)?|single|deluxe|explicit|clean|unplugged|"
+    r"re-?recorded|original mix|anniversary|edition|soundtrack|motion picture|from the"
 )
 _VERSION_TAIL = re.compile(
     rf"\s*(?:\s-\s[^-]*\b(?:{_VERSION_WORDS})\b[^-]*|[\(\[][^\(\)\[\]]*\b(?:{_VERSION_WORDS})\b"
