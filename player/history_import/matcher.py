@@ -107,7 +107,7 @@ class Matcher:
         if len(found) > 1:
             found = self._same_kind(found, version)
         if found:
-            return self._decide(found, album, duration_ms, version or "the file's title")
+            return self._decide(found, album, duration_ms, version, weak=True)
         if not any(key in self._artists for key in artists):
             return Match(None, "no file by this artist in the library")
         other = self._by_title.get(full)
@@ -142,7 +142,15 @@ class Matcher:
     def _version(self, n: int) -> str:
         return title_base(self._tracks[n].title)[1]
 
-    def _decide(self, found: list[int], album: str, duration_ms: int | None, version: str) -> Match:
+    def _decide(
+        self,
+        found: list[int],
+        album: str,
+        duration_ms: int | None,
+        version: str,
+        *,
+        weak: bool = False,
+    ) -> Match:
         """One candidate, after album, duration and availability break ties; else ambiguous."""
         if len(found) > 1 and album:
             key = fold_album(album)
@@ -158,7 +166,10 @@ class Matcher:
             paths = ", ".join(self._tracks[n].path for n in found[:3])
             more = f" and {len(found) - 3} more" if len(found) > 3 else ""
             return Match(None, f"ambiguous: {len(found)} files match ({paths}{more})")
-        note = f"weaker match: version part differs ({version})" if version else ""
+        note = ""
+        if weak:  # the export's version part, then the file's
+            theirs = self._version(found[0])
+            note = f"weaker match: version parts differ ({version or 'none'} / {theirs or 'none'})"
         return Match(self._tracks[found[0]], note)
 
     def _near(self, n: int, duration_ms: int) -> bool:

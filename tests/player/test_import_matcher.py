@@ -54,7 +54,9 @@ def test_a_cover_by_another_artist_is_never_matched() -> None:
 def test_version_parts_are_a_weaker_match_live_with_live() -> None:
     found = Matcher(LIBRARY).match("The Beatles", "Hey Jude - Remastered 2015")
     assert found.track is not None and found.track.id == 1
-    assert found.reason == "weaker match: version part differs (Remastered 2015)"
+    assert found.reason == "weaker match: version parts differ (Remastered 2015 / none)"
+    live = Matcher(LIBRARY).match("The Beatles", "Hey Jude (Live at the Forum)")
+    assert live.reason == "weaker match: version parts differ (Live at the Forum / Live)"
     assert matched("The Beatles", "Hey Jude - Live") == "/m/beatles/hey-jude-live.mp3"
     assert matched("The Beatles", "Hey Jude (Live at the Forum)") == (
         "/m/beatles/hey-jude-live.mp3"
