@@ -7,15 +7,17 @@ import logging
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database
 from player.history_import.report import ImportSummary, write_report
-from player.history_import.store import ImportCancelled, import_history
+from player.history_import.store import ImportCancelled, ImportProgress, import_history
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +33,31 @@ def run_import(
     0 when anything could be read (bad files and rows are named on stderr), 2 when nothing
     could, 1 when the library could not be written (nothing of the import is kept) or Ctrl+C.
     """
-    try:
+    try:  # opened first: a report that cannot be written stops before anything is imported
         out = report.open("w", encoding="utf-8", newline="") if report else None
     except OSError as error:
         print(f"error: cannot write the report {report}: {error.strerror}", file=sys.stderr)
         return 2
+    try:
+        return _run(db, paths, out, as_json=as_json, dry_run=dry_run)
+    finally:
+        if out is not None:
+            out.close()
+
+
+def _run(
+    db: Database, paths: Sequence[Path], out: IO[str] | None, *, as_json: bool, dry_run: bool
+) -> int:
     interrupted: list[bool] = []
 
     def on_interrupt(_signum: int, _frame: FrameType | None) -> None:
         interrupted.append(True)
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    show = ImportProgressPrinter() if sys.stderr.isatty() else None
     try:
         summary, stage = import_history(
-            db, paths, dry_run=dry_run, should_stop=lambda: bool(interrupted)
+            db, paths, dry_run=dry_run, progress=show, should_stop=lambda: bool(interrupted)
         )
     except ImportCancelled:
         print("error: import cancelled; nothing was written", file=sys.stderr)
@@ -57,23 +70,21 @@ def run_import(
         return 1
     finally:
         signal.signal(signal.SIGINT, previous)
-        if out is not None and sys.exc_info()[0] is not None:
-            out.close()
+        if show is not None:
+            print(file=sys.stderr)
     try:
         for problem in summary.problems:
             print(f"error: {problem}", file=sys.stderr)
         _print_row_errors(stage.rows())
         if out is not None:
-            with out:
-                write_report(stage, out)
+            write_report(stage, out)
     finally:
         stage.close()
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False))
     else:
         _print_summary(summary)
-    readable = summary.entries - summary.error
-    if readable == 0:
+    if summary.entries - summary.error == 0:
         if not summary.problems:
             print("error: no listening history found in " + ", ".join(map(str, paths)),
                   file=sys.stderr)  # fmt: skip
@@ -81,9 +92,25 @@ def run_import(
     return 0
 
 
-def _print_row_errors(rows: object) -> None:
+class ImportProgressPrinter:
+    """Rewrites one status line on stderr, at most twice a second."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def __call__(self, progress: ImportProgress) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.5:
+            return
+        self._last = now
+        share = 100 * progress.done // max(progress.total, 1)
+        text = f"{progress.text}: {share}%"
+        print(f"\r{text[-78:]:<78}", end="", file=sys.stderr, flush=True)
+
+
+def _print_row_errors(rows: Iterable[tuple[Any, ...]]) -> None:
     shown = more = 0
-    for file, index, _time, _artist, _title, outcome, _path, reason in rows:  # type: ignore[attr-defined]
+    for file, index, _time, _artist, _title, outcome, _path, reason in rows:
         if outcome != "error":
             continue
         if shown < SHOWN_ERRORS:
