@@ -159,7 +159,7 @@ def _read_all(
                         if stop():
                             raise ImportCancelled
                         done = before + _tell(data.raw)
-                        tell(ImportProgress(done, total, f"Reading {export.name}"))
+                        tell(ImportProgress(done, total, f"Reading {Path(export.name).name}"))
         except FormatError as error:
             if error.unknown and not export.named:
                 not_exports += 1
