@@ -112,7 +112,8 @@ class Play(Base):
     origin: Mapped[str] = mapped_column(String)  # user | queue | radio
     started_at: Mapped[float] = mapped_column(Float, index=True)
     # "local" (played in Segue) or the service an imported play came from (lastfm, spotify...).
-    source: Mapped[str] = mapped_column(String, default="local", server_default="local")
+    # Indexed: the newest local play is looked up at each track start, past imported ones.
+    source: Mapped[str] = mapped_column(String, default="local", server_default="local", index=True)
 
     session: Mapped[ListeningSession] = relationship(back_populates="plays")
     events: Mapped[list[PlayEvent]] = relationship(order_by="PlayEvent.id")

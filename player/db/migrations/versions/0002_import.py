@@ -25,6 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("plays") as batch:
         batch.add_column(sa.Column("source", sa.String(), server_default="local", nullable=False))
         batch.create_index("ix_plays_started_at", ["started_at"])
+        batch.create_index("ix_plays_source", ["source"])
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("source", sa.String(), server_default="local", nullable=False))
         batch.create_index("ix_sessions_source_started_at", ["source", "started_at"])
@@ -81,6 +82,7 @@ def downgrade() -> None:
         batch.drop_column("source")
     with op.batch_alter_table("plays") as batch:
         batch.drop_index("ix_plays_started_at")
+        batch.drop_index("ix_plays_source")
         batch.drop_column("source")
     with op.batch_alter_table("tracks") as batch:
         batch.drop_column("mbid")
