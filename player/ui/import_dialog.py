@@ -108,24 +108,24 @@ def choose_exports(parent: QWidget) -> list[Path]:
 
 def summary_text(summary: ImportSummary) -> tuple[str, str]:
     """The summary box's text and its details (the most-played unmatched)."""
-    weaker = f" ({summary.weaker} by a weaker match)" if summary.weaker else ""
+    weaker = f" ({summary.weaker:,} by a weaker match)" if summary.weaker else ""
     lines = [
-        f"Imported {summary.plays_added} plays from {summary.files} file(s).",
+        f"Imported {summary.plays_added:,} plays from {summary.files} file(s).",
         "",
-        f"Entries read: {summary.entries}",
-        f"Matched to your files: {summary.matched}{weaker}",
-        f"Not in your library: {summary.unmatched} (kept: a scan that finds them adds them)",
-        f"Already imported or in history: {summary.duplicate}",
-        f"Not plays (podcasts, now playing): {summary.ignored}",
-        f"Unreadable entries: {summary.error}",
+        f"Entries read: {summary.entries:,}",
+        f"Matched to your files: {summary.matched:,}{weaker}",
+        f"Not in your library: {summary.unmatched:,} (kept: a scan that finds them adds them)",
+        f"Already imported or in history: {summary.duplicate:,}",
+        f"Not plays (podcasts, now playing): {summary.ignored:,}",
+        f"Unreadable entries: {summary.error:,}",
     ]
     lines += ["", *summary.problems] if summary.problems else []
     details: list[str] = []
     if summary.unmatched_artists:
         details.append("Most-played artists not in your library:")
-        details += [f"  {n:5d}  {artist}" for artist, n in summary.unmatched_artists]
+        details += [f"  {n:6,}  {artist}" for artist, n in summary.unmatched_artists]
         details += ["", "Most-played tracks not in your library:"]
-        details += [f"  {n:5d}  {a} – {t}" for a, t, n in summary.unmatched_tracks]
+        details += [f"  {n:6,}  {a} – {t}" for a, t, n in summary.unmatched_tracks]
     return "\n".join(lines), "\n".join(details)
 
 
