@@ -192,6 +192,7 @@ class ImportAction(QObject):
         self.box = summary_box(self._window, summary)
         self.box.open()
         if summary.plays_added:
+            self._window.reload_library()  # the play counts
             self.imported.emit(summary.plays_added)
 
     def _failed(self, message: str) -> None:

@@ -44,6 +44,7 @@ def test_import_from_the_file_menu_then_a_summary(
     assert "5  Ghost – Boo" in importer.box.detailedText()
     assert importer.action.isEnabled()
     assert History(db).stats().imported == {"lastfm": 5}
+    qtbot.waitUntil(lambda: [r.play_count for r in window.model.rows()] == [5], timeout=20000)
     importer.box.close()
 
 
