@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -13,11 +12,14 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from player.db.engine import Database
 from player.history_import.report import ImportSummary, write_report
-from player.history_import.store import ImportCancelled, ImportProgress, import_history
+from player.history_import.store import (
+    ImportCancelled,
+    ImportFailed,
+    ImportProgress,
+    import_history,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +64,9 @@ def _run(
     except ImportCancelled:
         print("error: import cancelled; nothing was written", file=sys.stderr)
         return 1
-    except (OSError, SQLAlchemyError, sqlite3.Error) as error:
-        cause = getattr(error, "orig", None) or error
-        log.warning("import could not write to %s", db.path, exc_info=True)
-        print(f"error: could not write to {db.path} ({cause}); nothing of this import was kept",
-              file=sys.stderr)  # fmt: skip
+    except ImportFailed as error:
+        log.warning("import failed: %s", error, exc_info=True)  # the log file only
+        print(f"error: {error}; nothing of this import was kept", file=sys.stderr)
         return 1
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from player.db.engine import Database
 from player.history_import.entries import Entry
 from player.history_import.formats import (
@@ -43,6 +45,11 @@ CHUNK = 500
 
 class ImportCancelled(Exception):
     """``should_stop`` returned True; nothing was written."""
+
+
+class ImportFailed(Exception):
+    """Entries could not be held or the library could not be written (a full disk); nothing of
+    the import was kept. The message says which, for a human."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,8 @@ def import_history(
 
     Raises:
         ImportCancelled: ``should_stop`` said so; the library is as it was.
-        sqlalchemy.exc.SQLAlchemyError, sqlite3.Error: The library could not be written (a full
-            disk); nothing of this import was kept.
+        ImportFailed: The entries could not be held, or the library could not be written (a
+            full disk); the library is as it was.
     """
     stop = should_stop or (lambda: False)
     tell = progress or (lambda _p: None)
@@ -84,25 +91,49 @@ def import_history(
     try:
         stage_schema(stage.db)
         matcher = Matcher(_library(db))
-        not_exports = _read_all(files, stage, matcher, problems, tell, stop)
-        with db.session() as s:
-            transaction = s.begin()
-            try:
-                raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
-                plays = _write(raw.cursor(), stage, files, clock(), tell, stop)
-            except BaseException:
-                transaction.rollback()
-                raise
-            if dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
+        try:
+            not_exports = _read_all(files, stage, matcher, problems, tell, stop)
+        except sqlite3.Error as error:
+            raise ImportFailed(
+                f"could not hold the entries in a temporary file ({error})"
+            ) from error
+        try:
+            plays = _write_all(db, stage, files, clock(), tell, stop, dry_run=dry_run)
+        except (sqlite3.Error, SQLAlchemyError, OSError) as error:
+            cause = getattr(error, "orig", None) or error
+            raise ImportFailed(f"could not write to {db.path} ({cause})") from error
     except BaseException:
         stage.db.close()
         raise
     summary = summarise(stage, problems, plays, files=len(files) - not_exports, dry_run=dry_run)
     log.info("Imported %s", summary.as_dict())
     return summary, stage
+
+
+def _write_all(
+    db: Database,
+    stage: Staged,
+    files: Sequence[ExportFile],
+    now: float,
+    tell: Callable[[ImportProgress], None],
+    stop: Callable[[], bool],
+    *,
+    dry_run: bool,
+) -> int:
+    """:func:`_write` in one transaction, committed (or rolled back for a dry run)."""
+    with db.session() as s:
+        transaction = s.begin()
+        try:
+            raw = cast(sqlite3.Connection, s.connection().connection.dbapi_connection)
+            plays = _write(raw.cursor(), stage, files, now, tell, stop)
+        except BaseException:
+            transaction.rollback()
+            raise
+        if dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    return plays
 
 
 def import_summary(

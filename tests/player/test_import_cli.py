@@ -109,3 +109,26 @@ def test_missing_path_and_unwritable_report(
     report = tmp_path / "no-such-folder" / "out.tsv"
     assert main(["import", str(path), "--report", str(report), "--data-dir", str(data)]) == 2
     assert capsys.readouterr().err.startswith(f"error: cannot write the report {report}")
+
+
+@pytest.mark.parametrize("limit", [36_000, 150_000])
+def test_a_full_disk_is_one_error_line_and_keeps_the_library(
+    data: Path, tmp_path: Path, limit: int
+) -> None:
+    """Wherever the library's writes hit a full disk: one error line naming it, exit 1, nothing
+    of the import kept."""
+    from tests.faults import full_disk, run_segue
+
+    lines = [f"{T0 + i * 300},{'A' if i % 2 else 'B'},{'One' if i % 2 else f'T{i}'}"
+             for i in range(3000)]  # fmt: skip
+    path = export(tmp_path, "uts,artist,track\n" + "\n".join(lines) + "\n")
+    with full_disk(limit) as apply:
+        result = run_segue(["import", str(path), "--data-dir", str(data)], preexec_fn=apply)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].endswith("nothing of this import was kept")
+    assert "library.db" in errors[0]
+    stats = run_segue(["stats", "--data-dir", str(data)])
+    assert stats.returncode == 0 and "plays:     0" in stats.stdout
+    assert run_segue(["import", str(path), "--data-dir", str(data)]).returncode == 0
