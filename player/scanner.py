@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
@@ -128,11 +130,21 @@ def scan(
             report = _scan(db, folders, progress, stop, batch_size)
             if not report.cancelled and (report.added or report.updated or report.moved
                                          or report.restored):  # fmt: skip
-                report.attached = attach_unmatched(db)
+                report.attached = _attach(db)
             return report
     except LockCancelled:
         log.info("Scan cancelled while waiting for another scan; nothing was changed")
         return ScanReport(cancelled=True)
+
+
+def _attach(db: Database) -> int:
+    """Attach waiting imported entries; a failure is logged and leaves them waiting (the scan
+    itself is done and kept)."""
+    try:
+        return attach_unmatched(db)
+    except (SQLAlchemyError, sqlite3.Error):
+        log.warning("Imported entries could not be attached after the scan", exc_info=True)
+        return 0
 
 
 def scan_lock_path(db_path: Path) -> Path:
