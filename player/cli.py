@@ -190,4 +190,6 @@ def _stats(db: Database) -> int:
     print(f"failed:    {stats.failed}")
     print(f"interrupted: {stats.interrupted}")  # quit (or crashed) mid-track: neither of the above
     print(f"sessions:  {stats.sessions}")
+    if stats.imported_sessions:
+        print(f"  imported: {stats.imported_sessions}")
     return 0

@@ -57,6 +57,7 @@ class HistoryStats:
     sessions: int
     imported: dict[str, int] = field(default_factory=dict)  # plays by the service they came from
     unmatched: int = 0  # imported entries still waiting for their files
+    imported_sessions: int = 0  # of ``sessions``, those built from imported plays
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,12 @@ class History:
                     .group_by(Play.source)
                 )
             }
+            imported_sessions = (
+                s.scalar(
+                    select(func.count(ListeningSession.id)).where(ListeningSession.source != LOCAL)
+                )
+                or 0
+            )
             unmatched = (
                 s.scalar(
                     select(func.count(ImportedEntry.id)).where(ImportedEntry.track_id.is_(None))
@@ -327,6 +334,7 @@ class History:
             sessions=sessions,
             imported=imported,
             unmatched=unmatched,
+            imported_sessions=imported_sessions,
         )
 
     # -- helpers -------------------------------------------------------------------------------

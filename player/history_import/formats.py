@@ -200,11 +200,10 @@ def _json_object_or_lines(name: str, head: str, stream: IO[str]) -> Iterator[Ent
 
 
 def _json_lines(name: str, stream: IO[str]) -> Iterator[Entry]:
-    index = 0
-    for line in stream:
+    """One listen a line; an entry's index is its line number (blank lines are skipped)."""
+    for index, line in enumerate(stream, start=1):
         if not line.strip():
             continue
-        index += 1
         try:
             item = json.loads(line)
         except ValueError as error:

@@ -61,6 +61,7 @@ def test_report_and_json_summary(
     assert main(["stats", "--data-dir", str(data)]) == 0
     out = capsys.readouterr().out
     assert "plays:     1" in out and "imported from lastfm: 1" in out and "local:    0" in out
+    assert "sessions:  1\n  imported: 1\n" in out
 
 
 def test_dry_run_writes_nothing(

@@ -148,7 +148,9 @@ def test_listenbrainz_lines_in_a_zip_of_monthly_files(tmp_path: Path) -> None:
         z.writestr("user.json", json.dumps({"user_name": "me"}))
         z.writestr("listens/2024/1.jsonl", json.dumps(listen(1704067200, "A", "One",
                    recording_mbid="MB-1", duration_ms=200000)) + "\n\n")  # fmt: skip
-        z.writestr("listens/2024/2.jsonl", json.dumps(listen(1706745600, "A", "Two")) + "\n{bad\n")
+        z.writestr(
+            "listens/2024/2.jsonl", json.dumps(listen(1706745600, "A", "Two")) + "\n\n{bad\n"
+        )
     found = []
     files, _ = find_files([archive])
     assert not any(f.named for f in files)
@@ -166,7 +168,7 @@ def test_listenbrainz_lines_in_a_zip_of_monthly_files(tmp_path: Path) -> None:
         Source.LISTENBRAINZ,
     )
     assert two.title == "Two" and "!listens/2024/2.jsonl" in two.file
-    assert bad.index == 2 and "not valid JSON" in bad.error
+    assert bad.index == 3 and "not valid JSON" in bad.error  # line 3: a blank line before it
 
 
 def test_listenbrainz_api_json(tmp_path: Path) -> None:
