@@ -1,5 +1,5 @@
 """Reading one JSON element of each service's export: Spotify account data and extended
-history, ListenBrainz listens, Last.fm API tracks."""
+history, ListenBrainz listens, Last.fm API tracks, and flat objects named like CSV columns."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from player.history_import.entries import Entry, Source, parse_time
+from player.history_import.lastfm_csv import CsvLayoutError, layout_of, row_entry
 
 #: ``(file, index, element) -> Entry``.
 Reader = Callable[[str, int, Mapping[str, Any]], Entry]
@@ -24,7 +25,28 @@ def json_reader(item: Any) -> Reader | None:
         return listenbrainz
     if "name" in item and "artist" in item and ("date" in item or "@attr" in item):
         return lastfm_track
-    return None
+    return _flat_reader(item)
+
+
+def _flat_reader(item: Mapping[str, Any]) -> Reader | None:
+    """Objects whose keys name columns as a Last.fm CSV's header does (``uts``, ``artist``,
+    ``track``...), read like its rows."""
+    keys = list(item)
+    try:
+        layout, header = layout_of(keys)
+    except CsvLayoutError:
+        return None
+    if not header:
+        return None
+
+    def read(name: str, index: int, obj: Mapping[str, Any]) -> Entry:
+        return row_entry(name, index, [_field(obj.get(key)) for key in keys], layout)
+
+    return read
+
+
+def _field(value: Any) -> str:
+    return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
 def described(item: Any) -> str:

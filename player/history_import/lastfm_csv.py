@@ -1,4 +1,5 @@
-"""Reading Last.fm CSV exports: with or without a header, columns in any order."""
+"""Reading Last.fm CSV exports: with or without a header, columns in any order (also JSON arrays
+of flat objects named like those columns)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from typing import IO
 from player.history_import.entries import Entry, Source, parse_time
 
 _ARTIST = ("artist", "artist_name", "artistname", "creator")
-_ALBUM = ("album", "album_name", "albumname", "release", "release_name")
-_TITLE = ("track", "title", "name", "track_name", "trackname", "song", "song_name")
+_ALBUM = ("album", "album_name", "albumname", "album_title", "release", "release_name")
+_TITLE = (
+    "track", "title", "name", "track_name", "trackname", "track_title", "song", "song_name",
+)  # fmt: skip
 # In order of preference: unix seconds before text, a full time before a bare date.
 _TIME = (
-    "uts", "timestamp", "unix_timestamp", "date_uts", "listened_at", "utc_time", "played_at",
-    "datetime", "date_time", "time", "scrobble_time", "date",
+    "uts", "timestamp", "unix_timestamp", "date_uts", "listened_at", "scrobbled_at", "utc_time",
+    "played_at", "date_utc", "time_utc", "datetime", "date_time", "time", "scrobble_time",
+    "listen_time", "date",
 )  # fmt: skip
 _MBID = ("track_mbid", "recording_mbid", "mbid", "musicbrainz_track_id")
-_HEADERLESS = ("artist", "album", "title", "time")  # lastfm-to-csv: artist,album,track,date
 
 
 class CsvLayoutError(ValueError):
@@ -88,15 +91,16 @@ def read_csv(name: str, stream: IO[str], delimiter: str = ",") -> Iterator[Entry
     index = 0
     if not header:
         index += 1
-        yield _entry(name, index, first, layout)
+        yield row_entry(name, index, first, layout)
     for row in rows:
         if not any(field.strip() for field in row):
             continue
         index += 1
-        yield _entry(name, index, row, layout)
+        yield row_entry(name, index, row, layout)
 
 
-def _entry(name: str, index: int, row: Sequence[str], layout: Layout) -> Entry:
+def row_entry(name: str, index: int, row: Sequence[str], layout: Layout) -> Entry:
+    """The entry one row (its fields as text) holds."""
     if len(row) < layout.needed():
         return Entry(name, index, Source.LASTFM,
                      error=f"{len(row)} fields, expected {layout.width}")  # fmt: skip

@@ -268,3 +268,14 @@ def test_lastfm_api_pages(tmp_path: Path) -> None:
     extended["artist"] = {"name": "Björk", "mbid": ""}
     [isobel] = entries_of(write(tmp_path, "tracks.json", json.dumps([extended])))
     assert (isobel.artist, isobel.source) == ("Björk", Source.LASTFM)
+
+
+def test_a_json_array_of_flat_objects_named_like_csv_columns(tmp_path: Path) -> None:
+    rows = [{"uts": 1536407564, "utc_time": "08 Sep 2018, 11:52", "artist": "Björk",
+             "artist_mbid": "", "album": "Post", "album_mbid": None, "track": "Army of Me",
+             "track_mbid": "ABC"},
+            {"uts": "yesterday", "artist": "Björk", "track": "Hyperballad"}]  # fmt: skip
+    army, bad = entries_of(write(tmp_path, "scrobbles.json", json.dumps(rows)))
+    assert (army.source, army.played_at, army.album, army.title, army.mbid) == (
+        Source.LASTFM, 1536407564.0, "Post", "Army of Me", "abc")  # fmt: skip
+    assert bad.index == 2 and "bad date 'yesterday'" in bad.error
