@@ -37,6 +37,8 @@ class Entry:
         mbid: MusicBrainz recording id, or ``""``.
         ignored: Why the entry is not a play (now-playing row, podcast), or ``""``.
         error: Why the entry could not be read (a bad date, missing fields), or ``""``.
+        stamp: The time as the export writes it, when that is not the start (Spotify writes
+            when a play ended), else 0.
     """
 
     file: str
@@ -52,6 +54,7 @@ class Entry:
     mbid: str = ""
     ignored: str = ""
     error: str = ""
+    stamp: float = 0.0
 
 
 _MONTHS = {

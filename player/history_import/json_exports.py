@@ -71,7 +71,7 @@ def _spotify_account(name: str, index: int, item: Mapping[str, Any]) -> Entry:
         return Entry(name, index, Source.SPOTIFY, error="no artistName or trackName")
     return Entry(
         name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
-        played_ms=played,
+        played_ms=played, stamp=end,
     )  # fmt: skip
 
 
@@ -94,7 +94,7 @@ def _spotify_extended(name: str, index: int, item: Mapping[str, Any]) -> Entry:
     return Entry(
         name, index, Source.SPOTIFY, end - (played or 0) / 1000.0, artist, title,
         album=_text(item.get("master_metadata_album_album_name")), played_ms=played,
-        skipped=skipped,
+        skipped=skipped, stamp=end,
     )  # fmt: skip
 
 

@@ -149,11 +149,17 @@ def import_summary(
 
 
 def entry_key(entry: Entry) -> str:
-    """What makes two entries the same listen: source, whole second, artist and title keys."""
+    """What makes two entries the same listen: source, the minute the export stamps it with,
+    artist and title keys.
+
+    The minute, not the second: exports of one history made by different tools (unix seconds in
+    one, ``08 Sep 2018 11:52`` in another; Spotify's account data and its extended history) then
+    agree, so importing both adds each listen once.
+    """
+    minute = int(round(entry.stamp or entry.played_at, 3) // 60)
     return "\x1f".join(
-        (entry.source.value, str(round(entry.played_at)), artist_keys(entry.artist)[0],
-         title_key(entry.title))
-    )  # fmt: skip
+        (entry.source.value, str(minute), artist_keys(entry.artist)[0], title_key(entry.title))
+    )
 
 
 def _library(db: Database) -> Iterator[LibraryTrack]:

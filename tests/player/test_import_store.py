@@ -197,3 +197,24 @@ def test_musicbrainz_recording_ids_match_first(db: Database, tmp_path: Path) -> 
     stage.close()
     assert [(r[5], Path(r[6]).name, r[7]) for r in rows] == [
         ("matched", "a.flac", ""), ("matched", "b.mp3", "")]  # fmt: skip
+
+
+def test_two_tools_exports_of_one_history_add_each_listen_once(
+    db: Database, tmp_path: Path
+) -> None:
+    """Unix seconds in one Last.fm export, minutes in another; Spotify's account data (end to the
+    minute) and its extended history (end to the second)."""
+    add_tracks(db, ("A", "One", 200_000))
+    seconds = lastfm(tmp_path, [(T0 + 44, "A", "One")], "ghan.csv")  # 12:27:24
+    minutes = tmp_path / "lastfm-to-csv.csv"
+    minutes.write_text("A,,One,13 Sep 2020 12:27\n")
+    account = tmp_path / "StreamingHistory0.json"
+    account.write_text(json.dumps([{"endTime": "2021-03-01 10:00", "artistName": "A",
+                                    "trackName": "One", "msPlayed": 200_000}]))  # fmt: skip
+    extended = tmp_path / "endsong_0.json"
+    extended.write_text(json.dumps([{"ts": "2021-03-01T10:00:31Z", "ms_played": 200_500,
+        "master_metadata_track_name": "One", "master_metadata_album_artist_name": "A",
+        "reason_end": "trackdone"}]))  # fmt: skip
+    summary, stage = import_history(db, [seconds, minutes, account, extended])
+    stage.close()
+    assert (summary.plays_added, summary.duplicate) == (2, 2)
