@@ -150,16 +150,20 @@ def import_summary(
 
 def entry_key(entry: Entry) -> str:
     """What makes two entries the same listen: source, the minute the export stamps it with,
-    artist and title keys.
+    artist and title keys, and the milliseconds heard where the export says (Spotify).
 
     The minute, not the second: exports of one history made by different tools (unix seconds in
     one, ``08 Sep 2018 11:52`` in another; Spotify's account data and its extended history) then
-    agree, so importing both adds each listen once.
+    agree, so importing both adds each listen once. Spotify logs a fragment and the play that
+    follows it within one minute: what was heard keeps them apart (this assumes the account data
+    and the extended history give one stream the same milliseconds).
     """
     minute = int(round(entry.stamp or entry.played_at, 3) // 60)
+    heard = "" if entry.played_ms is None else str(entry.played_ms)
     return "\x1f".join(
-        (entry.source.value, str(minute), artist_keys(entry.artist)[0], title_key(entry.title))
-    )
+        (entry.source.value, str(minute), artist_keys(entry.artist)[0], title_key(entry.title),
+         heard)
+    )  # fmt: skip
 
 
 def _library(db: Database) -> Iterator[LibraryTrack]:

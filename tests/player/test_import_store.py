@@ -212,9 +212,13 @@ def test_two_tools_exports_of_one_history_add_each_listen_once(
     account.write_text(json.dumps([{"endTime": "2021-03-01 10:00", "artistName": "A",
                                     "trackName": "One", "msPlayed": 200_000}]))  # fmt: skip
     extended = tmp_path / "endsong_0.json"
-    extended.write_text(json.dumps([{"ts": "2021-03-01T10:00:31Z", "ms_played": 200_500,
+    extended.write_text(json.dumps([{"ts": "2021-03-01T10:00:31Z", "ms_played": 200_000,
         "master_metadata_track_name": "One", "master_metadata_album_artist_name": "A",
         "reason_end": "trackdone"}]))  # fmt: skip
-    summary, stage = import_history(db, [seconds, minutes, account, extended])
+    fragment = tmp_path / "StreamingHistory1.json"  # Spotify logs a fragment, then the play
+    fragment.write_text(json.dumps([{"endTime": "2021-03-02 10:00", "artistName": "A",
+                                     "trackName": "One", "msPlayed": ms}
+                                    for ms in (491, 200_000)]))  # fmt: skip
+    summary, stage = import_history(db, [seconds, minutes, account, extended, fragment])
     stage.close()
-    assert (summary.plays_added, summary.duplicate) == (2, 2)
+    assert (summary.plays_added, summary.duplicate) == (4, 2)
