@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
-from player.db.lock import LockCancelled, exclusive_lock
+from player.db.lock import LockCancelled, exclusive_lock, scan_lock_path
 from player.db.models import Track
 from player.history_import.store import attach_unmatched
 from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
@@ -145,11 +145,6 @@ def _attach(db: Database) -> int:
     except (SQLAlchemyError, sqlite3.Error):
         log.warning("Imported entries could not be attached after the scan", exc_info=True)
         return 0
-
-
-def scan_lock_path(db_path: Path) -> Path:
-    """The lock file a scan of the library at ``db_path`` holds while it runs."""
-    return db_path.with_name(db_path.name + ".scan.lock")
 
 
 def _scan(

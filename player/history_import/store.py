@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database
+from player.db.lock import LockCancelled, exclusive_lock, scan_lock_path
 from player.history_import.entries import Entry
 from player.history_import.formats import (
     HEAD_BYTES,
@@ -75,6 +76,8 @@ def import_history(
     Every entry is read and matched first (into a scratch database that the operating system
     deletes when it is closed: memory stays bounded whatever the export's size); then plays,
     sessions and the kept entries are written in one transaction, rolled back for ``dry_run``.
+    An import holds the library's scan lock: it waits for a running scan (so it matches against
+    every file the scan found) and a scan waits for it.
 
     Returns:
         The counts, and the staged entries (for the report; close it when done).
@@ -86,6 +89,23 @@ def import_history(
     """
     stop = should_stop or (lambda: False)
     tell = progress or (lambda _p: None)
+    waiting = f"A scan or another import of {db.path} is running; waiting for it to finish"
+    try:
+        with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
+            return _import(db, paths, dry_run, tell, stop, clock)
+    except LockCancelled:
+        raise ImportCancelled from None
+
+
+def _import(
+    db: Database,
+    paths: Sequence[Path],
+    dry_run: bool,
+    tell: Callable[[ImportProgress], None],
+    stop: Callable[[], bool],
+    clock: Callable[[], float],
+) -> tuple[ImportSummary, Staged]:
+    """:func:`import_history` once it holds the library's scan lock."""
     files, problems = find_files(paths)
     stage = Staged(sqlite3.connect(""))
     try:

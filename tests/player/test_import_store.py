@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from mutagen.id3 import ID3, UFID
 from sqlalchemy import func, select
 
 from player.db.engine import Database, open_database
+from player.db.lock import exclusive_lock, scan_lock_path
 from player.db.models import ImportedEntry, ListeningSession, Play, PlayEvent, Track
 from player.history import SESSION_GAP_S, History
 from player.history_import.store import ImportCancelled, import_history
@@ -21,7 +23,7 @@ from player.plugin_api import Origin, Outcome
 from player.scanner import scan
 from recommender.sessions import session_from_plays
 from tests.audio import make_audio
-from tests.faults import segue_env, start_until
+from tests.faults import DEADLINE_S, segue_env, start_until
 
 T0 = 1_600_000_000
 
@@ -222,3 +224,24 @@ def test_two_tools_exports_of_one_history_add_each_listen_once(
     summary, stage = import_history(db, [seconds, minutes, account, extended, fragment])
     stage.close()
     assert (summary.plays_added, summary.duplicate) == (4, 2)
+
+
+def test_an_import_waits_for_a_running_scan(db: Database, tmp_path: Path) -> None:
+    """It then matches against every file the scan found (one lock for scans and imports)."""
+    export = lastfm(tmp_path, [(T0, "A", "One")])
+    done: list[int] = []
+    with exclusive_lock(scan_lock_path(db.path), waiting="test"):  # a scan is running
+        worker = threading.Thread(
+            target=lambda: done.append(import_history(db, [export])[0].matched)
+        )
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and done == []  # still waiting
+        add_tracks(db, ("A", "One", 200_000))  # what the scan adds before it ends
+    worker.join(DEADLINE_S)
+    assert done == [1]
+    with (
+        exclusive_lock(scan_lock_path(db.path), waiting="test"),
+        pytest.raises(ImportCancelled),  # Cancel while waiting
+    ):
+        import_history(db, [export], should_stop=lambda: True)
