@@ -166,6 +166,9 @@ class ImportAction(QObject):
         self.job.finished.connect(self._finished)
         self.job.failed.connect(self._failed)
         self.box: QMessageBox | None = None
+        self._waiting: list[Path] = []
+        window.library_scanned.connect(self._scan_finished)
+        window.scan_job.failed.connect(self._scan_finished)
         window.menus["file"].insertAction(window.actions_by_name["quit"], self.action)
         window.menus["file"].insertSeparator(window.actions_by_name["quit"])
 
@@ -176,12 +179,23 @@ class ImportAction(QObject):
             self.start(paths)
 
     def start(self, paths: Sequence[Path]) -> None:
-        """Import ``paths`` in the background."""
+        """Import ``paths`` in the background (after the scan running now, if one is: the
+        import matches against every file it finds, and the two share the progress bar)."""
+        if self._window.scan_job.running:
+            self.action.setEnabled(False)
+            self._waiting = list(paths)
+            self._window.show_message("The import starts when the scan finishes.", 0)
+            return
         if not self.job.start(paths):
             self._window.show_message("An import is already running.")
             return
         self.action.setEnabled(False)
         self._window.begin_progress("Importing listening history…", self.job.cancel)
+
+    def _scan_finished(self, _report: object) -> None:
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self.start(waiting)
 
     def _progressed(self, done: int, total: int, text: str) -> None:
         self._window.update_progress(done, total, text)

@@ -95,3 +95,21 @@ def test_a_scan_says_it_attached_imported_plays(
         window.scan([tmp_path / "music"])
     assert scanned.args[0].attached == 2
     assert window.statusBar().currentMessage().endswith(", 2 imported plays attached")
+
+
+def test_an_import_asked_for_during_a_scan_starts_after_it(
+    qtbot, player_parts, db: Database, tmp_path: Path
+) -> None:
+    """The import then matches the files that scan found, and the two do not share the bar."""
+    from tests.audio import make_library
+
+    make_library(tmp_path / "music", 2, 3, seconds=0.3)
+    path = tmp_path / "scrobbles.csv"
+    path.write_text(f"uts,artist,track\n{T0},Artist 1,Song 1.1\n")
+    window, importer = player_parts.window, player_parts.importer
+    with qtbot.waitSignal(importer.job.finished, timeout=30000) as finished:
+        window.scan([tmp_path / "music"])
+        assert window.scan_job.running
+        importer.start([path])
+        assert not importer.job.running and not importer.action.isEnabled()
+    assert finished.args[0].matched == 1
