@@ -5,9 +5,10 @@ featured artists, and the version parts (``- 2011 Remaster``, ``(Live)``) that m
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
+
+from player.textfold import fold as casefold_accents
 
 #: Keys remembered (artists and titles repeat through an export: most lookups are hits).
 CACHED = 1 << 16
@@ -35,24 +36,14 @@ _VERSION_TAIL = re.compile(
 
 
 def fold(text: str) -> str:
-    """Lower case, compatibility forms, no accents, ``&`` as ``and``, only letters and digits.
+    """Compared as search compares (:func:`player.textfold.fold`: case, accents), and also
+    compatibility forms, ``&`` as ``and``, only letters and digits.
 
     Text that is only punctuation (``!!!``) keeps its punctuation, so it still has a key.
     """
-    if text.isascii():
-        text = text.lower()
-    else:
-        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-        text = text.translate(_no_marks())
+    text = casefold_accents(text if text.isascii() else unicodedata.normalize("NFKC", text))
     words = _NOT_WORD.sub(" ", text.replace("&", " and ")).split()
     return " ".join(words) if words else " ".join(text.split())
-
-
-@lru_cache(maxsize=1)
-def _no_marks() -> dict[int, None]:
-    """Combining marks (accents once NFKD has split them off), for ``str.translate`` to delete
-    (built on first use: it takes a fifth of a second)."""
-    return dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
 
 
 @lru_cache(maxsize=CACHED)
