@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from player.plugin_api import Plugin
     from player.plugin_host import PluginHost
     from player.radio.controller import RadioController
+    from player.ui.import_dialog import ImportAction
     from player.ui.radio_widgets import AdventurousnessSlider
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ class PlayerParts:
     tracker: ListeningTracker | None = None
     mpris: object | None = None
     radio: RadioWiring | None = None
+    importer: ImportAction | None = None
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the playing track as interrupted (the
@@ -129,6 +132,8 @@ def attach_database(parts: PlayerParts, db: Database) -> None:
     # Imported here, not at the top: SQLAlchemy, Alembic and mutagen take most of a second to
     # import, and the window should be on screen before that (issue "The player", start-up).
     from player.history import History
+    from player.history_import.store import import_summary
+    from player.ui.import_dialog import ImportAction
     from player.ui.library_access import DatabaseLibrary
 
     history = History(db, on_session_closed=parts.sessions.relay)
@@ -138,6 +143,7 @@ def attach_database(parts: PlayerParts, db: Database) -> None:
     tracker.history_failed.connect(parts.window.show_message)
     parts.window.attach_library(DatabaseLibrary(db))
     parts.db, parts.history, parts.tracker = db, history, tracker
+    parts.importer = ImportAction(parts.window, parts.runner, partial(import_summary, db))
 
 
 def build_player(paths: AppPaths, db: Database) -> PlayerParts:
@@ -304,6 +310,8 @@ def attach_radio(
 
     slider = radio_widgets.add_slider(window, adventurousness, adventurousness_changed)
     retrain = radio_widgets.add_retrain_action(window, host)
+    if parts.importer is not None:  # imported plays: retrain, with the retrain's progress
+        parts.importer.imported.connect(lambda _plays: retrain.trigger())
     host.start()
     return RadioWiring(host, radio, slider, retrain)
 

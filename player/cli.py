@@ -1,4 +1,4 @@
-"""The ``segue`` command: the player window, or headless ``scan`` and ``stats``."""
+"""The ``segue`` command: the player window, or headless ``scan``, ``stats`` and ``import``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database, DatabaseError, open_database
 from player.history import History
+from player.history_import.cli import run_import
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
 from player.scanner import ScanProgress, ScanReport, scan
@@ -47,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan_parser = commands.add_parser("scan", parents=[common], help="scan music folders")
     scan_parser.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     commands.add_parser("stats", parents=[common], help="print library and history counts")
+    importer = commands.add_parser(
+        "import", parents=[common],
+        help="import listening history exported from Last.fm, Spotify or ListenBrainz",
+    )  # fmt: skip
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                          help="an export file, a folder or a zip holding exports")  # fmt: skip
+    importer.add_argument("--report", type=Path, metavar="OUT.tsv",
+                          help="write one row per entry read (outcome, file, reason)")  # fmt: skip
+    importer.add_argument("--json", action="store_true", help="print the summary as JSON")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="match and report, but write nothing to the library")  # fmt: skip
     return parser
 
 
@@ -78,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Note: {db.notice}", file=sys.stderr)
         if args.command == "scan":
             return _scan(db, args.folders)
+        if args.command == "import":
+            return run_import(db, args.paths, report=args.report, as_json=args.json,
+                              dry_run=args.dry_run)  # fmt: skip
         return _stats(db)
     finally:
         db.close()
@@ -151,6 +166,8 @@ def _print_report(report: ScanReport) -> None:
     print(f"moved:     {report.moved}")
     print(f"missing:   {report.missing}")
     print(f"restored:  {report.restored}")
+    if report.attached:
+        print(f"attached:  {report.attached} imported plays whose files this scan found")
     print(f"failed:    {len(report.failed)}")
     for path, reason in report.failed:
         print(f"  {printable(path)}: {reason}")
@@ -163,9 +180,16 @@ def _stats(db: Database) -> int:
     print(f"tracks:    {stats.tracks}")
     print(f"available: {stats.available}")
     print(f"plays:     {stats.plays}")
+    print(f"  local:    {stats.plays - sum(stats.imported.values())}")
+    for source, n in sorted(stats.imported.items()):
+        print(f"  imported from {source}: {n}")
+    if stats.unmatched:
+        print(f"  imported, waiting for their files: {stats.unmatched}")
     print(f"finished:  {stats.finished}")
     print(f"skipped:   {stats.skipped}")
     print(f"failed:    {stats.failed}")
     print(f"interrupted: {stats.interrupted}")  # quit (or crashed) mid-track: neither of the above
     print(f"sessions:  {stats.sessions}")
+    if stats.imported_sessions:
+        print(f"  imported: {stats.imported_sessions}")
     return 0

@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from player.db.engine import Database
-from player.db.models import ListeningSession, Play, PlayEvent, Track
+from player.db.models import ImportedEntry, ListeningSession, Play, PlayEvent, Track
 from player.plugin_api import Origin, Outcome, PlayRecord, SessionRecord
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ POSITION = "position"
 INTERRUPTED = "interrupted"
 RESUMED = "resumed"
 TERMINAL = frozenset(o.value for o in Outcome)
+#: Silence after which the next play opens a new listening session (imports split by it too).
+SESSION_GAP_S = 1800.0
+#: ``Play.source`` of a play heard in Segue (imported ones name their service).
+LOCAL = "local"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class HistoryStats:
     failed: int
     interrupted: int
     sessions: int
+    imported: dict[str, int] = field(default_factory=dict)  # plays by the service they came from
+    unmatched: int = 0  # imported entries still waiting for their files
+    imported_sessions: int = 0  # of ``sessions``, those built from imported plays
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class History:
         db: Database,
         *,
         clock: Callable[[], float] = time.time,
-        session_gap_s: float = 1800.0,
+        session_gap_s: float = SESSION_GAP_S,
         on_session_closed: Callable[[SessionRecord], None] | None = None,
         position_interval_s: float = 5.0,
     ) -> None:
@@ -258,15 +265,19 @@ class History:
     # -- reading -------------------------------------------------------------------------------
 
     def closed_sessions_since(self, cursor: int = 0) -> list[SessionRecord]:
-        """Closed sessions with an id above ``cursor``, oldest first, as plain records."""
+        """Closed sessions with an id above ``cursor``, oldest first, as plain records.
+
+        Oldest by start time: an imported session written today may hold a listen of years ago.
+        """
         return self._records(
             and_(ListeningSession.id > cursor, ListeningSession.closed_at.is_not(None))
         )
 
     def recent_track_ids(self, n: int) -> list[int]:
-        """The track ids of the last ``n`` plays started, newest first."""
+        """The track ids of the last ``n`` plays started, newest first (imported ones by time)."""
         with self._db.session() as s:
-            return list(s.scalars(select(Play.track_id).order_by(Play.id.desc()).limit(n)))
+            newest = select(Play.track_id).order_by(Play.started_at.desc(), Play.id.desc())
+            return list(s.scalars(newest.limit(n)))
 
     def stats(self) -> HistoryStats:
         """Count tracks, plays by outcome (as the events say) and sessions."""
@@ -292,6 +303,26 @@ class History:
                 )
                 or 0
             )
+            imported = {
+                source: n
+                for source, n in s.execute(
+                    select(Play.source, func.count(Play.id))
+                    .where(Play.source != LOCAL)
+                    .group_by(Play.source)
+                )
+            }
+            imported_sessions = (
+                s.scalar(
+                    select(func.count(ListeningSession.id)).where(ListeningSession.source != LOCAL)
+                )
+                or 0
+            )
+            unmatched = (
+                s.scalar(
+                    select(func.count(ImportedEntry.id)).where(ImportedEntry.track_id.is_(None))
+                )
+                or 0
+            )
         return HistoryStats(
             tracks=tracks,
             available=available,
@@ -301,6 +332,9 @@ class History:
             failed=by_kind.get(Outcome.FAILED.value, 0),
             interrupted=unfinished,
             sessions=sessions,
+            imported=imported,
+            unmatched=unmatched,
+            imported_sessions=imported_sessions,
         )
 
     # -- helpers -------------------------------------------------------------------------------
@@ -318,7 +352,10 @@ class History:
     def _newest_interrupted(s: Session) -> InterruptedPlay | None:
         """The newest play, if its last event is the quit that interrupted it."""
         last = s.execute(
-            select(Play.id, Play.track_id, Play.session_id).order_by(Play.id.desc()).limit(1)
+            select(Play.id, Play.track_id, Play.session_id)
+            .where(Play.source == LOCAL)  # an import since does not settle it
+            .order_by(Play.id.desc())
+            .limit(1)
         ).first()
         if last is None:
             return None
@@ -376,7 +413,7 @@ class History:
             sessions = s.execute(
                 select(ListeningSession.id, ListeningSession.started_at, ListeningSession.closed_at)
                 .where(which)
-                .order_by(ListeningSession.id)
+                .order_by(ListeningSession.started_at, ListeningSession.id)  # imports: by time
             ).all()
             if not sessions:
                 return []
@@ -388,7 +425,7 @@ class History:
                 .join(Track, Track.id == Play.track_id)
                 .join(ListeningSession, ListeningSession.id == Play.session_id)
                 .where(which)
-                .order_by(Play.id)
+                .order_by(Play.started_at, Play.id)
             ).all()  # fmt: skip
             events = s.execute(
                 select(PlayEvent.play_id, PlayEvent.kind, PlayEvent.played_ms)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 import time
 from collections.abc import Callable, Sequence
@@ -22,11 +23,13 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
-from player.db.lock import LockCancelled, exclusive_lock
+from player.db.lock import LockCancelled, exclusive_lock, scan_lock_path
 from player.db.models import Track
+from player.history_import.store import attach_unmatched
 from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class ScanReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     cancelled: bool = False
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
+    attached: int = 0  # imported plays that waited for a file this scan found
 
 
 @dataclass(slots=True)
@@ -116,21 +120,31 @@ def scan(
     Scans of one library run one after the other, also across processes: a scan holds an
     exclusive lock on ``<database>.scan.lock`` from reading what the library knows to its last
     write, so a second scan waits, then sees the first one's rows instead of inserting the same
-    paths again.
+    paths again. A scan that found new or changed files then matches the imported entries that
+    were waiting for their files (``ScanReport.attached``: plays added to history).
     """
     stop = should_stop or (lambda: False)
     waiting = f"Another scan of {db.path} is running; waiting for it to finish"
     try:
         with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
-            return _scan(db, folders, progress, stop, batch_size)
+            report = _scan(db, folders, progress, stop, batch_size)
+            if not report.cancelled and (report.added or report.updated or report.moved
+                                         or report.restored):  # fmt: skip
+                report.attached = _attach(db)
+            return report
     except LockCancelled:
         log.info("Scan cancelled while waiting for another scan; nothing was changed")
         return ScanReport(cancelled=True)
 
 
-def scan_lock_path(db_path: Path) -> Path:
-    """The lock file a scan of the library at ``db_path`` holds while it runs."""
-    return db_path.with_name(db_path.name + ".scan.lock")
+def _attach(db: Database) -> int:
+    """Attach waiting imported entries; a failure is logged and leaves them waiting (the scan
+    itself is done and kept)."""
+    try:
+        return attach_unmatched(db)
+    except (SQLAlchemyError, sqlite3.Error):
+        log.warning("Imported entries could not be attached after the scan", exc_info=True)
+        return 0
 
 
 def _scan(
@@ -259,6 +273,7 @@ def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
         "duration_ms": info.duration_ms,
         "codec": info.codec,
         "has_embedded_cover": info.has_embedded_cover,
+        "mbid": info.mbid,
         "size": item.size,
         "mtime": item.mtime,
         "cover_path": item.cover,

@@ -69,6 +69,7 @@ _VORBIS_KEYS = {
     "disc": "discnumber",
     "genre": "genre",
     "date": "date",
+    "mbid": "musicbrainz_trackid",
 }
 _MP4_KEYS = {
     "title": "\xa9nam",
@@ -87,6 +88,7 @@ _ASF_KEYS = {
     "disc": "WM/PartOfSet",
     "genre": "WM/Genre",
     "date": "WM/Year",
+    "mbid": "MusicBrainz/Track Id",
 }
 _APE_KEYS = {  # APEv2 keys are case-insensitive
     "title": "title",
@@ -97,7 +99,11 @@ _APE_KEYS = {  # APEv2 keys are case-insensitive
     "disc": "disc",
     "genre": "genre",
     "date": "year",
+    "mbid": "musicbrainz_trackid",
 }
+# MusicBrainz recording ids where they are not plain text frames.
+_ID3_MBID = "UFID:http://musicbrainz.org"
+_MP4_MBID = "----:com.apple.iTunes:MusicBrainz Track Id"
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
 _MAX_NUMBER_DIGITS = 6  # a longer track or disc number is junk (and would overflow SQLite)
 _YEAR = re.compile(r"(\d{4})")
@@ -122,6 +128,7 @@ class TagInfo:
     duration_ms: int | None
     codec: str
     has_embedded_cover: bool
+    mbid: str = ""  # MusicBrainz recording id, lower case
 
 
 def read_tags(path: str) -> TagInfo:
@@ -148,6 +155,7 @@ def read_tags(path: str) -> TagInfo:
         duration_ms=round(length * 1000) if math.isfinite(length) and length > 0 else None,
         codec=_codec(audio),
         has_embedded_cover=cover,
+        mbid=raw.get("mbid", "").lower(),
     )
 
 
@@ -234,6 +242,9 @@ def _from_id3(tags: ID3) -> tuple[dict[str, str], bool]:
         if getattr(frame, "encoding", None) == 0:  # declared latin-1: often UTF-8 in disguise
             text = fix_mojibake(text)
         raw[key] = text
+    ufid = tags.get(_ID3_MBID)
+    if ufid is not None and ufid.data:
+        raw["mbid"] = clean(ufid.data.decode("ascii", "replace"))
     cover = any(key.startswith("APIC") for key in tags)
     return raw, cover
 
@@ -253,6 +264,9 @@ def _from_mp4(tags: MP4Tags) -> tuple[dict[str, str], bool]:
         value = tags.get(atom)
         if value and isinstance(value[0], tuple) and value[0][0]:
             raw[key] = str(value[0][0])
+    mbid = tags.get(_MP4_MBID)
+    if mbid and isinstance(mbid[0], bytes):
+        raw["mbid"] = clean(mbid[0].decode("utf-8", "replace"))
     return raw, bool(tags.get("covr"))
 
 

@@ -25,6 +25,11 @@ class LockCancelled(Exception):
     """``should_stop`` returned True while waiting for the lock."""
 
 
+def scan_lock_path(db_path: Path) -> Path:
+    """The lock file a scan (or an import) of the library at ``db_path`` holds while it runs."""
+    return db_path.with_name(db_path.name + ".scan.lock")
+
+
 @contextmanager
 def exclusive_lock(
     path: Path,

@@ -79,6 +79,7 @@ class Track(Base):
     cover_path: Mapped[str | None] = mapped_column(PathString, nullable=True)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
+    mbid: Mapped[str] = mapped_column(String, default="", server_default="")  # MusicBrainz
 
     __table_args__ = (Index("ix_tracks_match", "title", "artist", "duration_ms"),)
 
@@ -92,8 +93,12 @@ class ListeningSession(Base):
     started_at: Mapped[float] = mapped_column(Float)
     last_activity_at: Mapped[float] = mapped_column(Float)
     closed_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    # "local", or "import" for a session built from an imported history.
+    source: Mapped[str] = mapped_column(String, default="local", server_default="local")
 
     plays: Mapped[list[Play]] = relationship(back_populates="session", order_by="Play.id")
+
+    __table_args__ = (Index("ix_sessions_source_started_at", "source", "started_at"),)
 
 
 class Play(Base):
@@ -105,7 +110,10 @@ class Play(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"), index=True)
     origin: Mapped[str] = mapped_column(String)  # user | queue | radio
-    started_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float] = mapped_column(Float, index=True)
+    # "local" (played in Segue) or the service an imported play came from (lastfm, spotify...).
+    # Indexed: the newest local play is looked up at each track start, past imported ones.
+    source: Mapped[str] = mapped_column(String, default="local", server_default="local", index=True)
 
     session: Mapped[ListeningSession] = relationship(back_populates="plays")
     events: Mapped[list[PlayEvent]] = relationship(order_by="PlayEvent.id")
@@ -127,3 +135,44 @@ class PlayEvent(Base):
     position_ms: Mapped[int] = mapped_column(Integer, default=0)
     played_ms: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(String, default="")
+
+
+class HistoryImport(Base):
+    """One run of ``segue import`` (or the window's import): when, and what it added."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+    files: Mapped[str] = mapped_column(String, default="")
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    plays_added: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportedEntry(Base):
+    """An entry of an imported export, kept whether it matched a file or not.
+
+    ``key`` (source, time, normalised artist and title) makes a second import of the same export
+    add nothing. An unmatched entry (``track_id`` NULL) is matched again after each scan, and
+    becomes a play when its file turns up.
+    """
+
+    __tablename__ = "imported_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String, unique=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    source: Mapped[str] = mapped_column(String)
+    file: Mapped[str] = mapped_column(String, default="")
+    entry: Mapped[int] = mapped_column(Integer, default=0)
+    played_at: Mapped[float] = mapped_column(Float)
+    artist: Mapped[str] = mapped_column(String, default="")
+    title: Mapped[str] = mapped_column(String, default="")
+    album: Mapped[str] = mapped_column(String, default="")
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    played_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    mbid: Mapped[str] = mapped_column(String, default="")
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), nullable=True, index=True)
+    play_id: Mapped[int | None] = mapped_column(ForeignKey("plays.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String, default="")

@@ -3,14 +3,14 @@ one pure-Python pass (safe on a worker thread; no widgets)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+
+from player.textfold import fold
 
 if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
     from player.library import TrackRow
@@ -28,18 +28,6 @@ def format_ms(ms: int | None) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-#: Combining marks (the accents NFKD splits off Latin, Greek and Cyrillic letters).
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-def fold(text: str) -> str:
-    """Text as search compares it: case-folded, accents dropped ("Été" and "ete" match)."""
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def haystack(row: TrackRow) -> str:

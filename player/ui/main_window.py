@@ -298,6 +298,17 @@ class MainWindow(QMainWindow):
             lambda: prepare_rows(library.load_rows(), spec), loaded, self._on_load_failed
         )
 
+    def reload_library(self) -> None:
+        """Load the rows again in the background (play counts after an import)."""
+        library = self._library
+        if library is not None:
+            spec = self.model.sort_spec
+            self._runner.run(
+                lambda: prepare_rows(library.load_rows(), spec),
+                self._set_rows,
+                self._on_load_failed,
+            )
+
     def _restore_layout(self) -> None:
         store = self._store
         if (blob := store.blob("geometry")) is not None:
@@ -440,6 +451,8 @@ class MainWindow(QMainWindow):
         text = f"{verb}: {report.added} added, {report.updated} updated, {report.missing} missing"
         if report.failed:
             text += f", {len(report.failed)} unreadable"
+        if report.attached:  # imported plays that waited for these files
+            text += f", {report.attached} imported plays attached"
         self.show_message(text, 10000)
         self.status.set_unreadable(report.failed)
         self._update_count()

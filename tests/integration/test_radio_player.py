@@ -282,3 +282,32 @@ def test_the_app_gives_the_model_the_librarys_tags(qtbot, player: Player) -> Non
         tag = plugin.tags[row.id]
         assert (tag.artist, tag.album, tag.title) == (row.artist, row.album, row.title)
         assert tag.track_number == row.track_number and tag.track_number is not None
+
+
+class Recorder(Plugin):
+    """Remembers what each full training was given."""
+
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.trained: list[list[list[int]]] = []
+
+    def train(self, sessions, *, full, progress=None) -> None:  # type: ignore[no-untyped-def]
+        if full:
+            self.trained.append([[p.track_id for p in s.plays] for s in sessions])
+
+
+def test_an_import_from_the_window_retrains_radio_on_it(
+    qtbot, player: Player, db: Database, tmp_path: Path
+) -> None:
+    """Issue #24: imported plays reach training as sessions, through the retrain flow."""
+    recorder = Recorder()
+    parts, wiring = player.launch([recorder])
+    rows = load_track_rows(db)[:3]
+    export = tmp_path / "scrobbles.csv"
+    lines = [f'{1_600_000_000 + i * 240},"{r.artist}","{r.title}"' for i, r in enumerate(rows)]
+    export.write_text("uts,artist,track\n" + "\n".join(lines) + "\n")
+    with qtbot.waitSignal(wiring.host.train_finished, timeout=TIMEOUT_MS) as finished:
+        parts.importer.start([export])
+    assert finished.args == ["recorder", True, ""]
+    assert recorder.trained == [[[r.id for r in rows]]]

@@ -117,13 +117,14 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-MIGRATION_0002 = '''"""Test-only revision: add a column through batch mode."""
+# The next revision after the shipped head (whatever number that is by now).
+MIGRATION_NEXT = '''"""Test-only revision: add a column through batch mode."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "next"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -152,12 +153,13 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(MIGRATION_0002)
+    head = head_revision()
+    (scripts / "versions" / "next_rating.py").write_text(MIGRATION_NEXT.format(head=head))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     db = open_database(path)
     with db.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "next"
         )
         assert connection.execute(text("SELECT title, rating FROM tracks")).all() == [
             ("kept", None)
@@ -165,7 +167,7 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
     db.close()
     (backup,) = (tmp_path / "data").glob("library.db.bak-*")
     with sqlite3.connect(backup) as raw:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert raw.execute("SELECT title FROM tracks").fetchall() == [("kept",)]
 
 
@@ -281,10 +283,10 @@ def test_half_made_schema_that_differs_is_set_aside_and_recreated(tmp_path: Path
     assert _version(path) == head_revision()
 
 
-FAILING_0002 = MIGRATION_0002.replace(
+FAILING_NEXT = MIGRATION_NEXT.replace(
     'batch.add_column(sa.Column("rating", sa.Integer(), nullable=True))',
     'batch.add_column(sa.Column("rating", sa.Integer(), nullable=True))\n'
-    '    raise RuntimeError("migration 0002 failed half-way")',
+    '    raise RuntimeError("migration next failed half-way")',
 )
 
 
@@ -299,7 +301,8 @@ def test_a_failing_migration_changes_nothing(
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(FAILING_0002)
+    head = head_revision()
+    (scripts / "versions" / "next_rating.py").write_text(FAILING_NEXT.format(head=head))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     with pytest.raises(RuntimeError, match="failed half-way"):
         open_database(path)
@@ -307,7 +310,7 @@ def test_a_failing_migration_changes_nothing(
     with sqlite3.connect(path) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(tracks)")]
     assert "rating" not in columns
-    assert _version(path) == "0001"
+    assert _version(path) == head
     open_database(path).close()
 
 

@@ -1,0 +1,1 @@
+"""Importing listening history exported from Last.fm, Spotify and ListenBrainz."""
