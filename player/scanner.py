@@ -6,7 +6,8 @@ rows are written with bulk Core statements every ``batch_size`` files, so a kill
 consistent database and a table refreshed meanwhile sees rows appear.
 
 A file that vanished is marked unavailable (never deleted); it is restored when it returns, also
-under another path (a *move*: same title, artist, album, duration and size).
+under another path (a *move*: same title, artist, album, duration and size). Given ``paths`` (the
+folder watcher's changes), a scan looks only at those files and folders.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class ScanReport:
     cancelled: bool = False
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
 
+    @property
+    def changed(self) -> bool:
+        """Whether the scan changed the library or found a file it could not read."""
+        counts = (self.added, self.updated, self.missing, self.restored, self.moved)
+        return any(counts) or bool(self.failed)
+
 
 @dataclass(slots=True)
 class _Found:
@@ -99,8 +106,9 @@ def scan(
     progress: Callable[[ScanProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int = BATCH_SIZE,
+    paths: Sequence[Path] | None = None,
 ) -> ScanReport:
-    """Bring the library up to date with ``folders``.
+    """Bring the library up to date with ``folders`` (or with ``paths`` under them).
 
     Args:
         db: The library database.
@@ -112,6 +120,10 @@ def scan(
             waiting for another scan; returning True cancels the scan (what was read so far is
             kept; nothing is marked missing).
         batch_size: Files written per transaction.
+        paths: Look only at these files and folders (the watcher's changes): a folder is walked,
+            a file read when new or changed, and a vanished one marked missing (or followed to
+            where it moved). Paths outside every folder of ``folders``, inside one that is not
+            there (an unmounted disk) or hidden (a dot name) are left alone.
 
     Scans of one library run one after the other, also across processes: a scan holds an
     exclusive lock on ``<database>.scan.lock`` from reading what the library knows to its last
@@ -122,7 +134,7 @@ def scan(
     waiting = f"Another scan of {db.path} is running; waiting for it to finish"
     try:
         with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
-            return _scan(db, folders, progress, stop, batch_size)
+            return _scan(db, folders, paths, progress, stop, batch_size)
     except LockCancelled:
         log.info("Scan cancelled while waiting for another scan; nothing was changed")
         return ScanReport(cancelled=True)
@@ -136,6 +148,7 @@ def scan_lock_path(db_path: Path) -> Path:
 def _scan(
     db: Database,
     folders: Sequence[Path],
+    paths: Sequence[Path] | None,
     progress: Callable[[ScanProgress], None] | None,
     stop: Callable[[], bool],
     batch_size: int,
@@ -143,7 +156,12 @@ def _scan(
     report = ScanReport()
     notify = _Progress(progress)
     roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
-    found, blind = _walk(roots, report, notify, stop)
+    if paths is None:
+        found, blind = _walk(roots, report, notify, stop)
+        scope = roots
+    else:
+        scope = _targets(roots, paths)
+        found, blind = _list_paths(scope, report, notify, stop)
     if report.cancelled:
         log.info("Scan cancelled while listing folders; nothing was changed")
         return report
@@ -170,7 +188,7 @@ def _scan(
     gone = {
         row.id: path
         for path, row in known.items()
-        if row.id not in seen and _under(path, roots) and not _under(path, blind)
+        if row.id not in seen and _under(path, scope) and not _under(path, blind)
     }
     total = len(found)
     done = total - len(to_read)
@@ -192,10 +210,11 @@ def _scan(
         writer.flush()
     notify(done, total, "", force=True)
     log.info(
-        "Scan of %s: %d added, %d updated, %d unchanged, %d moved, %d missing, %d restored, "
+        "Scan of %s%s: %d added, %d updated, %d unchanged, %d moved, %d missing, %d restored, "
         "%d failed%s",
-        ", ".join(roots), report.added, report.updated, report.unchanged, report.moved,
-        report.missing, report.restored, len(report.failed),
+        ", ".join(roots), "" if paths is None else f" ({len(scope)} changed paths)",
+        report.added, report.updated, report.unchanged, report.moved, report.missing,
+        report.restored, len(report.failed),
         " (cancelled)" if report.cancelled else "",
     )  # fmt: skip
     return report
@@ -425,6 +444,79 @@ def _walk(
                 continue
             found.append(_Found(entry.path, st.st_size, st.st_mtime, cover))
     return found, blind
+
+
+def _targets(roots: Sequence[str], paths: Sequence[Path]) -> list[str]:
+    """The outermost of ``paths`` that lie in a present root, outside hidden folders."""
+    present = [root for root in roots if os.path.isdir(root)]
+    inside: list[str] = []
+    for path in paths:
+        target = os.path.abspath(os.fspath(path))
+        root = next((r for r in present if _under(target, [r])), None)
+        if root is None:
+            continue
+        relative = os.path.relpath(target, root)
+        if relative != "." and any(part.startswith(".") for part in relative.split(os.sep)):
+            continue
+        inside.append(target)
+    outermost: list[str] = []
+    for target in sorted(set(inside)):
+        if not outermost or not _under(target, [outermost[-1]]):
+            outermost.append(target)
+    return outermost
+
+
+def _list_paths(
+    targets: Sequence[str], report: ScanReport, notify: _Progress, stop: Callable[[], bool]
+) -> tuple[list[_Found], list[str]]:
+    """List the audio files at ``targets`` (folders are walked); a vanished target lists nothing.
+
+    Returns the files and the targets that could not be read.
+    """
+    found: list[_Found] = []
+    blind: list[str] = []
+    folders: list[str] = []
+    covers: dict[str, str | None] = {}
+    for target in targets:
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            continue  # gone: its tracks are marked missing, or followed to where they moved
+        except OSError as error:
+            reason = _file_error(error)
+            log.warning("Cannot read %r: %s", target, reason)
+            report.failed.append((target, reason))
+            blind.append(target)
+            continue
+        name = os.path.basename(target)
+        if stat.S_ISDIR(st.st_mode):
+            folders.append(target)
+        elif _is_regular(st.st_mode) and _is_audio_name(name):
+            folder = os.path.dirname(target)
+            if folder not in covers:
+                covers[folder] = _folder_cover(folder)
+            found.append(_Found(target, st.st_size, st.st_mtime, covers[folder]))
+    if folders:
+        more, unreadable = _walk(folders, report, notify, stop)
+        found += more
+        blind += unreadable
+    return found, blind
+
+
+def _is_audio_name(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in AUDIO_SUFFIXES and not name.startswith("._")
+
+
+def _folder_cover(folder: str) -> str | None:
+    """The cover image of ``folder`` (as a walk would find it), None when it has none."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [
+                e.name for e in entries if os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES
+            ]
+    except OSError:
+        return None
+    return find_folder_cover(folder, names) if names else None
 
 
 def _is_dir(entry: os.DirEntry[str], report: ScanReport) -> bool:
