@@ -11,6 +11,7 @@ from player import plugin_api
 from player.db.engine import Database
 from player.db.models import Play, PlayEvent, Track
 from player.plugin_api import Outcome
+from player.replaygain import ReplayGain
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TrackRow:
     play_count: int
     has_embedded_cover: bool
     cover_path: str | None
+    replaygain: ReplayGain | None = None
 
 
 def _finished_counts() -> Select[int, int]:
@@ -51,14 +53,14 @@ def _rows_query() -> Select[*tuple[Any, ...]]:
         Track.id, Track.path, Track.title, Track.artist, Track.album_artist, Track.album,
         Track.track_number, Track.disc_number, Track.genre, Track.year, Track.duration_ms,
         Track.codec, Track.available, func.coalesce(counts.c.n, 0), Track.has_embedded_cover,
-        Track.cover_path,
+        Track.cover_path, Track.track_gain, Track.track_peak, Track.album_gain, Track.album_peak,
     )  # fmt: skip
     return select(*columns).outerjoin(counts, counts.c.track_id == Track.id).order_by(Track.id)
 
 
 def _to_row(row: Any) -> TrackRow:
     (track_id, path, title, artist, album_artist, album, track_number, disc_number, genre, year,
-     duration_ms, codec, available, play_count, has_cover, cover_path) = row  # fmt: skip
+     duration_ms, codec, available, play_count, has_cover, cover_path, *gains) = row  # fmt: skip
     return TrackRow(
         id=track_id,
         path=path,
@@ -76,6 +78,7 @@ def _to_row(row: Any) -> TrackRow:
         play_count=int(play_count),
         has_embedded_cover=bool(has_cover),
         cover_path=cover_path,
+        replaygain=ReplayGain(*gains) if any(g is not None for g in gains) else None,
     )
 
 

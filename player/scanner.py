@@ -28,11 +28,13 @@ from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
 from player.db.lock import LockCancelled, exclusive_lock
 from player.db.models import Track
+from player.replaygain import ReplayGain
 from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
 
 log = logging.getLogger(__name__)
 
 TRACKS = cast(Table, Track.__table__)
+_NO_GAIN = ReplayGain()
 BATCH_SIZE = 200
 PROGRESS_INTERVAL_S = 0.1
 
@@ -266,6 +268,7 @@ def _fail(
 
 
 def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
+    gain = info.replaygain or _NO_GAIN
     return {
         "title": info.title,
         "artist": info.artist,
@@ -282,6 +285,10 @@ def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
         "mtime": item.mtime,
         "cover_path": item.cover,
         "available": True,
+        "track_gain": gain.track_gain,
+        "track_peak": gain.track_peak,
+        "album_gain": gain.album_gain,
+        "album_peak": gain.album_peak,
     }
 
 

@@ -122,8 +122,8 @@ MIGRATION_0002 = '''"""Test-only revision: add a column through batch mode."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999_test"
+down_revision = "HEAD"
 branch_labels = None
 depends_on = None
 
@@ -139,6 +139,11 @@ def downgrade() -> None:
 '''
 
 
+def _on_head(migration: str) -> str:
+    """A test revision that follows the newest shipped one."""
+    return migration.replace('down_revision = "HEAD"', f"down_revision = {head_revision()!r}")
+
+
 def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "data" / "library.db"
     db = open_database(path)
@@ -152,20 +157,20 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(MIGRATION_0002)
+    shipped = head_revision()
+    (scripts / "versions" / "9999_rating.py").write_text(_on_head(MIGRATION_0002))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     db = open_database(path)
     with db.engine.connect() as connection:
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
-        )
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == "9999_test"
         assert connection.execute(text("SELECT title, rating FROM tracks")).all() == [
             ("kept", None)
         ]
     db.close()
     (backup,) = (tmp_path / "data").glob("library.db.bak-*")
     with sqlite3.connect(backup) as raw:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (shipped,)
         assert raw.execute("SELECT title FROM tracks").fetchall() == [("kept",)]
 
 
@@ -299,7 +304,7 @@ def test_a_failing_migration_changes_nothing(
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(FAILING_0002)
+    (scripts / "versions" / "9999_rating.py").write_text(_on_head(FAILING_0002))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     with pytest.raises(RuntimeError, match="failed half-way"):
         open_database(path)
@@ -307,7 +312,7 @@ def test_a_failing_migration_changes_nothing(
     with sqlite3.connect(path) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(tracks)")]
     assert "rating" not in columns
-    assert _version(path) == "0001"
+    assert _version(path) == head_revision()
     open_database(path).close()
 
 
