@@ -25,6 +25,7 @@ class LibraryAccess(Protocol):
         *,
         progress: Callable[[ScanProgress], None],
         should_stop: Callable[[], bool],
+        paths: Sequence[Path] | None = None,
     ) -> ScanReport: ...
     def mark_unavailable(self, track_id: int) -> None: ...
 
@@ -45,9 +46,10 @@ class DatabaseLibrary:
         *,
         progress: Callable[[ScanProgress], None],
         should_stop: Callable[[], bool],
+        paths: Sequence[Path] | None = None,
     ) -> ScanReport:
-        """Scan ``folders`` into the library."""
-        return scan(self._db, folders, progress=progress, should_stop=should_stop)
+        """Scan ``folders`` into the library (only ``paths`` under them, when given)."""
+        return scan(self._db, folders, progress=progress, should_stop=should_stop, paths=paths)
 
     def mark_unavailable(self, track_id: int) -> None:
         """Remember that the file of ``track_id`` is gone."""

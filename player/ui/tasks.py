@@ -107,6 +107,7 @@ class ScanJob(QObject):
         self._refresh_s = refresh_s
         self._stop = threading.Event()
         self._running = False
+        self._background = False
 
     def attach(self, library: LibraryAccess) -> None:
         """Give the job its library (once the database is open)."""
@@ -121,14 +122,28 @@ class ScanJob(QObject):
         """Whether a scan is in progress."""
         return self._running
 
-    def start(self, folders: Sequence[Path]) -> bool:
-        """Start scanning ``folders``; False when a scan is already running."""
+    @property
+    def background(self) -> bool:
+        """Whether the running (or last) scan was started by the folder watcher, not the user."""
+        return self._background
+
+    def start(
+        self,
+        folders: Sequence[Path],
+        *,
+        paths: Sequence[Path] | None = None,
+        background: bool = False,
+    ) -> bool:
+        """Start scanning ``folders`` (only ``paths`` under them, when given); False when a scan
+        is already running. ``background``: nobody asked for it (the watcher, start-up)."""
         library = self._library
         if self._running or library is None:
             return False
         self._running = True
+        self._background = background
         self._stop.clear()
         folders = list(folders)
+        only = None if paths is None else list(paths)
         last = [time.monotonic()]
 
         def progress(p: ScanProgress) -> None:
@@ -139,7 +154,11 @@ class ScanJob(QObject):
                 self.rows_loaded.emit(self._prepare(library.load_rows()))
 
         def work() -> tuple[ScanReport, object]:
-            report = library.scan(folders, progress=progress, should_stop=self._stop.is_set)
+            stop = self._stop.is_set
+            if only is None:
+                report = library.scan(folders, progress=progress, should_stop=stop)
+            else:
+                report = library.scan(folders, progress=progress, should_stop=stop, paths=only)
             return report, self._prepare(library.load_rows())
 
         self._runner.run(work, self._done, self._error)
