@@ -133,9 +133,11 @@ class FolderWatcher(QObject):
 
     Signals:
         message(str): a line for the status bar (a folder could not be watched).
+        watching(list): the kernel watches of these folders are in place.
     """
 
     message = Signal(str)
+    watching = Signal(list)
     _batch_began = Signal()  # emitted on watchdog's thread, delivered on this object's thread
 
     def __init__(
@@ -189,6 +191,7 @@ class FolderWatcher(QObject):
                     log.warning("Cannot watch %s: %s", folder, error)
                     self.message.emit(f"Cannot watch {folder} for changes: {error.strerror}")
             log.info("Watching %s", ", ".join(map(str, folders)))
+            self.watching.emit(folders)
 
         threading.Thread(target=schedule, name="segue-watch-setup", daemon=True).start()
 

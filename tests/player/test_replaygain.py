@@ -10,13 +10,6 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from mutagen.apev2 import APEv2
-from mutagen.asf import ASF
-from mutagen.flac import FLAC
-from mutagen.id3 import ID3, TXXX
-from mutagen.mp4 import MP4, MP4FreeForm
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
 from sqlalchemy import create_engine
 
 from player.db.engine import alembic_config, head_revision, open_database
@@ -32,7 +25,7 @@ from player.replaygain import (
 )
 from player.scanner import scan
 from player.tags import read_tags
-from tests.audio import make_audio
+from tests.audio import make_audio, write_replaygain
 
 VALUES = {
     "REPLAYGAIN_TRACK_GAIN": "-6.20 dB",
@@ -43,49 +36,20 @@ VALUES = {
 EXPECTED = ReplayGain(-6.2, 0.988525, -7.5, 1.0)
 
 
-def tag_file(path: Path, fmt: str, values: dict[str, str]) -> None:
-    """Write ReplayGain values the way taggers do for ``fmt``."""
-    if fmt == "mp3":
-        tags = ID3(path)
-        for key, value in values.items():
-            tags.add(TXXX(encoding=3, desc=key, text=[value]))
-        tags.save(path)
-    elif fmt in ("flac", "ogg", "opus"):
-        audio = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[fmt](path)
-        for key, value in values.items():
-            audio[key.lower() if fmt == "ogg" else key] = value
-        audio.save()
-    elif fmt == "m4a":
-        mp4 = MP4(path)
-        for key, value in values.items():
-            mp4[f"----:com.apple.iTunes:{key.lower()}"] = [MP4FreeForm(value.encode())]
-        mp4.save()
-    elif fmt == "wv":
-        ape = APEv2(path)
-        for key, value in values.items():
-            ape[key.lower()] = value
-        ape.save(path)
-    elif fmt == "wma":
-        asf = ASF(path)
-        for key, value in values.items():
-            asf[key.lower()] = [value]
-        asf.save()
-
-
 @pytest.mark.parametrize("fmt", ["mp3", "flac", "ogg", "opus", "m4a", "wv", "wma"])
 def test_every_tag_format_is_read(tmp_path: Path, fmt: str) -> None:
     path = make_audio(tmp_path / f"a.{fmt}", tags={"title": "T", "artist": "A"})
     assert read_tags(str(path)).replaygain is None
-    tag_file(path, fmt, VALUES)
+    write_replaygain(path, fmt, VALUES)
     assert read_tags(str(path)).replaygain == EXPECTED
 
 
 def test_opus_r128_gain_is_converted(tmp_path: Path) -> None:
     path = make_audio(tmp_path / "a.opus", tags={"title": "T"})
-    tag_file(path, "opus", {"R128_TRACK_GAIN": "-2560", "R128_ALBUM_GAIN": "-1280"})
+    write_replaygain(path, "opus", {"R128_TRACK_GAIN": "-2560", "R128_ALBUM_GAIN": "-1280"})
     # Q7.8 relative to -23 LUFS: -10 dB there is -5 dB at ReplayGain's -18 LUFS.
     assert read_tags(str(path)).replaygain == ReplayGain(-5.0, None, 0.0, None)
-    tag_file(path, "opus", {"REPLAYGAIN_TRACK_GAIN": "-3 dB"})  # ReplayGain's own tag wins
+    write_replaygain(path, "opus", {"REPLAYGAIN_TRACK_GAIN": "-3 dB"})  # ReplayGain's own tag wins
     gain = read_tags(str(path)).replaygain
     assert gain is not None and gain.track_gain == -3.0
 
@@ -94,7 +58,7 @@ def test_nonsense_values_are_ignored_with_a_log_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = make_audio(tmp_path / "a.flac", tags={"title": "T"})
-    tag_file(
+    write_replaygain(
         path,
         "flac",
         {
@@ -189,7 +153,7 @@ def test_album_through_needs_a_neighbour_of_the_same_album() -> None:
 
 def test_scan_stores_the_gains(db, tmp_path: Path) -> None:
     path = make_audio(tmp_path / "m" / "a.mp3", tags={"title": "T", "artist": "A"})
-    tag_file(path, "mp3", VALUES)
+    write_replaygain(path, "mp3", VALUES)
     make_audio(tmp_path / "m" / "b.mp3", tags={"title": "U", "artist": "A"})
     scan(db, [tmp_path / "m"])
     rows = {r.title: r for r in load_track_rows(db)}
@@ -205,7 +169,7 @@ def test_upgrade_adds_the_columns_and_rereads_the_tags(tmp_path: Path) -> None:
         command.upgrade(config, "0001")
     engine.dispose()
     music = make_audio(tmp_path / "m" / "a.mp3", tags={"title": "T"})
-    tag_file(music, "mp3", VALUES)
+    write_replaygain(music, "mp3", VALUES)
     with sqlite3.connect(path) as raw:
         raw.execute(
             "INSERT INTO tracks (path, size, mtime, title, artist, album_artist, album, genre,"
