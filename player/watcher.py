@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,11 @@ from player.covers import IMAGE_SUFFIXES
 from player.tags import AUDIO_SUFFIXES
 
 log = logging.getLogger(__name__)
+# A folder created during a copy gets its watch from both its creation event and watchdog's
+# recursive walk; watchdog warns (with its whole watch table in the message) and keeps one.
+warnings.filterwarnings(
+    "ignore", message="Callback with id", category=RuntimeWarning, module="watchdog"
+)
 
 QUIET_MS = 1000  # a batch is scanned once no change came for this long...
 MAX_WAIT_MS = 4000  # ...or this long after its first change (a long copy shows up as it goes)

@@ -95,6 +95,7 @@ def test_start_rescans_the_folders_then_watches_them(
     scan(db, [music_dir])
     make_audio(music_dir / "while closed.ogg", tags={"title": "While closed", "artist": "A"})
     parts.store.set_music_folders([music_dir])
+    parts.store.set_options(Options())  # the default: watching on
     with qtbot.waitSignals([parts.window.library_scanned, parts.watcher.watching], timeout=WAIT_MS):
         parts.window.start()
     assert "While closed" in {r.title for r in parts.window.model.rows()}
