@@ -94,7 +94,7 @@ class PlayerParts:
         """Quit in order: remember the window, record the playing track as interrupted (the
         next start may resume it as the same play), close the session, then unload."""
         if self.watcher is not None:
-            self.watcher.stop()
+            self.watcher.close()
         if self.notifier is not None:
             self.notifier.close()
         self.window.scan_job.cancel()
@@ -199,7 +199,8 @@ def attach_options(parts: PlayerParts) -> None:
 
     def first_load(_rows: object) -> None:
         window.library_loaded.disconnect(first_load)
-        QTimer.singleShot(0, rescan_at_start)  # after start() began the scan it was asked for
+        # After start() began the scan it was asked for; never once the window is gone.
+        QTimer.singleShot(0, window, rescan_at_start)
 
     window.options_changed.connect(options_changed)
     window.library_scanned.connect(lambda _report: watch())

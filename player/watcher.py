@@ -159,6 +159,7 @@ class FolderWatcher(QObject):
         self._quiet_s = quiet_ms / 1000
         self._max_wait_s = max_wait_ms / 1000
         self._folders: list[Path] = []
+        self._closed = False
         self._observer: Observer | None = None  # type: ignore[valid-type]
         self._collector = _Collector(self._batch_began)
         self._timer = QTimer(self, singleShot=True)
@@ -178,7 +179,7 @@ class FolderWatcher(QObject):
         The kernel's watches are added on a worker thread (one per folder of a big tree).
         """
         folders = list(dict.fromkeys(Path(f) for f in folders))
-        if folders == self._folders:
+        if folders == self._folders or self._closed:
             return
         self.stop()
         self._folders = folders
@@ -211,6 +212,11 @@ class FolderWatcher(QObject):
         if observer is not None:
             observer.stop()
             observer.join(5)
+
+    def close(self) -> None:
+        """Stop watching for good (on quit: a scan ending later must not start it again)."""
+        self._closed = True
+        self.stop()
 
     def _begin_batch(self) -> None:
         if not self._timer.isActive():

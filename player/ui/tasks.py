@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 if TYPE_CHECKING:  # types only: the window must not import the database layer at start-up
@@ -170,10 +171,14 @@ class ScanJob(QObject):
 
     def _done(self, result: tuple[ScanReport, object]) -> None:
         self._running = False
+        if not shiboken6.isValid(self):  # the window was closed while the scan ran (quit)
+            return
         report, rows = result
         self.rows_loaded.emit(rows)
         self.finished.emit(report)
 
     def _error(self, exc: Exception) -> None:
         self._running = False
+        if not shiboken6.isValid(self):
+            return
         self.failed.emit(f"Scan failed: {exc}")

@@ -143,3 +143,14 @@ def test_settings_dialog_shows_and_returns_the_options(qtbot) -> None:
     dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("off"))
     dialog.watch.setChecked(True)
     assert dialog.options() == Options(watch=True, replaygain=GainMode.OFF, notifications=True)
+
+
+def test_notification_cover_is_the_cached_thumbnail_file(qapp, tmp_path: Path) -> None:
+    from player.ui.cover_cache import CoverCache
+    from tests.audio import cover_image
+
+    art = make_audio(tmp_path / "a.flac", cover=cover_image("png"))
+    covers = CoverCache(tmp_path / "covers", size=64)
+    file = covers.thumbnail_file(str(art), None, True)
+    assert file is not None and file.parent == tmp_path / "covers" and file.suffix == ".png"
+    assert covers.thumbnail_file(str(make_audio(tmp_path / "b.ogg")), None, False) is None
