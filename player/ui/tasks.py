@@ -83,8 +83,11 @@ class ScanJob(QObject):
 
     Signals:
         progressed(ScanProgress): another file was looked at.
-        rows_loaded(object): the library as it stands (sent every ``refresh_s``), passed through
-            the ``prepare`` function on the worker thread.
+        rows_loaded(object): the library as it stands, passed through the ``prepare`` function
+            on the worker thread: while scanning at most every ``refresh_s``, and never sooner
+            after one than four times what it took (a big library's reload is slow: reloading
+            it at every file read held a scan of 1,000 new files into 100,000 tracks for over
+            ten minutes), then once at the end.
         finished(ScanReport): the scan ended (``report.cancelled`` when cancelled).
         failed(str): the scan could not run.
     """
@@ -99,6 +102,7 @@ class ScanJob(QObject):
         runner: TaskRunner,
         *,
         refresh_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -106,6 +110,7 @@ class ScanJob(QObject):
         self._library: LibraryAccess | None = None
         self._prepare: Callable[[list[Any]], object] = lambda rows: rows
         self._refresh_s = refresh_s
+        self._clock = clock
         self._stop = threading.Event()
         self._running = False
         self._background = False
@@ -145,14 +150,16 @@ class ScanJob(QObject):
         self._stop.clear()
         folders = list(folders)
         only = None if paths is None else list(paths)
-        last = [time.monotonic()]
+        clock = self._clock
+        next_refresh = [clock() + self._refresh_s]
 
         def progress(p: ScanProgress) -> None:
             self.progressed.emit(p)
-            now = time.monotonic()
-            if now - last[0] >= self._refresh_s:
-                last[0] = now
+            began = clock()
+            if began >= next_refresh[0]:
                 self.rows_loaded.emit(self._prepare(library.load_rows()))
+                ended = clock()
+                next_refresh[0] = ended + max(self._refresh_s, 4 * (ended - began))
 
         def work() -> tuple[ScanReport, object]:
             stop = self._stop.is_set

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +119,34 @@ def test_stop_ends_watching(qtbot, watched, db: Database) -> None:
 def test_many_files_in_one_folder_become_the_folder() -> None:
     many = [f"/m/a/{n}.mp3" for n in range(60)]
     assert coalesce([*many, "/m/b/x.mp3"]) == [Path("/m/a"), Path("/m/b/x.mp3")]
+
+
+class _SlowToLoad(DatabaseLibrary):
+    """The real library, whose every reload takes ten seconds on the job's clock."""
+
+    offset = 0.0
+
+    def clock(self) -> float:
+        return time.monotonic() + self.offset
+
+    def load_rows(self):
+        self.offset += 10.0
+        return super().load_rows()
+
+
+def test_a_slow_reload_is_not_repeated_at_every_file(qtbot, db: Database, tmp_path: Path) -> None:
+    """A watcher's scan of 1,000 files into 100,000 tracks reloaded the whole library after each
+    file it read (bench/watch.py ran ten minutes without finishing)."""
+    make_library(tmp_path / "music", 2, 3)
+    library = _SlowToLoad(db)
+    runner = TaskRunner()
+    job = ScanJob(runner, refresh_s=0.0, clock=library.clock)
+    job.attach(library)
+    progress, rows = [], []
+    job.progressed.connect(progress.append)
+    job.rows_loaded.connect(rows.append)
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS):
+        job.start([tmp_path / "music"])
+    assert len(progress) >= 3
+    assert len(rows) == 2  # one while scanning (the next would be 40 s later), one at the end
+    runner.wait()
