@@ -150,8 +150,20 @@ def read_tags(path: str) -> TagInfo:
         duration_ms=round(length * 1000) if math.isfinite(length) and length > 0 else None,
         codec=_codec(audio),
         has_embedded_cover=cover,
-        replaygain=from_tags(_gain_texts(audio.tags), path) if audio.tags else None,
+        replaygain=_replaygain(audio, path),
     )
+
+
+def _replaygain(audio: Any, path: str) -> ReplayGain | None:
+    """The file's ReplayGain; for an MP3 without it in ID3, from an APEv2 tag at its end, where
+    mp3gain writes it."""
+    gain = from_tags(_gain_texts(audio.tags), path) if audio.tags else None
+    if gain is None and isinstance(audio, MP3):
+        try:
+            gain = from_tags(_gain_texts(APEv2(path)), path)
+        except Exception:  # no APEv2 tag (the usual case), or a broken one: no gain
+            return None
+    return gain
 
 
 def _open(path: str) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mutagen import id3
-from mutagen.apev2 import APEv2
+from mutagen.apev2 import APENoHeaderError, APEv2
 from mutagen.asf import ASF, ASFDWordAttribute
 from mutagen.flac import FLAC, Picture
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
@@ -244,8 +244,11 @@ def write_replaygain(path: Path, fmt: str, values: dict[str, str]) -> None:
         for key, value in values.items():
             mp4[f"----:com.apple.iTunes:{key.lower()}"] = [MP4FreeForm(value.encode())]
         mp4.save()
-    elif fmt == "wv":
-        ape = APEv2(path)
+    elif fmt == "wv":  # also into an MP3, at its end, as mp3gain does
+        try:
+            ape = APEv2(path)
+        except APENoHeaderError:
+            ape = APEv2()
         for key, value in values.items():
             ape[key.lower()] = value
         ape.save(path)

@@ -44,6 +44,13 @@ def test_every_tag_format_is_read(tmp_path: Path, fmt: str) -> None:
     assert read_tags(str(path)).replaygain == EXPECTED
 
 
+def test_mp3gain_apev2_tag_in_an_mp3_is_read(tmp_path: Path) -> None:
+    path = make_audio(tmp_path / "a.mp3", tags={"title": "T", "artist": "A"})
+    write_replaygain(path, "wv", VALUES)  # an APEv2 tag at the end, as mp3gain writes it
+    info = read_tags(str(path))
+    assert info.replaygain == EXPECTED and info.title == "T"
+
+
 def test_opus_r128_gain_is_converted(tmp_path: Path) -> None:
     path = make_audio(tmp_path / "a.opus", tags={"title": "T"})
     write_replaygain(path, "opus", {"R128_TRACK_GAIN": "-2560", "R128_ALBUM_GAIN": "-1280"})
