@@ -1,9 +1,9 @@
 """Walking music folders into the library: incremental, cancelable, committed in batches.
 
-One ``os.scandir`` walk lists every audio file with its size and mtime; one query loads what the
-database knows (path, size, mtime) into a dict. Only new or changed files are read (mutagen), and
-rows are written with bulk Core statements every ``batch_size`` files, so a killed scan leaves a
-consistent database and a table refreshed meanwhile sees rows appear.
+One ``os.scandir`` walk (:mod:`player.listing`) lists every audio file with its size and mtime; one
+query loads what the database knows (path, size, mtime) into a dict. Only new or changed files are
+read (mutagen), and rows are written with bulk Core statements every ``batch_size`` files, so a
+killed scan leaves a consistent database and a table refreshed meanwhile sees rows appear.
 
 A file that vanished is marked unavailable (never deleted); it is restored when it returns, also
 under another path (a *move*: same title, artist, album, duration and size). Given ``paths`` (the
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,12 +23,12 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
 from player.db.lock import LockCancelled, exclusive_lock
 from player.db.models import Track
+from player.listing import Found, list_paths, targets, under, walk
 from player.replaygain import ReplayGain
-from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
+from player.tags import TagError, TagInfo, read_tags
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +65,6 @@ class ScanReport:
         """Whether the scan changed the library or found a file it could not read."""
         counts = (self.added, self.updated, self.missing, self.restored, self.moved)
         return any(counts) or bool(self.failed)
-
-
-@dataclass(slots=True)
-class _Found:
-    path: str
-    size: int
-    mtime: float
-    cover: str | None
 
 
 @dataclass(slots=True)
@@ -159,17 +150,17 @@ def _scan(
     notify = _Progress(progress)
     roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
     if paths is None:
-        found, blind = _walk(roots, report, notify, stop)
+        found, blind = walk(roots, report, notify, stop)
         scope = roots
     else:
-        scope = _targets(roots, paths)
-        found, blind = _list_paths(scope, report, notify, stop)
+        scope = targets(roots, paths)
+        found, blind = list_paths(scope, report, notify, stop)
     if report.cancelled:
         log.info("Scan cancelled while listing folders; nothing was changed")
         return report
     known = _load_known(db)
     writer = _Writer(db, batch_size)
-    to_read: list[tuple[_Found, _Known | None]] = []
+    to_read: list[tuple[Found, _Known | None]] = []
     seen: set[int] = set()
     for item in found:
         row = known.get(item.path)
@@ -190,7 +181,7 @@ def _scan(
     gone = {
         row.id: path
         for path, row in known.items()
-        if row.id not in seen and _under(path, scope) and not _under(path, blind)
+        if row.id not in seen and under(path, scope) and not under(path, blind)
     }
     total = len(found)
     done = total - len(to_read)
@@ -223,7 +214,7 @@ def _scan(
 
 
 def _read_one(
-    item: _Found,
+    item: Found,
     row: _Known | None,
     writer: _Writer,
     movable: _MoveMatcher | None,
@@ -259,7 +250,7 @@ def _read_one(
 
 
 def _fail(
-    item: _Found, row: _Known | None, writer: _Writer, report: ScanReport, reason: str
+    item: Found, row: _Known | None, writer: _Writer, report: ScanReport, reason: str
 ) -> None:
     """Report the file by path and reason; a known track whose file fails to read is unavailable."""
     report.failed.append((item.path, reason))
@@ -267,7 +258,7 @@ def _fail(
         writer.update(row.id, available=False)
 
 
-def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
+def _values(item: Found, info: TagInfo) -> dict[str, Any]:
     gain = info.replaygain or _NO_GAIN
     return {
         "title": info.title,
@@ -290,10 +281,6 @@ def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
         "album_gain": gain.album_gain,
         "album_peak": gain.album_peak,
     }
-
-
-def _under(path: str, prefixes: Sequence[str]) -> bool:
-    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
 
 
 def _load_known(db: Database) -> dict[str, _Known]:
@@ -392,163 +379,3 @@ class _Writer:
                 self.guarded_changed += connection.execute(statement).rowcount
         self._inserts, self._updates, self._guarded = [], {}, []
         return self.guarded_changed
-
-
-def _walk(
-    roots: Sequence[str], report: ScanReport, notify: _Progress, stop: Callable[[], bool]
-) -> tuple[list[_Found], list[str]]:
-    """List audio files under ``roots``; returns them and the folders that could not be read."""
-    found: list[_Found] = []
-    blind: list[str] = []
-    visited: dict[tuple[int, int], str] = {}
-    stack = list(reversed(roots))
-    while stack:
-        if stop():
-            report.cancelled = True
-            break
-        folder = stack.pop()
-        try:
-            st = os.stat(folder)
-            key = (st.st_dev, st.st_ino)
-            if key in visited:
-                reason = f"symlink loop or duplicate folder: already scanned as {visited[key]!r}"
-                log.warning("Skipping %r: %s", folder, reason)
-                report.failed.append((folder, reason))
-                continue
-            visited[key] = folder
-            with os.scandir(folder) as entries:
-                listing = list(entries)
-        except OSError as error:
-            reason = _folder_error(error)
-            log.warning("Cannot scan folder %r: %s", folder, reason)
-            report.failed.append((folder, reason))
-            blind.append(folder)
-            continue
-        notify(len(found), 0, folder)
-        names: list[str] = []
-        files: list[os.DirEntry[str]] = []
-        subfolders: list[str] = []
-        for entry in listing:
-            name = entry.name
-            suffix = os.path.splitext(name)[1].lower()
-            if suffix in AUDIO_SUFFIXES and not name.startswith("._"):
-                files.append(entry)
-            elif suffix in IMAGE_SUFFIXES:
-                names.append(name)
-            elif not name.startswith(".") and _is_dir(entry, report):
-                subfolders.append(entry.path)
-        stack.extend(sorted(subfolders, reverse=True))
-        cover = find_folder_cover(folder, names) if names else None
-        for entry in sorted(files, key=lambda e: e.name):
-            try:
-                st = entry.stat()
-            except OSError as error:
-                reason = _file_error(error)
-                log.warning("Cannot read %r: %s", entry.path, reason)
-                report.failed.append((entry.path, reason))
-                continue
-            if not _is_regular(st.st_mode):
-                continue
-            found.append(_Found(entry.path, st.st_size, st.st_mtime, cover))
-    return found, blind
-
-
-def _targets(roots: Sequence[str], paths: Sequence[Path]) -> list[str]:
-    """The outermost of ``paths`` that lie in a present root, outside hidden folders."""
-    present = [root for root in roots if os.path.isdir(root)]
-    inside: list[str] = []
-    for path in paths:
-        target = os.path.abspath(os.fspath(path))
-        root = next((r for r in present if _under(target, [r])), None)
-        if root is None:
-            continue
-        relative = os.path.relpath(target, root)
-        if relative != "." and any(part.startswith(".") for part in relative.split(os.sep)):
-            continue
-        inside.append(target)
-    outermost: list[str] = []
-    for target in sorted(set(inside)):
-        if not outermost or not _under(target, [outermost[-1]]):
-            outermost.append(target)
-    return outermost
-
-
-def _list_paths(
-    targets: Sequence[str], report: ScanReport, notify: _Progress, stop: Callable[[], bool]
-) -> tuple[list[_Found], list[str]]:
-    """List the audio files at ``targets`` (folders are walked); a vanished target lists nothing.
-
-    Returns the files and the targets that could not be read.
-    """
-    found: list[_Found] = []
-    blind: list[str] = []
-    folders: list[str] = []
-    covers: dict[str, str | None] = {}
-    for target in targets:
-        try:
-            st = os.stat(target)
-        except FileNotFoundError:
-            continue  # gone: its tracks are marked missing, or followed to where they moved
-        except OSError as error:
-            reason = _file_error(error)
-            log.warning("Cannot read %r: %s", target, reason)
-            report.failed.append((target, reason))
-            blind.append(target)
-            continue
-        name = os.path.basename(target)
-        if stat.S_ISDIR(st.st_mode):
-            folders.append(target)
-        elif _is_regular(st.st_mode) and _is_audio_name(name):
-            folder = os.path.dirname(target)
-            if folder not in covers:
-                covers[folder] = _folder_cover(folder)
-            found.append(_Found(target, st.st_size, st.st_mtime, covers[folder]))
-    if folders:
-        more, unreadable = _walk(folders, report, notify, stop)
-        found += more
-        blind += unreadable
-    return found, blind
-
-
-def _is_audio_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in AUDIO_SUFFIXES and not name.startswith("._")
-
-
-def _folder_cover(folder: str) -> str | None:
-    """The cover image of ``folder`` (as a walk would find it), None when it has none."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [
-                e.name for e in entries if os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES
-            ]
-    except OSError:
-        return None
-    return find_folder_cover(folder, names) if names else None
-
-
-def _is_dir(entry: os.DirEntry[str], report: ScanReport) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError as error:
-        report.failed.append((entry.path, _file_error(error)))
-        return False
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
-def _folder_error(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "folder not found (its tracks were left as they were)"
-    if isinstance(error, PermissionError):
-        return "cannot read folder: permission denied (its tracks were left as they were)"
-    return f"cannot read folder: {error.strerror or error} (its tracks were left as they were)"
-
-
-def _file_error(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "file disappeared or is a broken link"
-    if error.errno is not None and error.errno == 40:  # ELOOP
-        return "symlink loop"
-    return f"cannot read: {error.strerror or error}"
