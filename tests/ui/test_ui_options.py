@@ -48,7 +48,7 @@ def test_album_gain_while_an_album_plays_through(
     parts.playback.set_volume(0.5)
     rows = [r for r in parts.window.model.rows() if r.album == "Album 1"]
     album = sorted(rows, key=lambda r: r.track_number or 0)
-    parts.controller.play_tracks(album)
+    parts.controller.play_through(album)
     panel = parts.window.now_playing
     assert panel.gain.text() == "ReplayGain: −8.0 dB (album)"
     assert parts.playback.volume == 0.5  # the user's volume is untouched
@@ -74,15 +74,15 @@ def test_a_single_track_plays_at_its_track_gain(
     loaded(qtbot, parts)
     parts.playback.set_volume(0.5)
     by_title = {r.title: r for r in parts.window.model.rows()}
-    parts.controller.play_tracks([by_title["Song 1.1"], by_title["Song 2.1"]])
+    parts.controller.play_through([by_title["Song 1.1"], by_title["Song 2.1"]])
     assert parts.window.now_playing.gain.text() == "ReplayGain: −6.0 dB (track)"
-    parts.controller.play_tracks([by_title["Loose"]])  # +12 dB, held down to 1 / 0.8
+    parts.controller.play_through([by_title["Loose"]])  # +12 dB, held down to 1 / 0.8
     assert parts.window.now_playing.gain.text() == (
         "ReplayGain: +1.9 dB (track, held down by the peak)"
     )
     assert parts.playback.output_volume == pytest.approx(0.5 / 0.8, rel=1e-3)
     untagged = by_title["Song 2.1"]
-    parts.controller.play_tracks([untagged])
+    parts.controller.play_through([untagged])
     assert parts.window.now_playing.gain.text() == "ReplayGain: none in the tags"
     assert parts.playback.output_volume == pytest.approx(0.5)
     parts.playback.stop()
