@@ -192,11 +192,16 @@ class FolderWatcher(QObject):
 
         def schedule() -> None:
             for folder in folders:
+                if self._observer is not observer:
+                    return  # stopped meanwhile
                 try:
                     observer.schedule(self._collector, str(folder), recursive=True)
                 except OSError as error:  # missing folder, or the kernel's watch limit
                     log.warning("Cannot watch %s: %s", folder, error)
-                    self.message.emit(f"Cannot watch {folder} for changes: {error.strerror}")
+                    reason = error.strerror or str(error)
+                    self.message.emit(f"Cannot watch {folder} for changes: {reason}")
+                except Exception:  # e.g. the observer stopped under us: nothing to watch
+                    log.exception("Cannot watch %s", folder)
             log.info("Watching %s", ", ".join(map(str, folders)))
             self.watching.emit(folders)
 

@@ -150,3 +150,18 @@ def test_a_slow_reload_is_not_repeated_at_every_file(qtbot, db: Database, tmp_pa
     assert len(progress) >= 3
     assert len(rows) == 2  # one while scanning (the next would be 40 s later), one at the end
     runner.wait()
+
+
+def test_a_folder_that_cannot_be_watched_is_said(qtbot, db: Database, tmp_path: Path) -> None:
+    runner = TaskRunner()
+    job = ScanJob(runner)
+    job.attach(DatabaseLibrary(db))
+    watcher = FolderWatcher(job)
+    messages: list[str] = []
+    watcher.message.connect(messages.append)
+    with qtbot.waitSignal(watcher.watching, timeout=WAIT_MS):
+        watcher.watch([tmp_path / "not there"])
+    assert messages and "Cannot watch" in messages[0] and "not there" in messages[0]
+    watcher.close()
+    watcher.watch([tmp_path])  # closed for good
+    assert watcher.folders == []
