@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from player.db.engine import Database
 from player.db.models import Play, PlayEvent, Track
 from player.plugin_api import Outcome
 from player.replaygain import ReplayGain
+
+_PATHS_PER_QUERY = 500  # SQLite limits the parameters of one statement
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,18 @@ def load_track_rows(db: Database) -> list[TrackRow]:
     """Return every track (unavailable ones included), ordered by id, with finished-play counts."""
     with db.session() as session:
         return [_to_row(row) for row in session.execute(_rows_query())]
+
+
+def load_track_rows_at(db: Database, paths: Sequence[str]) -> list[TrackRow]:
+    """Return the tracks at ``paths`` (those the library has), ordered by id."""
+    rows: list[TrackRow] = []
+    with db.session() as session:
+        for start in range(0, len(paths), _PATHS_PER_QUERY):
+            chunk = list(paths[start : start + _PATHS_PER_QUERY])
+            rows += [
+                _to_row(r) for r in session.execute(_rows_query().where(Track.path.in_(chunk)))
+            ]
+    return sorted(rows, key=lambda r: r.id)
 
 
 def get_track(db: Database, track_id: int) -> TrackRow | None:

@@ -59,6 +59,7 @@ class ScanReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     cancelled: bool = False
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
+    touched: list[str] = field(default_factory=list)  # paths of the rows this scan changed
 
     @property
     def changed(self) -> bool:
@@ -173,9 +174,11 @@ def _scan(
         elif not row.available:
             writer.update(row.id, available=True, cover_path=item.cover)
             report.restored += 1
+            report.touched.append(item.path)
         elif row.cover != item.cover:
             writer.update(row.id, cover_path=item.cover)
             report.updated += 1
+            report.touched.append(item.path)
         else:
             report.unchanged += 1
     gone = {
@@ -199,6 +202,7 @@ def _scan(
         for track_id in gone:
             writer.update(track_id, available=False, only_if_available=True)
         report.missing = writer.flush()
+        report.touched.extend(gone.values())
     else:
         writer.flush()
     notify(done, total, "", force=True)
@@ -232,6 +236,7 @@ def _read_one(
         _fail(item, row, writer, report, reason)
         return
     values = _values(item, info)
+    report.touched.append(item.path)
     if row is not None:
         writer.update(row.id, **values)
         if row.available:
@@ -256,6 +261,7 @@ def _fail(
     report.failed.append((item.path, reason))
     if row is not None and row.available:
         writer.update(row.id, available=False)
+        report.touched.append(item.path)
 
 
 def _values(item: Found, info: TagInfo) -> dict[str, Any]:

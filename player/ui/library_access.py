@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from player.db.engine import Database
-from player.library import TrackRow, load_track_rows, mark_unavailable
+from player.library import TrackRow, load_track_rows, load_track_rows_at, mark_unavailable
 from player.scanner import ScanProgress, ScanReport, scan
 
 
@@ -19,6 +19,7 @@ class LibraryAccess(Protocol):
     """What the window asks of the library (called on worker threads)."""
 
     def load_rows(self) -> list[TrackRow]: ...
+    def load_rows_at(self, paths: Sequence[str]) -> list[TrackRow]: ...
     def scan(
         self,
         folders: Sequence[Path],
@@ -39,6 +40,10 @@ class DatabaseLibrary:
     def load_rows(self) -> list[TrackRow]:
         """Every track with its finished-play count."""
         return load_track_rows(self._db)
+
+    def load_rows_at(self, paths: Sequence[str]) -> list[TrackRow]:
+        """The tracks at ``paths`` (after a scan of only some paths)."""
+        return load_track_rows_at(self._db, paths)
 
     def scan(
         self,

@@ -226,6 +226,37 @@ class LibraryModel(QAbstractTableModel):
         self._by_id_cache = None
         self.endResetModel()
 
+    def merge_rows(self, prepared: PreparedRows) -> None:
+        """Take changed and new rows (after a scan of only some paths): a known row is replaced
+        in place, a new one appended (shown when it matches the search); the rest stay."""
+        if not self._all:
+            self.set_rows(prepared)
+            return
+        fresh = []
+        for k, row in enumerate(prepared.rows):
+            j = self._pos.get(row.id)
+            if j is None:
+                fresh.append(k)
+            elif self._all[j] != row:
+                self._replace(row)
+        if not fresh:
+            return
+        new = [prepared.rows[k] for k in fresh]
+        hay = [prepared.hay[k] for k in fresh]
+        start = len(self._all)
+        self._all.extend(new)
+        self._hay.extend(hay)
+        self._base.extend(prepared.base[k] for k in fresh)
+        self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
+        self._sorted = self._sort is None
+        shown = [r for r, h in zip(new, hay, strict=True) if all(t in h for t in self._terms)]
+        if shown:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
+            self._rows.extend(shown)
+            self._by_id_cache = None
+            self.endInsertRows()
+
     def set_search(self, text: str) -> bool:
         """Show only tracks whose title, artist or album contain every word of ``text``.
 

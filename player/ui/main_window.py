@@ -254,6 +254,7 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._update_count)
         self.scan_job.progressed.connect(self._on_scan_progress)
         self.scan_job.rows_loaded.connect(self._set_rows)
+        self.scan_job.rows_changed.connect(self.model.merge_rows)
         self.scan_job.finished.connect(self._on_scan_finished)
         self.scan_job.failed.connect(self._on_scan_failed)
 

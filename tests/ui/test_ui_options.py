@@ -4,6 +4,7 @@ start and the watcher following the setting, and the settings dialog and store."
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,17 @@ def test_start_rescans_the_folders_then_watches_them(
     assert done.args[0].added == 1
     assert "While open" in {r.title for r in parts.window.model.rows()}
     assert parts.window.status.bar.currentMessage().startswith("Library updated: 1 added")
+    model = parts.window.model
+    count = len(model.rows())
+    (new,) = [r for r in model.rows() if r.title == "While open"]
+    moved = music_dir / "Artist 1" / "moved.ogg"
+    with qtbot.waitSignal(parts.window.library_scanned, timeout=WAIT_MS) as done:
+        os.rename(new.path, moved)
+    assert done.args[0].moved == 1
+    assert len(model.rows()) == count and model.track(new.id).path == str(moved)
+    with qtbot.waitSignal(parts.window.library_scanned, timeout=WAIT_MS) as done:
+        moved.unlink()
+    assert done.args[0].missing == 1 and not model.track(new.id).available
 
 
 def test_watching_off_means_no_rescan_and_no_watch(

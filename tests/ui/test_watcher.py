@@ -55,11 +55,17 @@ def titles(db: Database, *, available: bool = True) -> set[str]:
 def test_new_files_are_added_by_one_scan(qtbot, watched, db: Database) -> None:
     _watcher, job, music = watched
     scans: list[ScanReport] = []
+    changed, reloaded = [], []
     job.finished.connect(scans.append)
+    job.rows_changed.connect(changed.append)
+    job.rows_loaded.connect(reloaded.append)
     with qtbot.waitSignal(job.finished, timeout=WAIT_MS) as done:
         for n in range(5):  # a burst within the quiet time: one scan
             make_audio(music / "New" / f"{n}.ogg", tags={"title": f"New {n}", "artist": "A"})
     assert done.args[0].added == 5 and len(scans) == 1
+    # Only the five new rows come back for the table, not the whole library again.
+    assert [sorted(r.title for r in rows) for rows in changed] == [[f"New {n}" for n in range(5)]]
+    assert reloaded == []
     assert {f"New {n}" for n in range(5)} <= titles(db)
 
 
