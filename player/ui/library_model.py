@@ -228,7 +228,8 @@ class LibraryModel(QAbstractTableModel):
 
     def merge_rows(self, prepared: PreparedRows) -> None:
         """Take changed and new rows (after a scan of only some paths): a known row is replaced
-        in place, a new one appended (shown when it matches the search); the rest stay."""
+        in place, a new one appended (shown when it is in the browser's choice and matches the
+        search); the rest stay."""
         if not self._all:
             self.set_rows(prepared)
             return
@@ -249,7 +250,12 @@ class LibraryModel(QAbstractTableModel):
         self._base.extend(prepared.base[k] for k in fresh)
         self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
         self._sorted = self._sort is None
-        shown = [r for r, h in zip(new, hay, strict=True) if all(t in h for t in self._terms)]
+        scope, terms = self._scope, self._terms
+        shown = [
+            r
+            for r, h in zip(new, hay, strict=True)
+            if (scope is None or r.id in scope) and all(t in h for t in terms)
+        ]
         if shown:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)

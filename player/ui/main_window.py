@@ -460,7 +460,8 @@ class MainWindow(QMainWindow):
         self._update_count()
         self._show_cover()  # a cover the scan found shows for the track already playing
         self.library_scanned.emit(report)
-        self.library_loaded.emit(self.model.rows())
+        if report.changed or not background:  # radio and the browser take the library again
+            self.library_loaded.emit(self.model.rows())
 
     def _on_scan_failed(self, message: str) -> None:
         self.end_progress()
