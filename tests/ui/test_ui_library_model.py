@@ -189,3 +189,13 @@ def test_merge_rows_replaces_known_rows_and_appends_new_ones(qapp) -> None:
     assert inserted == [(2, 2)]
     model.set_search("")
     assert model.rowCount() == 4
+
+
+def test_merged_new_rows_outside_the_browser_choice_stay_hidden(qapp) -> None:
+    model = LibraryModel()
+    model.set_rows([row(1, "Blue", "Miles", "Kind"), row(2, "Green", "Miles", "Kind")])
+    model.set_scope({1, 2})
+    model.merge_rows(prepare_rows([row(3, "So What", "Miles", "Kind")]))
+    assert model.rowCount() == 2 and model.track(3) is not None
+    model.set_scope(None)
+    assert model.rowCount() == 3
