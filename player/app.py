@@ -38,13 +38,18 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
     from player.db.engine import Database
+    from player.gain_control import GainControl
     from player.history import History
     from player.library import TrackRow
+    from player.notifications import DesktopNotifier
+    from player.playback import Playable
     from player.plugin_api import Plugin
     from player.plugin_host import PluginHost
     from player.radio.controller import RadioController
     from player.ui.import_dialog import ImportAction
     from player.ui.radio_widgets import AdventurousnessSlider
+    from player.ui.settings_store import Options
+    from player.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +88,18 @@ class PlayerParts:
     mpris: object | None = None
     radio: RadioWiring | None = None
     importer: ImportAction | None = None
+    covers: CoverCache | None = None
+    watcher: FolderWatcher | None = None
+    gain: GainControl | None = None
+    notifier: DesktopNotifier | None = None
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the playing track as interrupted (the
         next start may resume it as the same play), close the session, then unload."""
+        if self.watcher is not None:
+            self.watcher.close()
+        if self.notifier is not None:
+            self.notifier.close()
         self.window.scan_job.cancel()
         self.window.save_state()
         if self.tracker is not None:
@@ -124,7 +137,9 @@ def build_window(paths: AppPaths) -> PlayerParts:
     covers = CoverCache(paths.covers_dir)
     window = MainWindow(controller=controller, store=store, covers=covers, runner=runner)
     queue.set_resolver(window.model.tracks)
-    return PlayerParts(playback, queue, controller, store, runner, window, SessionRelay())
+    parts = PlayerParts(playback, queue, controller, store, runner, window, SessionRelay())
+    parts.covers = covers
+    return parts
 
 
 def attach_database(parts: PlayerParts, db: Database) -> None:
@@ -144,6 +159,59 @@ def attach_database(parts: PlayerParts, db: Database) -> None:
     parts.window.attach_library(DatabaseLibrary(db))
     parts.db, parts.history, parts.tracker = db, history, tracker
     parts.importer = ImportAction(parts.window, parts.runner, partial(import_summary, db))
+    attach_options(parts)
+
+
+def attach_options(parts: PlayerParts) -> None:
+    """ReplayGain, desktop notifications and the folder watcher, set from the user's options
+    and following the settings dialog. With watching on, the folders are rescanned once the
+    library has loaded (changes made while Segue was closed), then watched."""
+    from player.gain_control import GainControl  # see attach_database
+    from player.notifications import DesktopNotifier
+    from player.watcher import FolderWatcher
+
+    window, store, covers = parts.window, parts.store, parts.covers
+    options = store.options()
+    gain = GainControl(parts.playback, parts.queue, window.model.track, options.replaygain)
+    gain.setParent(window)
+    gain.applied.connect(lambda a: window.now_playing.set_replaygain(a.describe() if a else ""))
+
+    def cover_file(playable: Playable) -> str | None:
+        row = window.model.track(playable.track_id)
+        if row is None or covers is None:
+            return None
+        file = covers.thumbnail_file(row.path, row.cover_path, row.has_embedded_cover)
+        return str(file) if file is not None else None
+
+    notifier = DesktopNotifier(parts.runner, cover_file, enabled=options.notifications)
+    notifier.setParent(window)
+    parts.playback.track_started.connect(notifier.track_started)
+    watcher = FolderWatcher(window.scan_job, parent=window)
+    watcher.message.connect(window.show_message)
+
+    def watch() -> None:  # the folders may have changed (settings, "Add folder")
+        watcher.watch(store.music_folders() if store.options().watch else [])
+
+    def options_changed(changed: Options) -> None:
+        gain.set_mode(changed.replaygain)
+        notifier.set_enabled(changed.notifications)
+        watch()
+
+    def rescan_at_start() -> None:
+        folders = store.music_folders()
+        if store.options().watch and folders and not window.scan_job.running:
+            window.scan_job.start(folders, background=True)
+        watch()
+
+    def first_load(_rows: object) -> None:
+        window.library_loaded.disconnect(first_load)
+        # After start() began the scan it was asked for; never once the window is gone.
+        QTimer.singleShot(0, window, rescan_at_start)
+
+    window.options_changed.connect(options_changed)
+    window.library_scanned.connect(lambda _report: watch())
+    window.library_loaded.connect(first_load)
+    parts.gain, parts.notifier, parts.watcher = gain, notifier, watcher
 
 
 def build_player(paths: AppPaths, db: Database) -> PlayerParts:

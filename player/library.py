@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,9 @@ from player import plugin_api
 from player.db.engine import Database
 from player.db.models import Play, PlayEvent, Track
 from player.plugin_api import Outcome
+from player.replaygain import ReplayGain
+
+_PATHS_PER_QUERY = 500  # SQLite limits the parameters of one statement
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class TrackRow:
     play_count: int
     has_embedded_cover: bool
     cover_path: str | None
+    replaygain: ReplayGain | None = None
 
 
 def _finished_counts() -> Select[int, int]:
@@ -51,14 +56,14 @@ def _rows_query() -> Select[*tuple[Any, ...]]:
         Track.id, Track.path, Track.title, Track.artist, Track.album_artist, Track.album,
         Track.track_number, Track.disc_number, Track.genre, Track.year, Track.duration_ms,
         Track.codec, Track.available, func.coalesce(counts.c.n, 0), Track.has_embedded_cover,
-        Track.cover_path,
+        Track.cover_path, Track.track_gain, Track.track_peak, Track.album_gain, Track.album_peak,
     )  # fmt: skip
     return select(*columns).outerjoin(counts, counts.c.track_id == Track.id).order_by(Track.id)
 
 
 def _to_row(row: Any) -> TrackRow:
     (track_id, path, title, artist, album_artist, album, track_number, disc_number, genre, year,
-     duration_ms, codec, available, play_count, has_cover, cover_path) = row  # fmt: skip
+     duration_ms, codec, available, play_count, has_cover, cover_path, *gains) = row  # fmt: skip
     return TrackRow(
         id=track_id,
         path=path,
@@ -76,6 +81,7 @@ def _to_row(row: Any) -> TrackRow:
         play_count=int(play_count),
         has_embedded_cover=bool(has_cover),
         cover_path=cover_path,
+        replaygain=ReplayGain(*gains) if any(g is not None for g in gains) else None,
     )
 
 
@@ -83,6 +89,18 @@ def load_track_rows(db: Database) -> list[TrackRow]:
     """Return every track (unavailable ones included), ordered by id, with finished-play counts."""
     with db.session() as session:
         return [_to_row(row) for row in session.execute(_rows_query())]
+
+
+def load_track_rows_at(db: Database, paths: Sequence[str]) -> list[TrackRow]:
+    """Return the tracks at ``paths`` (those the library has), ordered by id."""
+    rows: list[TrackRow] = []
+    with db.session() as session:
+        for start in range(0, len(paths), _PATHS_PER_QUERY):
+            chunk = list(paths[start : start + _PATHS_PER_QUERY])
+            rows += [
+                _to_row(r) for r in session.execute(_rows_query().where(Track.path.in_(chunk)))
+            ]
+    return sorted(rows, key=lambda r: r.id)
 
 
 def get_track(db: Database, track_id: int) -> TrackRow | None:

@@ -109,7 +109,7 @@ class Playback(QObject):
         state_changed(str): a :class:`PlayState` value.
         position_changed(int): position in ms.
         duration_changed(int): duration in ms as the decoder knows it.
-        volume_changed(float): 0.0 to 1.0.
+        volume_changed(float): 0.0 to 1.0 (the user's volume; ReplayGain is applied beneath it).
     """
 
     track_loaded = Signal(object)
@@ -126,6 +126,8 @@ class Playback(QObject):
         self._output = QAudioOutput(self)
         self._player.setAudioOutput(self._output)
         settle_notify_lookups(self, self._player, self._output)
+        self._volume = float(self._output.volume())
+        self._gain = 1.0
         self._current: Playable | None = None
         self._started = False
         self._ended = True
@@ -183,7 +185,17 @@ class Playback(QObject):
 
     @property
     def volume(self) -> float:
-        """Output volume, 0.0 to 1.0."""
+        """The user's volume, 0.0 to 1.0."""
+        return self._volume
+
+    @property
+    def gain(self) -> float:
+        """The factor (ReplayGain) the user's volume is multiplied by for the current track."""
+        return self._gain
+
+    @property
+    def output_volume(self) -> float:
+        """What the audio output plays at: volume x gain, at most 1.0."""
         return float(self._output.volume())
 
     # -- commands --------------------------------------------------------------------------
@@ -261,10 +273,15 @@ class Playback(QObject):
         self._player.setPosition(position_ms)
 
     def set_volume(self, volume: float) -> None:
-        """Set the output volume (0.0 to 1.0)."""
-        volume = min(1.0, max(0.0, volume))
-        self._output.setVolume(volume)
-        self.volume_changed.emit(volume)
+        """Set the user's volume (0.0 to 1.0)."""
+        self._volume = min(1.0, max(0.0, volume))
+        self._output.setVolume(min(1.0, self._volume * self._gain))
+        self.volume_changed.emit(self._volume)
+
+    def set_gain(self, factor: float) -> None:
+        """Multiply the user's volume by ``factor`` (ReplayGain; 1.0 for none)."""
+        self._gain = max(0.0, factor)
+        self._output.setVolume(min(1.0, self._volume * self._gain))
 
     def unload_without_ending(self) -> None:
         """Release the media without reporting an outcome (used on quit: nobody skipped; the

@@ -1,12 +1,13 @@
 """Walking music folders into the library: incremental, cancelable, committed in batches.
 
-One ``os.scandir`` walk lists every audio file with its size and mtime; one query loads what the
-database knows (path, size, mtime) into a dict. Only new or changed files are read (mutagen), and
-rows are written with bulk Core statements every ``batch_size`` files, so a killed scan leaves a
-consistent database and a table refreshed meanwhile sees rows appear.
+One ``os.scandir`` walk (:mod:`player.listing`) lists every audio file with its size and mtime; one
+query loads what the database knows (path, size, mtime) into a dict. Only new or changed files are
+read (mutagen), and rows are written with bulk Core statements every ``batch_size`` files, so a
+killed scan leaves a consistent database and a table refreshed meanwhile sees rows appear.
 
 A file that vanished is marked unavailable (never deleted); it is restored when it returns, also
-under another path (a *move*: same title, artist, album, duration and size).
+under another path (a *move*: same title, artist, album, duration and size). Given ``paths`` (the
+folder watcher's changes), a scan looks only at those files and folders.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,16 +25,18 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from player.covers import IMAGE_SUFFIXES, find_folder_cover
 from player.db.engine import Database
 from player.db.lock import LockCancelled, exclusive_lock, scan_lock_path
 from player.db.models import Track
 from player.history_import.store import attach_unmatched
-from player.tags import AUDIO_SUFFIXES, TagError, TagInfo, read_tags
+from player.listing import Found, list_paths, targets, under, walk
+from player.replaygain import ReplayGain
+from player.tags import TagError, TagInfo, read_tags
 
 log = logging.getLogger(__name__)
 
 TRACKS = cast(Table, Track.__table__)
+_NO_GAIN = ReplayGain()
 BATCH_SIZE = 200
 PROGRESS_INTERVAL_S = 0.1
 
@@ -61,14 +63,13 @@ class ScanReport:
     cancelled: bool = False
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
     attached: int = 0  # imported plays that waited for a file this scan found
+    touched: list[str] = field(default_factory=list)  # paths of the rows this scan changed
 
-
-@dataclass(slots=True)
-class _Found:
-    path: str
-    size: int
-    mtime: float
-    cover: str | None
+    @property
+    def changed(self) -> bool:
+        """Whether the scan changed the library or found a file it could not read."""
+        counts = (self.added, self.updated, self.missing, self.restored, self.moved)
+        return any(counts) or bool(self.failed)
 
 
 @dataclass(slots=True)
@@ -103,8 +104,9 @@ def scan(
     progress: Callable[[ScanProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int = BATCH_SIZE,
+    paths: Sequence[Path] | None = None,
 ) -> ScanReport:
-    """Bring the library up to date with ``folders``.
+    """Bring the library up to date with ``folders`` (or with ``paths`` under them).
 
     Args:
         db: The library database.
@@ -116,6 +118,10 @@ def scan(
             waiting for another scan; returning True cancels the scan (what was read so far is
             kept; nothing is marked missing).
         batch_size: Files written per transaction.
+        paths: Look only at these files and folders (the watcher's changes): a folder is walked,
+            a file read when new or changed, and a vanished one marked missing (or followed to
+            where it moved). Paths outside every folder of ``folders``, inside one that is not
+            there (an unmounted disk) or hidden (a dot name) are left alone.
 
     Scans of one library run one after the other, also across processes: a scan holds an
     exclusive lock on ``<database>.scan.lock`` from reading what the library knows to its last
@@ -127,7 +133,7 @@ def scan(
     waiting = f"Another scan of {db.path} is running; waiting for it to finish"
     try:
         with exclusive_lock(scan_lock_path(db.path), waiting=waiting, should_stop=stop):
-            report = _scan(db, folders, progress, stop, batch_size)
+            report = _scan(db, folders, paths, progress, stop, batch_size)
             if not report.cancelled and (report.added or report.updated or report.moved
                                          or report.restored):  # fmt: skip
                 report.attached = _attach(db)
@@ -150,6 +156,7 @@ def _attach(db: Database) -> int:
 def _scan(
     db: Database,
     folders: Sequence[Path],
+    paths: Sequence[Path] | None,
     progress: Callable[[ScanProgress], None] | None,
     stop: Callable[[], bool],
     batch_size: int,
@@ -157,13 +164,18 @@ def _scan(
     report = ScanReport()
     notify = _Progress(progress)
     roots = [os.path.abspath(os.fspath(folder)) for folder in folders]
-    found, blind = _walk(roots, report, notify, stop)
+    if paths is None:
+        found, blind = walk(roots, report, notify, stop)
+        scope = roots
+    else:
+        scope = targets(roots, paths)
+        found, blind = list_paths(scope, report, notify, stop)
     if report.cancelled:
         log.info("Scan cancelled while listing folders; nothing was changed")
         return report
     known = _load_known(db)
     writer = _Writer(db, batch_size)
-    to_read: list[tuple[_Found, _Known | None]] = []
+    to_read: list[tuple[Found, _Known | None]] = []
     seen: set[int] = set()
     for item in found:
         row = known.get(item.path)
@@ -176,15 +188,17 @@ def _scan(
         elif not row.available:
             writer.update(row.id, available=True, cover_path=item.cover)
             report.restored += 1
+            report.touched.append(item.path)
         elif row.cover != item.cover:
             writer.update(row.id, cover_path=item.cover)
             report.updated += 1
+            report.touched.append(item.path)
         else:
             report.unchanged += 1
     gone = {
         row.id: path
         for path, row in known.items()
-        if row.id not in seen and _under(path, roots) and not _under(path, blind)
+        if row.id not in seen and under(path, scope) and not under(path, blind)
     }
     total = len(found)
     done = total - len(to_read)
@@ -202,21 +216,23 @@ def _scan(
         for track_id in gone:
             writer.update(track_id, available=False, only_if_available=True)
         report.missing = writer.flush()
+        report.touched.extend(gone.values())
     else:
         writer.flush()
     notify(done, total, "", force=True)
     log.info(
-        "Scan of %s: %d added, %d updated, %d unchanged, %d moved, %d missing, %d restored, "
+        "Scan of %s%s: %d added, %d updated, %d unchanged, %d moved, %d missing, %d restored, "
         "%d failed%s",
-        ", ".join(roots), report.added, report.updated, report.unchanged, report.moved,
-        report.missing, report.restored, len(report.failed),
+        ", ".join(roots), "" if paths is None else f" ({len(scope)} changed paths)",
+        report.added, report.updated, report.unchanged, report.moved, report.missing,
+        report.restored, len(report.failed),
         " (cancelled)" if report.cancelled else "",
     )  # fmt: skip
     return report
 
 
 def _read_one(
-    item: _Found,
+    item: Found,
     row: _Known | None,
     writer: _Writer,
     movable: _MoveMatcher | None,
@@ -234,6 +250,7 @@ def _read_one(
         _fail(item, row, writer, report, reason)
         return
     values = _values(item, info)
+    report.touched.append(item.path)
     if row is not None:
         writer.update(row.id, **values)
         if row.available:
@@ -252,15 +269,17 @@ def _read_one(
 
 
 def _fail(
-    item: _Found, row: _Known | None, writer: _Writer, report: ScanReport, reason: str
+    item: Found, row: _Known | None, writer: _Writer, report: ScanReport, reason: str
 ) -> None:
     """Report the file by path and reason; a known track whose file fails to read is unavailable."""
     report.failed.append((item.path, reason))
     if row is not None and row.available:
         writer.update(row.id, available=False)
+        report.touched.append(item.path)
 
 
-def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
+def _values(item: Found, info: TagInfo) -> dict[str, Any]:
+    gain = info.replaygain or _NO_GAIN
     return {
         "title": info.title,
         "artist": info.artist,
@@ -278,11 +297,11 @@ def _values(item: _Found, info: TagInfo) -> dict[str, Any]:
         "mtime": item.mtime,
         "cover_path": item.cover,
         "available": True,
+        "track_gain": gain.track_gain,
+        "track_peak": gain.track_peak,
+        "album_gain": gain.album_gain,
+        "album_peak": gain.album_peak,
     }
-
-
-def _under(path: str, prefixes: Sequence[str]) -> bool:
-    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes)
 
 
 def _load_known(db: Database) -> dict[str, _Known]:
@@ -381,90 +400,3 @@ class _Writer:
                 self.guarded_changed += connection.execute(statement).rowcount
         self._inserts, self._updates, self._guarded = [], {}, []
         return self.guarded_changed
-
-
-def _walk(
-    roots: Sequence[str], report: ScanReport, notify: _Progress, stop: Callable[[], bool]
-) -> tuple[list[_Found], list[str]]:
-    """List audio files under ``roots``; returns them and the folders that could not be read."""
-    found: list[_Found] = []
-    blind: list[str] = []
-    visited: dict[tuple[int, int], str] = {}
-    stack = list(reversed(roots))
-    while stack:
-        if stop():
-            report.cancelled = True
-            break
-        folder = stack.pop()
-        try:
-            st = os.stat(folder)
-            key = (st.st_dev, st.st_ino)
-            if key in visited:
-                reason = f"symlink loop or duplicate folder: already scanned as {visited[key]!r}"
-                log.warning("Skipping %r: %s", folder, reason)
-                report.failed.append((folder, reason))
-                continue
-            visited[key] = folder
-            with os.scandir(folder) as entries:
-                listing = list(entries)
-        except OSError as error:
-            reason = _folder_error(error)
-            log.warning("Cannot scan folder %r: %s", folder, reason)
-            report.failed.append((folder, reason))
-            blind.append(folder)
-            continue
-        notify(len(found), 0, folder)
-        names: list[str] = []
-        files: list[os.DirEntry[str]] = []
-        subfolders: list[str] = []
-        for entry in listing:
-            name = entry.name
-            suffix = os.path.splitext(name)[1].lower()
-            if suffix in AUDIO_SUFFIXES and not name.startswith("._"):
-                files.append(entry)
-            elif suffix in IMAGE_SUFFIXES:
-                names.append(name)
-            elif not name.startswith(".") and _is_dir(entry, report):
-                subfolders.append(entry.path)
-        stack.extend(sorted(subfolders, reverse=True))
-        cover = find_folder_cover(folder, names) if names else None
-        for entry in sorted(files, key=lambda e: e.name):
-            try:
-                st = entry.stat()
-            except OSError as error:
-                reason = _file_error(error)
-                log.warning("Cannot read %r: %s", entry.path, reason)
-                report.failed.append((entry.path, reason))
-                continue
-            if not _is_regular(st.st_mode):
-                continue
-            found.append(_Found(entry.path, st.st_size, st.st_mtime, cover))
-    return found, blind
-
-
-def _is_dir(entry: os.DirEntry[str], report: ScanReport) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError as error:
-        report.failed.append((entry.path, _file_error(error)))
-        return False
-
-
-def _is_regular(mode: int) -> bool:
-    return stat.S_ISREG(mode)
-
-
-def _folder_error(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "folder not found (its tracks were left as they were)"
-    if isinstance(error, PermissionError):
-        return "cannot read folder: permission denied (its tracks were left as they were)"
-    return f"cannot read folder: {error.strerror or error} (its tracks were left as they were)"
-
-
-def _file_error(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "file disappeared or is a broken link"
-    if error.errno is not None and error.errno == 40:  # ELOOP
-        return "symlink loop"
-    return f"cannot read: {error.strerror or error}"

@@ -22,6 +22,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from player.albums import UNKNOWN_ARTIST
+from player.replaygain import TAG_FIELDS, ReplayGain, from_tags
 
 # The mutagen class a suffix usually means. Opened directly only when the file's first bytes
 # agree (skipping mutagen's guessing among two dozen formats); else mutagen picks by content.
@@ -129,6 +130,7 @@ class TagInfo:
     codec: str
     has_embedded_cover: bool
     mbid: str = ""  # MusicBrainz recording id, lower case
+    replaygain: ReplayGain | None = None
 
 
 def read_tags(path: str) -> TagInfo:
@@ -156,7 +158,20 @@ def read_tags(path: str) -> TagInfo:
         codec=_codec(audio),
         has_embedded_cover=cover,
         mbid=raw.get("mbid", "").lower(),
+        replaygain=_replaygain(audio, path),
     )
+
+
+def _replaygain(audio: Any, path: str) -> ReplayGain | None:
+    """The file's ReplayGain; for an MP3 without it in ID3, from an APEv2 tag at its end, where
+    mp3gain writes it."""
+    gain = from_tags(_gain_texts(audio.tags), path) if audio.tags else None
+    if gain is None and isinstance(audio, MP3):
+        try:
+            gain = from_tags(_gain_texts(APEv2(path)), path)
+        except Exception:  # no APEv2 tag (the usual case), or a broken one: no gain
+            return None
+    return gain
 
 
 def _open(path: str) -> Any:
@@ -290,6 +305,32 @@ def _from_ape(tags: APEv2) -> tuple[dict[str, str], bool]:
         if isinstance(value, APETextValue) and value[0]:
             raw[key] = clean(value[0])
     return raw, "cover art (front)" in tags
+
+
+def _gain_texts(tags: Any) -> dict[str, str]:
+    """ReplayGain values as text by lower-cased key (:data:`player.replaygain.TAG_FIELDS`), from
+    ID3 TXXX frames, MP4 freeform atoms, ASF attributes, APEv2 items or Vorbis comments."""
+    pairs: list[tuple[str, Any]]
+    if isinstance(tags, ID3):
+        pairs = [(frame.desc, frame.text[0] if frame.text else "") for frame in tags.getall("TXXX")]
+    elif isinstance(tags, MP4Tags):  # ----:com.apple.iTunes:replaygain_track_gain
+        pairs = [(k.rsplit(":", 1)[-1], v[0] if v else b"") for k, v in tags.items()]
+    elif isinstance(tags, ASFTags):
+        pairs = [(k, v[0].value if v else "") for k, v in tags.as_dict().items()]
+    elif isinstance(tags, APEv2):
+        pairs = [(k, v[0] if isinstance(v, APETextValue) else "") for k, v in tags.items()]
+    elif isinstance(tags, VCommentDict):
+        pairs = list(tags)
+    else:
+        return {}
+    texts: dict[str, str] = {}
+    for key, value in pairs:
+        name = key.lower()
+        if name in TAG_FIELDS and name not in texts:
+            texts[name] = clean(
+                value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            )
+    return texts
 
 
 def _first(values: Any) -> str:

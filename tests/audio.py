@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from mutagen import id3
+from mutagen.apev2 import APENoHeaderError, APEv2
 from mutagen.asf import ASF, ASFDWordAttribute
 from mutagen.flac import FLAC, Picture
-from mutagen.mp4 import MP4, MP4Cover
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
@@ -223,6 +224,41 @@ def _write_asf_or_ape(path: Path, fmt: str, tags: dict[str, str]) -> None:
         for key, value in tags.items():
             wavpack.tags[_APE_KEYS[key]] = value
         wavpack.save()
+
+
+def write_replaygain(path: Path, fmt: str, values: dict[str, str]) -> None:
+    """Write ReplayGain tags (``REPLAYGAIN_TRACK_GAIN``: ``"-6.2 dB"``, ...) the way taggers do
+    for ``fmt`` (ID3 TXXX, Vorbis comments, MP4 freeform, APEv2, ASF)."""
+    if fmt == "mp3":
+        tags = id3.ID3(path)
+        for key, value in values.items():
+            tags.add(id3.TXXX(encoding=3, desc=key, text=[value]))
+        tags.save(path)
+    elif fmt in ("flac", "ogg", "opus"):
+        audio = {"flac": FLAC, "ogg": OggVorbis, "opus": OggOpus}[fmt](path)
+        for key, value in values.items():
+            audio[key.lower() if fmt == "ogg" else key] = value
+        audio.save()
+    elif fmt == "m4a":
+        mp4 = MP4(path)
+        for key, value in values.items():
+            mp4[f"----:com.apple.iTunes:{key.lower()}"] = [MP4FreeForm(value.encode())]
+        mp4.save()
+    elif fmt == "wv":  # also into an MP3, at its end, as mp3gain does
+        try:
+            ape = APEv2(path)
+        except APENoHeaderError:
+            ape = APEv2()
+        for key, value in values.items():
+            ape[key.lower()] = value
+        ape.save(path)
+    elif fmt == "wma":
+        asf = ASF(path)
+        for key, value in values.items():
+            asf[key.lower()] = [value]
+        asf.save()
+    else:
+        raise ValueError(f"cannot write ReplayGain tags into {fmt!r}")
 
 
 def make_library(

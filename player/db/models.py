@@ -80,6 +80,11 @@ class Track(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[float] = mapped_column(Float, default=0.0)
     mbid: Mapped[str] = mapped_column(String, default="", server_default="")  # MusicBrainz
+    # ReplayGain from the tags: gains in dB, peaks linear (None when absent or nonsense).
+    track_gain: Mapped[float | None] = mapped_column(Float, nullable=True)
+    track_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
+    album_gain: Mapped[float | None] = mapped_column(Float, nullable=True)
+    album_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (Index("ix_tracks_match", "title", "artist", "duration_ms"),)
 

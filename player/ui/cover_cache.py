@@ -43,6 +43,14 @@ class CoverCache:
         key = self._key(path, cover_path, has_embedded)
         return None if key is None else self._load(key, path, cover_path, has_embedded)
 
+    def thumbnail_file(self, path: str, cover_path: str | None, has_embedded: bool) -> Path | None:
+        """The thumbnail as a PNG file (made now if need be), for other programs to show."""
+        if self.thumbnail(path, cover_path, has_embedded) is None:
+            return None
+        key = self._key(path, cover_path, has_embedded)
+        file = self._folder / f"{key}.png"
+        return file if key is not None and file.is_file() else None
+
     def _key(self, path: str, cover_path: str | None, has_embedded: bool) -> str | None:
         source = path if has_embedded else cover_path
         if not source:

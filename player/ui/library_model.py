@@ -226,6 +226,43 @@ class LibraryModel(QAbstractTableModel):
         self._by_id_cache = None
         self.endResetModel()
 
+    def merge_rows(self, prepared: PreparedRows) -> None:
+        """Take changed and new rows (after a scan of only some paths): a known row is replaced
+        in place, a new one appended (shown when it is in the browser's choice and matches the
+        search); the rest stay."""
+        if not self._all:
+            self.set_rows(prepared)
+            return
+        fresh = []
+        for k, row in enumerate(prepared.rows):
+            j = self._pos.get(row.id)
+            if j is None:
+                fresh.append(k)
+            elif self._all[j] != row:
+                self._replace(row)
+        if not fresh:
+            return
+        new = [prepared.rows[k] for k in fresh]
+        hay = [prepared.hay[k] for k in fresh]
+        start = len(self._all)
+        self._all.extend(new)
+        self._hay.extend(hay)
+        self._base.extend(prepared.base[k] for k in fresh)
+        self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
+        self._sorted = self._sort is None
+        scope, terms = self._scope, self._terms
+        shown = [
+            r
+            for r, h in zip(new, hay, strict=True)
+            if (scope is None or r.id in scope) and all(t in h for t in terms)
+        ]
+        if shown:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
+            self._rows.extend(shown)
+            self._by_id_cache = None
+            self.endInsertRows()
+
     def set_search(self, text: str) -> bool:
         """Show only tracks whose title, artist or album contain every word of ``text``.
 

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
     Signals:
         library_loaded(list[TrackRow]): the library was (re)loaded, e.g. after a scan.
         library_scanned(ScanReport): a scan finished.
+        options_changed(Options): the user changed options in the settings dialog.
 
     Seams for the radio: ``radio_action`` (checkable, Ctrl+R, disabled until enabled),
     ``menus["playback"]`` / ``menus["tools"]``, :meth:`show_message`, :meth:`begin_progress`.
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
 
     library_loaded = Signal(list)
     library_scanned = Signal(object)
+    options_changed = Signal(object)
 
     def __init__(
         self,
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         self.model.rowsInserted.connect(self._update_count)
         self.scan_job.progressed.connect(self._on_scan_progress)
         self.scan_job.rows_loaded.connect(self._set_rows)
+        self.scan_job.rows_changed.connect(self.model.merge_rows)
         self.scan_job.finished.connect(self._on_scan_finished)
         self.scan_job.failed.connect(self._on_scan_failed)
 
@@ -417,11 +420,14 @@ class MainWindow(QMainWindow):
             self.scan([Path(chosen)])
 
     def open_settings(self) -> None:
-        """Edit the music folders; rescan when they changed."""
-        dialog = SettingsDialog(self._store.music_folders(), self)
+        """Edit the music folders and options; rescan when the folders changed."""
+        dialog = SettingsDialog(self._store.music_folders(), self, self._store.options())
         if dialog.exec():
             old = self._store.music_folders()
             self._store.set_music_folders(dialog.folders())
+            if dialog.options() != self._store.options():
+                self._store.set_options(dialog.options())
+                self.options_changed.emit(dialog.options())
             if dialog.folders() != old:
                 self.rescan()
 
@@ -447,18 +453,28 @@ class MainWindow(QMainWindow):
     def _on_scan_finished(self, report: ScanReport) -> None:
         self.end_progress()
         self.model.resort()
+        background = self.scan_job.background
         verb = "Scan cancelled" if report.cancelled else "Scan finished"
+        if background:
+            verb = "Library updated"
         text = f"{verb}: {report.added} added, {report.updated} updated, {report.missing} missing"
+        if report.moved:
+            text += f", {report.moved} moved"
         if report.failed:
             text += f", {len(report.failed)} unreadable"
         if report.attached:  # imported plays that waited for these files
             text += f", {report.attached} imported plays attached"
-        self.show_message(text, 10000)
-        self.status.set_unreadable(report.failed)
+        if report.changed or not background:  # the watcher's scans speak only of changes
+            self.show_message(text, 10000)
+        if not background:
+            self.status.set_unreadable(report.failed)
+        elif report.failed:  # a watcher's scan adds to the list the last full scan left
+            self.status.add_unreadable(report.failed)
         self._update_count()
         self._show_cover()  # a cover the scan found shows for the track already playing
         self.library_scanned.emit(report)
-        self.library_loaded.emit(self.model.rows())
+        if report.changed or not background:  # radio and the browser take the library again
+            self.library_loaded.emit(self.model.rows())
 
     def _on_scan_failed(self, message: str) -> None:
         self.end_progress()

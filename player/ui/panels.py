@@ -93,12 +93,15 @@ class NowPlayingPanel(QWidget):
         self.album.setStyleSheet("color: palette(mid);")
         self.time = QLabel("")
         self.time.setStyleSheet("color: palette(mid);")
+        self.gain = QLabel("")
+        self.gain.setStyleSheet("color: palette(mid);")
+        self.gain.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(4)
         layout.addWidget(self.cover, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(6)
-        for w in (self.title, self.artist, self.album, self.time):
+        for w in (self.title, self.artist, self.album, self.time, self.gain):
             layout.addWidget(w)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._duration = 0
@@ -112,12 +115,18 @@ class NowPlayingPanel(QWidget):
             self.album.setText("")
             self.time.setText("")
             self.set_cover(None)
+            self.set_replaygain("")
             return
         self.title.setText(playable.title or playable.path.rsplit("/", 1)[-1])
         self.artist.setText(playable.artist)
         self.album.setText(playable.album)
         self._duration = playable.duration_ms or 0
         self.set_position(0)
+
+    def set_replaygain(self, text: str) -> None:
+        """Show the gain applied to the track (empty: hidden, e.g. ReplayGain off)."""
+        self.gain.setText(text)
+        self.gain.setVisible(bool(text))
 
     def set_cover(self, pixmap: QPixmap | None) -> None:
         """Show a cover, or a neutral placeholder."""

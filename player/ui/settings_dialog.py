@@ -1,13 +1,16 @@
-"""The settings dialog: which music folders the library is scanned from."""
+"""The settings dialog: music folders, watching them, ReplayGain and desktop notifications."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -15,6 +18,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from player.replaygain import GainMode
+from player.ui.settings_store import Options
+
+GAIN_MODE_LABELS = {
+    GainMode.OFF: "Off",
+    GainMode.TRACK: "Track gain",
+    GainMode.ALBUM: "Album gain",
+    GainMode.AUTO: "Automatic (album gain when an album plays through)",
+}
 
 
 def default_music_dir() -> Path:
@@ -26,9 +39,11 @@ def default_music_dir() -> Path:
 
 
 class SettingsDialog(QDialog):
-    """Add and remove music folders; :meth:`folders` holds the result after ``accept``."""
+    """Music folders and options; :meth:`folders` and :meth:`options` hold the result."""
 
-    def __init__(self, folders: list[Path], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, folders: list[Path], parent: QWidget | None = None, options: Options | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Segue — Settings")
         self.setMinimumWidth(480)
@@ -56,11 +71,33 @@ class SettingsDialog(QDialog):
         layout.addWidget(
             QLabel("Tracks from a removed folder stay in your history; rescan to update.")
         )
+        options = options or Options()
+        self.watch = QCheckBox("Keep the library up to date: rescan at start, watch for changes")
+        self.watch.setChecked(options.watch)
+        self.replaygain = QComboBox()
+        for mode, label in GAIN_MODE_LABELS.items():
+            self.replaygain.addItem(label, str(mode))
+        self.replaygain.setCurrentIndex(self.replaygain.findData(str(options.replaygain)))
+        self.notifications = QCheckBox("Show a desktop notification when a new track starts")
+        self.notifications.setChecked(options.notifications)
+        form = QFormLayout()
+        form.addRow(self.watch)
+        form.addRow("ReplayGain:", self.replaygain)
+        form.addRow(self.notifications)
+        layout.addLayout(form)
         layout.addWidget(buttons)
 
     def folders(self) -> list[Path]:
         """The folders listed."""
         return [Path(self.list.item(i).text()) for i in range(self.list.count())]
+
+    def options(self) -> Options:
+        """The options as set in the dialog."""
+        return Options(
+            watch=self.watch.isChecked(),
+            replaygain=GainMode.parse(self.replaygain.currentData()),
+            notifications=self.notifications.isChecked(),
+        )
 
     def add_folder(self, folder: Path) -> None:
         """Add ``folder`` unless it is listed already."""

@@ -4,14 +4,41 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from player.controller import Repeat
 from player.plugin_api import Origin
+from player.replaygain import GainMode
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The user's choices in the settings dialog besides the music folders.
+
+    ``watch``: rescan at start and watch the music folders while Segue runs; ``replaygain``: the
+    gain applied to playback; ``notifications``: a desktop notification on each new track.
+    """
+
+    watch: bool = True
+    replaygain: GainMode = GainMode.AUTO
+    notifications: bool = False
+
+
+def _flag(value: object, default: bool) -> bool:
+    """A boolean as QSettings gives it back from an INI file (``"true"``, ``"false"``, ...)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    return default
 
 
 class SettingsStore:
@@ -44,6 +71,24 @@ class SettingsStore:
         """Remember the music folders (duplicates dropped, order kept)."""
         unique = list(dict.fromkeys(str(p) for p in folders))
         self._s.setValue("library/folders", json.dumps(unique))
+
+    def options(self) -> Options:
+        """The dialog's options (defaults for anything missing or unreadable)."""
+        default = Options()
+        return Options(
+            watch=_flag(self._s.value("library/watch", default.watch), default.watch),
+            replaygain=GainMode.parse(self._s.value("playback/replaygain", default.replaygain)),
+            notifications=_flag(
+                self._s.value("desktop/notifications", default.notifications),
+                default.notifications,
+            ),
+        )
+
+    def set_options(self, options: Options) -> None:
+        """Remember the dialog's options."""
+        self._s.setValue("library/watch", bool(options.watch))
+        self._s.setValue("playback/replaygain", str(options.replaygain))
+        self._s.setValue("desktop/notifications", bool(options.notifications))
 
     # -- window layout ---------------------------------------------------------------------
     def blob(self, key: str) -> QByteArray | None:

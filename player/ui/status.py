@@ -77,6 +77,12 @@ class StatusArea:
         self.unreadable_button.setText(f"{n:,} unreadable…")
         self.unreadable_button.setVisible(n > 0)
 
+    def add_unreadable(self, failed: Sequence[tuple[str, str]]) -> None:
+        """Add files a later scan could not read (one listed already takes its new reason)."""
+        merged = dict(self._unreadable)
+        merged.update(failed)
+        self.set_unreadable(list(merged.items()))
+
     def show_unreadable(self) -> UnreadableDialog:
         """Open the list of unreadable files with their reasons."""
         dialog = UnreadableDialog(self._unreadable, self.bar.window())

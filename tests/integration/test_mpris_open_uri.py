@@ -25,7 +25,7 @@ PLAYER = "org.mpris.MediaPlayer2.Player"
 
 def send(*args):
     cmd = ["dbus-send", "--session", "--print-reply", *DEST, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
 
 def get(name):
     return send("org.freedesktop.DBus.Properties.Get", "string:" + PLAYER, "string:" + name)

@@ -39,10 +39,14 @@ def music_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def player_parts(qtbot, app_paths: AppPaths, db: Database) -> Iterator[object]:
-    """A wired player (window not shown) whose shutdown runs at teardown."""
+    """A wired player (window not shown, folders not watched) whose shutdown runs at teardown."""
     from player.app import build_player
+    from player.ui.settings_store import Options
 
     parts = build_player(app_paths, db)
+    # No rescan at start and no folder watcher racing what a test does to its files; the tests
+    # of watching turn it on.
+    parts.store.set_options(Options(watch=False))
     qtbot.addWidget(parts.window)
     yield parts
     parts.shutdown()

@@ -170,3 +170,32 @@ def test_rows_prepared_off_the_gui_thread_match_the_model_sort(qapp) -> None:
     other.sort(TITLE, Qt.SortOrder.AscendingOrder)
     other.set_rows(prepare_rows(ROWS, (ARTIST, Qt.SortOrder.AscendingOrder)))  # stale spec
     assert [other.row(i).title for i in range(4)] == sorted(r.title for r in ROWS)
+
+
+def test_merge_rows_replaces_known_rows_and_appends_new_ones(qapp) -> None:
+    """Issue #27: a watcher's scan hands the table only the rows it changed."""
+    model = LibraryModel()
+    model.set_rows([row(1, "Blue", "Miles", "Kind"), row(2, "Green", "Miles", "Kind")])
+    model.set_search("miles")
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    changed = replace(row(2, "Greener", "Miles", "Kind"), available=False)
+    model.merge_rows(
+        prepare_rows([changed, row(3, "So What", "Miles", "Kind"), row(4, "Naima", "Trane", "X")])
+    )
+    assert model.track(2) == changed and model.track(1).title == "Blue"
+    assert model.track(4) is not None  # in the library, hidden by the search
+    assert [model.row(i).id for i in range(model.rowCount())] == [1, 2, 3]
+    assert inserted == [(2, 2)]
+    model.set_search("")
+    assert model.rowCount() == 4
+
+
+def test_merged_new_rows_outside_the_browser_choice_stay_hidden(qapp) -> None:
+    model = LibraryModel()
+    model.set_rows([row(1, "Blue", "Miles", "Kind"), row(2, "Green", "Miles", "Kind")])
+    model.set_scope({1, 2})
+    model.merge_rows(prepare_rows([row(3, "So What", "Miles", "Kind")]))
+    assert model.rowCount() == 2 and model.track(3) is not None
+    model.set_scope(None)
+    assert model.rowCount() == 3
