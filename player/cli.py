@@ -14,9 +14,11 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database, DatabaseError, open_database
+from player.feedback import FeedbackLog
 from player.history import History
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
+from player.plugin_api import FeedbackKind
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)
@@ -168,4 +170,7 @@ def _stats(db: Database) -> int:
     print(f"failed:    {stats.failed}")
     print(f"interrupted: {stats.interrupted}")  # quit (or crashed) mid-track: neither of the above
     print(f"sessions:  {stats.sessions}")
+    feedback = FeedbackLog(db).counts()
+    print(f"loved:     {feedback[FeedbackKind.LOVE]}")
+    print(f"never play: {feedback[FeedbackKind.NEVER]}")  # kept out of radio until undone
     return 0

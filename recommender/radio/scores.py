@@ -2,14 +2,15 @@
 
 A pick is :meth:`SessionRNN.full_log_scores` at the carried state, the repeat head attending
 over the state's history: the computation evaluation makes, one position long. Two things are
-radio's own: every remembered skip pushes the query away from the skipped track, and the
+radio's own: every remembered skip pushes the query away from the skipped track (a love pulls
+it toward the loved one), and the
 explore logits ``V q + b`` may come from the int8 copy of V (:class:`QuantizedOutput`), whose
 pass over every track is most of a pick's cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -28,7 +29,8 @@ SKIP_PUSH = 0.5
 
 
 def _query(rec: Recommender, state: RadioState) -> tuple[Tensor, Tensor]:
-    """(cell output (1, hidden), query (1, k)) at the state, every remembered skip pushed out."""
+    """(cell output (1, hidden), query (1, k)) at the state, every remembered skip pushed out
+    and every remembered love (a negative strength) pulled in."""
     model = rec.model
     output = state.hidden_tensor()[: model.config.hidden_dim].unsqueeze(0)
     last = rec.vocab.index(state.last_track) if state.last_track is not None else None
@@ -138,3 +140,17 @@ def distribution(
     rows, probs = draw.row_probs()
     ids = torch.from_numpy(rec.vocab.ids_array())[rows]
     return ids, probs / probs.sum()
+
+
+@torch.no_grad()
+def nearest(rec: Recommender, track_id: int, candidates: Sequence[int]) -> int | None:
+    """The candidate whose output embedding is most alike ``track_id``'s (cosine), or None
+    when the model knows neither."""
+    row = rec.vocab.index(track_id)
+    known = [(t, r) for t in candidates if t != track_id and (r := rec.vocab.index(t))]
+    if row is None or not known:
+        return None
+    weight = rec.model.output_weight()
+    rows = weight[[r for _, r in known]]
+    sims = (rows @ weight[row]) / (rows.norm(dim=1) * weight[row].norm()).clamp_min(1e-8)
+    return known[int(sims.argmax())][0]

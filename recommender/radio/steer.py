@@ -1,0 +1,99 @@
+"""How the listener steers radio: love and never-play, variety settings, and what a pick is told.
+
+The plugin owns one :class:`Steering`; it is read by picks (event thread) and refreshed from
+the history by learning (training thread), under the plugin's lock. No torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from player.plugin_api import Feedback, FeedbackKind, SessionRecord
+from recommender.radio.prior import ColdStartPrior
+from recommender.radio.variety import KINDS, MAX_SPACING, Spacing, learned_spacing, variety_rows
+from recommender.radio.why import ListeningIndex
+
+#: How hard a love pulls the next query toward the loved track (a skip pushes with up to 1).
+LOVE_PULL = 0.8
+#: Plays during which a love still raises its artist and album in the library prior.
+LOVE_TTL = 3
+#: The options that set a spacing (-1: learned from the listener).
+SPACING_OPTIONS = {"artist_spacing": "artist", "album_spacing": "album"}
+
+
+class Steering:
+    """Loved and never-played tracks, the variety spacing, and the listener's history index.
+
+    Attributes:
+        loved: Tracks the listener loves.
+        never: Tracks radio must never pick.
+        learned: The spacing learned from the listener's own choices.
+        index: Transitions, plays and artists' last plays, for the reasons of picks.
+    """
+
+    def __init__(self) -> None:
+        self.loved: frozenset[int] = frozenset()
+        self.never: frozenset[int] = frozenset()
+        self.learned = Spacing()
+        self.index = ListeningIndex()
+        self._chosen = {kind: -1 for kind in KINDS}
+        self._recent_loves: list[list[int]] = []  # [track_id, plays left], newest first
+
+    def load(self, feedback: Sequence[Feedback]) -> None:
+        """Start from what stands (one record per loved or never-played track)."""
+        for event in feedback:
+            self.apply(event)
+
+    def apply(self, event: Feedback) -> bool:
+        """Record a love / never-play (or its undoing); True for a new love (a nudge is due)."""
+        kind = self.loved if event.kind is FeedbackKind.LOVE else self.never
+        changed = kind | {event.track_id} if event.on else kind - {event.track_id}
+        if event.kind is FeedbackKind.LOVE:
+            self.loved = changed
+            if event.on:
+                self._recent_loves = [[event.track_id, LOVE_TTL], *self._recent_loves][:3]
+                return True
+        else:
+            self.never = changed
+        return False
+
+    def set_option(self, name: str, value: float) -> bool:
+        """Apply ``artist_spacing`` / ``album_spacing`` (-1: learned); False for other names."""
+        kind = SPACING_OPTIONS.get(name)
+        if kind is None:
+            return False
+        self._chosen[kind] = -1 if value < 0 else min(MAX_SPACING, int(value))
+        return True
+
+    def spacing(self) -> Spacing:
+        """The spacing in force: the listener's setting, else the learned one."""
+        artist, album = (
+            self._chosen[k] if self._chosen[k] >= 0 else self.learned.of(k) for k in KINDS
+        )
+        return Spacing(artist, album)
+
+    def heard(self) -> None:
+        """A track played: recent loves age by one play."""
+        self._recent_loves = [[t, n - 1] for t, n in self._recent_loves if n > 1]
+
+    def loves(self) -> list[int]:
+        """Tracks loved within the last few plays, newest first."""
+        return [t for t, _ in self._recent_loves]
+
+    def learn(self, prior: ColdStartPrior, sessions: Sequence[SessionRecord]) -> None:
+        """Rebuild the history index and the learned spacing from every closed session."""
+        index = ListeningIndex()
+        index.add(sessions, prior.info)
+        self.index, self.learned = index, learned_spacing(prior, sessions)
+
+    def variety(
+        self, prior: ColdStartPrior, recent: Sequence[int], relax: int = 0
+    ) -> np.ndarray | None:
+        """Prior rows the spacing keeps out after ``recent``; ``relax`` 1 drops the artist rule
+        (the wider one), 2 both: for when the mask would leave nothing to play. None when
+        nothing is kept out."""
+        kinds = (KINDS, ("album",), ())[min(relax, 2)]
+        rows = variety_rows(prior, recent, self.spacing(), kinds)
+        return rows if len(rows) else None
