@@ -1,4 +1,4 @@
-"""Albums from tags: which tracks make an album, and the order they play in (stdlib only).
+"""Albums from tags: which tracks make an album, the order they play in, radio seeds (stdlib only).
 
 The one definition radio's library-order fallback, the recommender's cold-start prior and the
 library browser share: an album is (album artist or artist, album title), case-folded; tracks
@@ -12,7 +12,7 @@ import itertools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from player.plugin_api import TrackInfo
@@ -101,3 +101,34 @@ def album_successors(tracks: Iterable[TrackInfo]) -> dict[int, int]:
         for a, b in itertools.pairwise(members):
             successors[a.track_id] = b.track_id
     return successors
+
+
+def seed_tracks(
+    tracks: Iterable[TrackInfo], *, album: str | None = None, artist: str | None = None
+) -> list[TrackInfo]:
+    """A radio seed from the library: the tracks of the album(s) named ``album`` or by the
+    artist ``artist`` (as artist or album artist; names case-folded), album by album in play
+    order. Available tracks only; empty when nothing matches."""
+    wanted_album = album.casefold() if album is not None else None
+    wanted_artist = artist.casefold() if artist is not None else None
+    found = [
+        t
+        for t in tracks
+        if t.available
+        and (wanted_album is None or t.album.casefold() == wanted_album)
+        and (
+            wanted_artist is None
+            or wanted_artist in (t.artist.casefold(), t.album_artist.casefold())
+        )
+    ]
+    return sorted(found, key=lambda t: (album_key(t) or ("", ""), play_order(t)))
+
+
+#: Tracks of a seed (an album, an artist) radio's state is run through, at most.
+SEED_LENGTH = 20
+
+
+def seed_order(seed: Sequence[int]) -> list[int]:
+    """The order a seed primes radio in: the rest of the seed (up to :data:`SEED_LENGTH`), then
+    ``seed[0]``, the track that plays first (see :meth:`Plugin.start_from`)."""
+    return [*seed[1:][-SEED_LENGTH + 1 :], seed[0]] if seed else []

@@ -330,11 +330,9 @@ class RecommenderPlugin(Plugin):
         """The mixture's draw under the variety mask, relaxed step by step when the mask
         leaves nothing (radio never stops)."""
         group: list[Suggestion] = []
+        loves = self._steer.loves()
         for relax in range(3):
             variety = self._steer.variety(self._mix.prior, heard, relax)
-            if variety is None and relax:
-                break  # relaxing further changes nothing
-            loves = self._steer.loves()
             group = self._mix.pick(
                 rec, state, last, blocked, share, skips, count, variety=variety, loves=loves
             )
@@ -370,6 +368,7 @@ class RecommenderPlugin(Plugin):
                 set(exclude),
                 self.prior_share(),
                 self._memory.skips,
+                self._steer.loves(),
             )
 
     def prior_share(self) -> float:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from player.albums import seed_order
 from player.plugin_api import RECENT_WINDOW, Outcome, Suggestion, TrackInfo, recent_window
 from player.radio.fallback import FallbackPicker
 
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 DEFAULT_AHEAD = 2
 DEFAULT_TIMEOUT_MS = 2500
 _MAX_ATTEMPTS = 3
-#: Tracks of a seed (an album, an artist) run through the plugin's state at most.
-SEED_LENGTH = 20
 #: Alternatives asked for with each pick: a missing file is replaced without a second round trip
 #: to the plugin (with 30% of files missing, all four candidates are missing 0.8% of the time).
 SPARES = 3
@@ -244,7 +243,7 @@ class RadioController(QObject):
         first = seed[0]
         self._queue.drop_radio_tail()
         if self._source is not None:
-            self._source.start_from([*seed[1:][-SEED_LENGTH + 1 :], first])
+            self._source.start_from(seed_order(seed))
         self._generation += 1
         self._pending = None
         self._timer.stop()

@@ -337,10 +337,11 @@ class Mixture:
         blocked: set[int],
         share: float,
         skips: Sequence[int],
+        loves: Sequence[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """The whole mixed distribution (tests and previews; radio draws with :meth:`pick`)."""
         blocked = blocked | self.never
-        ids, probs = self.prior_distribution(last, blocked, skips)
+        ids, probs = self.prior_distribution(last, blocked, skips, loves=loves)
         mixed = np.zeros(len(self.prior), dtype=np.float64)
         mixed[self.prior.rows_of(ids)] = share * probs
         if rec is not None and state is not None and share < 1.0:

@@ -102,6 +102,10 @@ class ColdStartPrior:
             return -1
         return int((self._artist if kind == "artist" else self._album)[row])
 
+    def distinct(self, kind: str) -> int:
+        """How many ``artist`` or ``album`` codes the library holds."""
+        return len(self._members[kind])
+
     def rows_with(self, kind: str, codes: Collection[int]) -> np.ndarray:
         """Rows of every track whose ``artist`` or ``album`` code is among ``codes``."""
         members = self._members[kind]

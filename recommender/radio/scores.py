@@ -41,7 +41,10 @@ def _query(rec: Recommender, state: RadioState) -> tuple[Tensor, Tensor]:
         if row is None:
             continue
         direction = weight[row] / weight[row].norm().clamp_min(1e-8)
-        along = (query @ direction).clamp_min(0.0) + SKIP_PUSH * query.norm()
+        if strength < 0:  # a love, the mirror of a skip: pulled toward the track
+            along = (-(query @ direction)).clamp_min(0.0) + SKIP_PUSH * query.norm()
+        else:
+            along = (query @ direction).clamp_min(0.0) + SKIP_PUSH * query.norm()
         query = query - strength * along * direction
     return output, query.unsqueeze(0)
 

@@ -15,8 +15,8 @@ from recommender.radio.prior import ColdStartPrior
 from recommender.radio.variety import KINDS, MAX_SPACING, Spacing, learned_spacing, variety_rows
 from recommender.radio.why import ListeningIndex
 
-#: How hard a love pulls the next query toward the loved track (a skip pushes with up to 1).
-LOVE_PULL = 0.8
+#: Strength of a fresh love's pull on the next query (a skip pushes with up to 1; both fade).
+LOVE_PULL = 1.0
 #: Plays during which a love still raises its artist and album in the library prior.
 LOVE_TTL = 3
 #: The options that set a spacing (-1: learned from the listener).
@@ -91,9 +91,11 @@ class Steering:
     def variety(
         self, prior: ColdStartPrior, recent: Sequence[int], relax: int = 0
     ) -> np.ndarray | None:
-        """Prior rows the spacing keeps out after ``recent``; ``relax`` 1 drops the artist rule
-        (the wider one), 2 both: for when the mask would leave nothing to play. None when
-        nothing is kept out."""
-        kinds = (KINDS, ("album",), ())[min(relax, 2)]
-        rows = variety_rows(prior, recent, self.spacing(), kinds)
-        return rows if len(rows) else None
+        """Prior rows the spacing keeps out after ``recent``; ``relax`` 1 halves the spacing,
+        2 drops it: for when the mask would leave nothing to play. None when nothing is kept
+        out."""
+        spacing = self.spacing()
+        if relax:
+            spacing = Spacing(spacing.artist // (2 * relax), spacing.album // (2 * relax))
+        rows = variety_rows(prior, recent, spacing) if relax < 2 else None
+        return rows if rows is not None and len(rows) else None

@@ -46,7 +46,12 @@ def learned_spacing(prior: ColdStartPrior, sessions: Sequence[SessionRecord]) ->
         [p.track_id for p in s.plays if p.origin in own and p.outcome is not Outcome.FAILED]
         for s in sessions
     ]
-    return Spacing(*(_learn(prior, kind, sequences) for kind in KINDS))
+    return Spacing(*(_cap(prior, kind, _learn(prior, kind, sequences)) for kind in KINDS))
+
+
+def _cap(prior: ColdStartPrior, kind: str, spacing: int) -> int:
+    # a spacing over half the library's artists (albums) would leave radio little to choose
+    return min(spacing, prior.distinct(kind) // 2)
 
 
 def _learn(prior: ColdStartPrior, kind: str, sequences: Sequence[Sequence[int]]) -> int:
