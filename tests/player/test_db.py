@@ -122,8 +122,8 @@ MIGRATION_0002 = '''"""Test-only revision: add a column through batch mode."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -152,12 +152,13 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(MIGRATION_0002)
+    head = engine_module.head_revision()  # the shipped head, whichever it is now
+    (scripts / "versions" / "9999_rating.py").write_text(MIGRATION_0002.format(head=head))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     db = open_database(path)
     with db.engine.connect() as connection:
         assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
         )
         assert connection.execute(text("SELECT title, rating FROM tracks")).all() == [
             ("kept", None)
@@ -165,7 +166,7 @@ def test_upgrade_copies_the_database_first(tmp_path: Path, monkeypatch: pytest.M
     db.close()
     (backup,) = (tmp_path / "data").glob("library.db.bak-*")
     with sqlite3.connect(backup) as raw:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert raw.execute("SELECT title FROM tracks").fetchall() == [("kept",)]
 
 
@@ -299,7 +300,8 @@ def test_a_failing_migration_changes_nothing(
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    (scripts / "versions" / "0002_rating.py").write_text(FAILING_0002)
+    head = engine_module.head_revision()
+    (scripts / "versions" / "9999_rating.py").write_text(FAILING_0002.format(head=head))
     monkeypatch.setattr(engine_module, "MIGRATIONS", str(scripts))
     with pytest.raises(RuntimeError, match="failed half-way"):
         open_database(path)
@@ -307,7 +309,7 @@ def test_a_failing_migration_changes_nothing(
     with sqlite3.connect(path) as raw:
         columns = [row[1] for row in raw.execute("PRAGMA table_info(tracks)")]
     assert "rating" not in columns
-    assert _version(path) == "0001"
+    assert _version(path) == head
     open_database(path).close()
 
 
