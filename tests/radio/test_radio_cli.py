@@ -46,10 +46,25 @@ def test_preview_on_a_fresh_library_prints_json_picks(
                "--data-dir", str(app_paths.data_dir)) == 0  # fmt: skip
     picks = json.loads(capsys.readouterr().out)
     assert len(picks) == 4
-    assert {"track_id", "path", "artist", "title", "probability"} <= set(picks[0])
+    assert {"track_id", "path", "artist", "title", "probability", "why"} <= set(picks[0])
+    assert all(p["why"] for p in picks)  # issue #28: every pick says why
     assert len({p["track_id"] for p in picks}) == 4
     assert all(0 < p["probability"] <= 1 for p in picks)
     assert not list(app_paths.data_dir.glob("models.corrupt-*"))  # an empty folder is no checkpoint
+
+
+def test_preview_seeded_by_album_or_artist(
+    tmp_path: Path, app_paths: AppPaths, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scanned(tmp_path, db)
+    data = ("--data-dir", str(app_paths.data_dir))
+    assert run("radio", "--preview", "1", "--seed-album", "album 3", "--json", *data) == 0
+    (pick,) = json.loads(capsys.readouterr().out)
+    assert pick["why"]
+    assert run("radio", "--preview", "2", "--seed-artist", "Artist 2", *data) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert run("radio", "--preview", "2", "--seed-artist", "Nobody", *data) == 1
+    assert "Nobody is not in the library" in capsys.readouterr().err
 
 
 def test_train_builds_a_checkpoint_from_history(
