@@ -302,7 +302,7 @@ class RecommenderPlugin(Plugin):
             for track_id in after:
                 state, last = self._advanced(state, track_id), track_id
             heard = [*self._memory.recent, *after]
-            blocked = set(exclude) | self._steer.never
+            blocked = set(exclude)  # never-play is masked by the mixture (rows kept once)
             share, skips = self.prior_share(), self._memory.skips
             out: list[list[Suggestion]] = []
             for i in range(n):
