@@ -66,9 +66,8 @@ from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, 
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight
 from recommender.radio.state import AdvanceMemo, advance, loved, replayed_state, restored_state
-from recommender.radio.steer import LOVE_PULL, Steering
+from recommender.radio.steer import LOVE_PULL, Picking, Steering
 from recommender.radio.variety import learned_spacing
-from recommender.radio.why import explain
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 from recommender.tags import ItemTags, tags_of_library
 
@@ -301,62 +300,11 @@ class RecommenderPlugin(Plugin):
             rec, state, last = self._rec, self._state, self._memory.last_track
             for track_id in after:
                 state, last = self._advanced(state, track_id), track_id
+            draw = Picking(self._mix, rec, self.prior_share(), self._memory.skips, self.clock())
             heard = [*self._memory.recent, *after]
-            blocked = set(exclude)  # never-play is masked by the mixture (rows kept once)
-            share, skips = self.prior_share(), self._memory.skips
-            out: list[list[Suggestion]] = []
-            for i in range(n):
-                group = self._pick(rec, state, last, blocked, share, skips, 1 + spares, heard)
-                if not group:
-                    break
-                out.append([self._explained(s, heard) for s in group])
-                blocked.add(group[0].track_id)
-                heard.append(group[0].track_id)
-                if i + 1 < n:
-                    state, last = self._advanced(state, group[0].track_id), group[0].track_id
-            return out
-
-    def _pick(
-        self,
-        rec: Recommender | None,
-        state: RadioState | None,
-        last: int | None,
-        blocked: set[int],
-        share: float,
-        skips: Sequence[int],
-        count: int,
-        heard: Sequence[int],
-    ) -> list[Suggestion]:
-        """The mixture's draw under the variety mask, relaxed step by step when the mask
-        leaves nothing (radio never stops)."""
-        group: list[Suggestion] = []
-        loves = self._steer.loves()
-        for relax in range(3):
-            variety = self._steer.variety(self._mix.prior, heard, relax)
-            group = self._mix.pick(
-                rec, state, last, blocked, share, skips, count, variety=variety, loves=loves
+            return self._steer.slots(
+                draw, state, last, heard, set(exclude), n, 1 + spares, self._advanced
             )
-            if group or variety is None:
-                break
-        return group
-
-    def _explained(self, pick: Suggestion, heard: Sequence[int]) -> Suggestion:
-        reason = explain(
-            pick.track_id,
-            from_model=pick.reason == "model",
-            heard=heard,
-            prior=self._mix.prior,
-            index=self._steer.index,
-            loved=self._steer.loved,
-            nearest=self._nearest,
-            now=self.clock(),
-        )
-        return Suggestion(pick.track_id, pick.probability, reason, pick.source)
-
-    def _nearest(self, track_id: int, candidates: Sequence[int]) -> int | None:
-        from recommender.radio.scores import nearest  # lazy: torch (see the module docstring)
-
-        return nearest(self._rec, track_id, candidates) if self._rec is not None else None
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """The next-track distribution now: ``(track_ids, probabilities)`` (tests, preview)."""

@@ -6,14 +6,21 @@ the history by learning (training thread), under the plugin's lock. No torch her
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from player.plugin_api import Feedback, FeedbackKind, SessionRecord
+from player.plugin_api import Feedback, FeedbackKind, SessionRecord, Suggestion
+from recommender.radio.mixture import Mixture
 from recommender.radio.prior import ColdStartPrior
 from recommender.radio.variety import KINDS, MAX_SPACING, Spacing, learned_spacing, variety_rows
-from recommender.radio.why import ListeningIndex
+from recommender.radio.why import ListeningIndex, explain
+
+if TYPE_CHECKING:
+    from recommender.radio.state import RadioState
+    from recommender.recommender import Recommender
 
 #: Strength of a fresh love's pull on the next query (a skip pushes with up to 1; both fade).
 LOVE_PULL = 1.0
@@ -21,6 +28,18 @@ LOVE_PULL = 1.0
 LOVE_TTL = 3
 #: The options that set a spacing (-1: learned from the listener).
 SPACING_OPTIONS = {"artist_spacing": "artist", "album_spacing": "album"}
+
+
+@dataclass(frozen=True)
+class Picking:
+    """What every slot of one ``suggest`` draws with: the mixture, the live model (or None),
+    the prior's share, recent skips and the time (for reasons)."""
+
+    mix: Mixture
+    rec: Recommender | None
+    share: float
+    skips: Sequence[int]
+    now: float
 
 
 class Steering:
@@ -99,3 +118,71 @@ class Steering:
             spacing = Spacing(spacing.artist // (2 * relax), spacing.album // (2 * relax))
         rows = variety_rows(prior, recent, spacing) if relax < 2 else None
         return rows if rows is not None and len(rows) else None
+
+    def slots(
+        self,
+        draw: Picking,
+        state: RadioState | None,
+        last: int | None,
+        heard: list[int],
+        blocked: set[int],
+        n: int,
+        count: int,
+        advance: Callable[[RadioState | None, int], RadioState | None],
+    ) -> list[list[Suggestion]]:
+        """``n`` slots of ``count`` candidates each, with their reasons; each slot is drawn as
+        if the earlier slots' picks were heard (``advance`` steps the state)."""
+        out: list[list[Suggestion]] = []
+        for i in range(n):
+            group = self._pick(draw, state, last, blocked, count, heard)
+            if not group:
+                break
+            out.append([self._explained(draw, s, heard) for s in group])
+            blocked.add(group[0].track_id)
+            heard.append(group[0].track_id)
+            if i + 1 < n:
+                state, last = advance(state, group[0].track_id), group[0].track_id
+        return out
+
+    def _pick(
+        self,
+        draw: Picking,
+        state: RadioState | None,
+        last: int | None,
+        blocked: set[int],
+        count: int,
+        heard: Sequence[int],
+    ) -> list[Suggestion]:
+        """The mixture's draw under the variety mask, relaxed step by step when the mask
+        leaves nothing (radio never stops)."""
+        group: list[Suggestion] = []
+        loves = self.loves()
+        for relax in range(3):
+            variety = self.variety(draw.mix.prior, heard, relax)
+            group = draw.mix.pick(
+                draw.rec, state, last, blocked, draw.share, draw.skips, count,
+                variety=variety, loves=loves,
+            )  # fmt: skip
+            if group or variety is None:
+                break
+        return group
+
+    def _explained(self, draw: Picking, pick: Suggestion, heard: Sequence[int]) -> Suggestion:
+        rec = draw.rec
+
+        def nearest(track_id: int, candidates: Sequence[int]) -> int | None:
+            from recommender.radio.scores import nearest  # lazy: torch
+
+            return nearest(rec, track_id, candidates) if rec is not None else None
+
+        reason = explain(
+            pick.track_id,
+            from_model=pick.reason == "model",
+            heard=heard,
+            prior=draw.mix.prior,
+            index=self.index,
+            loved=self.loved,
+            nearest=nearest,
+            now=draw.now,
+        )
+        return Suggestion(pick.track_id, pick.probability, reason, pick.source)
