@@ -110,6 +110,7 @@ class Steering(QObject):
         one of them is loved already."""
         if not track_ids:
             self._window.show_message("Nothing to love: play or select a track first.")
+            self._sync_love_check()  # the action toggled its check mark
             return
         if on is None:
             on = not all(t in self.loved for t in track_ids)

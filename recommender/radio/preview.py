@@ -62,6 +62,7 @@ def run_radio(args: argparse.Namespace) -> int:
             plugin.set_option("seed_track", float(last[0]))  # as radio does: the last played
         window = recent_window(sum(1 for t in library.values() if t.available))
         exclude = frozenset(history.recent_track_ids(window)) if window else frozenset()
+        exclude |= frozenset(seed[:1] if seed else ())  # the seed's first track plays first
         picks = [slot[0] for slot in plugin.suggest(args.preview, exclude)]
         rows = [_row(library[s.track_id], s.probability, s.reason) for s in picks]
         if args.json:

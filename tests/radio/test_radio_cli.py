@@ -13,9 +13,11 @@ import pytest
 import torch
 
 from player.db.engine import Database
+from player.feedback import FeedbackLog
 from player.history import History
+from player.library import load_track_rows
 from player.paths import AppPaths
-from player.plugin_api import Origin, Outcome
+from player.plugin_api import FeedbackKind, Origin, Outcome
 from player.scanner import scan
 from recommender.cli import build_parser, main
 from tests.audio import make_library
@@ -63,6 +65,13 @@ def test_preview_seeded_by_album_or_artist(
     assert pick["why"]
     assert run("radio", "--preview", "2", "--seed-artist", "Artist 2", *data) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+    never = [t.id for t in load_track_rows(db) if t.album != "Album 3"]
+    feedback = FeedbackLog(db)
+    for track_id in never:  # only Album 3 is left to radio
+        feedback.record(track_id, FeedbackKind.NEVER)
+    assert run("radio", "--preview", "6", "--seed-album", "album 3", "--json", *data) == 0
+    picks = json.loads(capsys.readouterr().out)  # the seed's first track plays, then the rest
+    assert sorted(p["title"] for p in picks) == ["Song 3.2", "Song 3.3", "Song 3.4"]
     assert run("radio", "--preview", "2", "--seed-artist", "Nobody", *data) == 1
     assert "Nobody is not in the library" in capsys.readouterr().err
 
