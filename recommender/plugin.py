@@ -217,7 +217,8 @@ class RecommenderPlugin(Plugin):
     def on_track_started(self, event: TrackStarted) -> None:
         """Every track that plays advances the state (user picks too, not only radio's)."""
         with self._lock:
-            self._steer.index.heard(self._mix.prior.info(event.track_id), event.timestamp)
+            info = self._mix.prior.info(event.track_id)
+            self._steer.index.heard(event.track_id, info, event.timestamp)
             seeded, self._seeded = self._seeded, None
             if event.track_id == self._memory.last_track and (event.resumed or seeded):
                 # the state saved at quit, or the seed (:meth:`start_from`), has heard it
@@ -372,6 +373,7 @@ class RecommenderPlugin(Plugin):
         steer.learn(self._mix.prior, sessions)
         with self._lock:
             self._records = list(sessions)
+            steer.index.keep_live(self._steer.index)
             self._steer.index, self._steer.learned = steer.index, steer.learned
         count = len(converted)
         if (short := too_few_sessions(count)) is not None and (full or self._rec is None):

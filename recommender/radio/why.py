@@ -35,12 +35,14 @@ class ListeningIndex:
         plays: ``{track_id: times heard}`` over the same sequences.
         artist_last: ``{artist (case-folded): when a track by them last started}``.
         sessions: Ids of the sessions counted (each is counted once).
+        started: Tracks started since the plugin loaded (the open session is not counted yet).
     """
 
     transitions: Counter[tuple[int, int]] = field(default_factory=Counter)
     plays: Counter[int] = field(default_factory=Counter)
     artist_last: dict[str, float] = field(default_factory=dict)
     sessions: set[int] = field(default_factory=set)
+    started: set[int] = field(default_factory=set)
 
     def add(
         self, sessions: Sequence[SessionRecord], info: Callable[[int], TrackInfo | None]
@@ -59,8 +61,15 @@ class ListeningIndex:
                     key = track.artist.casefold()
                     self.artist_last[key] = max(self.artist_last.get(key, 0.0), play.started_at)
 
-    def heard(self, track: TrackInfo | None, timestamp: float) -> None:
-        """A track started now (the artist counts as played lately at once)."""
+    def keep_live(self, old: ListeningIndex) -> None:
+        """Carry over what ``old`` learned from the open session (started tracks, artists)."""
+        self.started |= old.started
+        for artist, when in old.artist_last.items():
+            self.artist_last[artist] = max(self.artist_last.get(artist, 0.0), when)
+
+    def heard(self, track_id: int, track: TrackInfo | None, timestamp: float) -> None:
+        """A track started now: no longer new, and its artist played lately."""
+        self.started.add(track_id)
         if track is not None and track.artist:
             self.artist_last[track.artist.casefold()] = timestamp
 
@@ -99,7 +108,7 @@ def explain(
         return f"often follows {names.title(last)} in your history ({n} times)"
     if relation == "successor":
         return f"next on the album {names.album(track_id)}"
-    if index.plays.get(track_id, 0) == 0:
+    if index.plays.get(track_id, 0) == 0 and track_id not in index.started:
         like = nearest(track_id, heard[-10:]) if nearest is not None else None
         if like is None:
             like = next((t for t in reversed(heard) if prior.relation(t, track_id)), None)
@@ -117,6 +126,8 @@ def explain(
     if relation in ("album", "artist"):
         return _structure(track_id, last, relation, prior, heard)
     plays = index.plays[track_id]
+    if not plays:
+        return "one you played lately"
     return f"one of yours: played {plays} time{'s' if plays != 1 else ''}"
 
 

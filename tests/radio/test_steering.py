@@ -25,6 +25,7 @@ from recommender.plugin import RecommenderPlugin
 from recommender.radio.prior import ColdStartPrior
 from recommender.radio.scores import distribution
 from recommender.radio.variety import Spacing, learned_spacing, variety_rows
+from recommender.radio.why import ListeningIndex, explain
 from recommender.sessions import LOVE_WEIGHT, RADIO_PICK_WEIGHT, session_from_plays
 from tests.radio.test_recommender_plugin import (
     _prob,
@@ -221,3 +222,15 @@ def test_a_new_track_is_called_new_and_a_prior_pick_by_its_album(tmp_path: Path)
     assert ids.size
     reasons = {s.reason for _ in range(20) for slot in cold.suggest(1, frozenset()) for s in slot}
     assert "next on the album “Album 0”" in reasons
+
+
+def test_a_track_heard_this_session_is_not_called_new(tmp_path: Path) -> None:
+    index = ListeningIndex()
+    prior = ColdStartPrior(make_tracks())
+    assert explain(40, from_model=True, heard=[1], prior=prior, index=index).startswith("new")
+    index.heard(40, prior.info(40), 0.0)
+    why = explain(40, from_model=True, heard=[1], prior=prior, index=index)
+    assert why == "one you played lately"
+    fresh = ListeningIndex()
+    fresh.keep_live(index)  # a retrain rebuilt the index: the open session is kept
+    assert 40 in fresh.started
