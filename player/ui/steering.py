@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
     QWidgetAction,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from player.albums import album_key, seed_tracks
 from player.plugin_api import Feedback, FeedbackKind
+from player.ui.actions import resource_icon
 
 if TYPE_CHECKING:
     from player.feedback import FeedbackLog
@@ -227,6 +229,13 @@ def _actions(window: MainWindow) -> dict[str, QAction]:
         "radio_artist": make("radio_artist", "Start Radio from This A&rtist"),
     }
     actions["love"].setCheckable(True)
+    actions["love"].setIcon(resource_icon("love.svg"))
+    button = QToolButton()  # beside the Radio button: the playing track, one click
+    button.setObjectName("love_button")
+    button.setDefaultAction(actions["love"])
+    button.setAutoRaise(True)
+    transport = window.transport
+    transport.layout().insertWidget(transport.layout().indexOf(transport.radio_button), button)
     playback = window.menus["playback"]
     playback.addSeparator()
     playback.addActions([actions["love"], actions["never"]])
