@@ -177,7 +177,7 @@ class Steering:
 
         reason = explain(
             pick.track_id,
-            from_model=pick.reason == "model",
+            from_model=pick.reason in ("model", "history"),  # both learned from the history
             heard=heard,
             prior=draw.mix.prior,
             index=self.index,

@@ -202,8 +202,9 @@ def test_each_reason_names_a_transition_the_history_really_holds(tmp_path: Path)
     pattern = re.compile(
         r"(?:often )?follow(?:s|ed) (“[^”]+”) (?:once )?in your history(?: \((\d+) times\))?"
     )
+    plugin.set_option("temperature", 0.5)  # the learned habits, more than the wild cards
     claims = 0
-    for start in (1, 13, 25, 37, 1, 13, 25):
+    for start in (1, 13, 25, 37) * 5:
         _start(plugin, start)
         for slot in plugin.suggest(4, frozenset()):
             pick = slot[0]
