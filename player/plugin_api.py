@@ -152,8 +152,8 @@ class Suggestion:
     """One next-track choice and the probability it was drawn with.
 
     ``reason`` says why, in plain words (the queue shows it, MPRIS carries it as ``segue:why``);
-    ``source`` says what radio follows: ``model`` (the listener's history) or ``cold start``
-    (the library's structure, while there is little history).
+    ``source`` says what leads radio now: ``cold start`` (no model yet), ``prior`` (a young
+    model: the library's structure has the larger share) or ``model``.
     """
 
     track_id: int

@@ -72,7 +72,8 @@ class PlayerQueue:
         if track is None:
             log.warning("radio's seed %d is not in the library", track_id)
             return
-        self._controller.play_tracks([track])
+        if self._queue.insert_next([track], Origin.USER):  # what the user queued stays after it
+            self._controller.play_row(self._queue.current_row + 1)
 
     def start_if_idle(self) -> None:
         """Start the queue when nothing is playing."""

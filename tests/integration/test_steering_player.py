@@ -15,7 +15,7 @@ from player.feedback import FeedbackLog
 from player.library import load_track_rows
 from player.mpris import Mpris
 from player.plugin_api import FeedbackKind, Origin
-from player.queue import WhyRole
+from player.queue import NoteRole
 from player.ui.steering import NeverPlayDialog, seed_for
 from recommender.plugin import RecommenderPlugin
 from tests.integration.test_radio_player import (  # noqa: F401  (fixtures)
@@ -35,7 +35,7 @@ def test_love_and_never_play_from_the_window(qtbot, player: Player, capsys) -> N
     parts, wiring = player.launch([plugin])
     steering, feedback = wiring.steering, FeedbackLog(parts.db)
     rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
-    parts.controller.play_tracks(rows[:2])
+    parts.controller.play_through(rows[:2])
     qtbot.waitUntil(lambda: parts.window.playing_track_id() == rows[0].id, timeout=TIMEOUT_MS)
 
     steering.actions["love"].trigger()  # Ctrl+L: the playing track
@@ -77,17 +77,17 @@ def test_radio_from_an_album_plays_it_first_and_says_why(qtbot, player: Player) 
     queue = parts.controller.queue
     qtbot.waitUntil(lambda: len(queue.upcoming()) >= 2, timeout=TIMEOUT_MS)
     picks = [e for e in queue.upcoming() if e.origin == Origin.RADIO]
-    assert picks and all(e.why for e in picks)
+    assert picks and all(e.note for e in picks)
     row = queue.entries().index(picks[0])
-    assert queue.data(queue.index(row), WhyRole) == picks[0].why
-    assert picks[0].why in queue.data(queue.index(row), Qt.ItemDataRole.ToolTipRole)
+    assert queue.data(queue.index(row), NoteRole) == picks[0].note
+    assert picks[0].note in queue.data(queue.index(row), Qt.ItemDataRole.ToolTipRole)
 
     mpris = Mpris(parts.controller)  # not registered: its metadata is what the bus would get
     parts.controller.next()
     qtbot.waitUntil(
         lambda: parts.window.playing_track_id() == picks[0].track_id, timeout=TIMEOUT_MS
     )
-    assert mpris.metadata()["segue:why"] == picks[0].why
+    assert mpris.metadata()["segue:why"] == picks[0].note
     assert mpris.metadata()["segue:radioPick"] is True
 
 

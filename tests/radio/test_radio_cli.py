@@ -181,7 +181,7 @@ def test_preview_names_an_untagged_track_by_its_file(capsys: pytest.CaptureFixtu
     from recommender.radio.preview import _print_table
 
     _print_table([{"probability": 0.5, "artist": "", "title": "", "album": "",
-                   "path": "/m/untagged.ogg", "reason": "cold start"}])  # fmt: skip
+                   "path": "/m/untagged.ogg", "why": "a wild card from your library"}])  # fmt: skip
     out = capsys.readouterr().out
     assert "[]" not in out and " — " not in out
     assert "untagged.ogg" in out
