@@ -49,6 +49,16 @@ class AlbumTrack(Protocol):
 T = TypeVar("T", bound=AlbumTrack)
 
 
+class SeedTrack(AlbumTrack, Protocol):
+    """A track a radio seed may start from: it says whether its file is there."""
+
+    @property
+    def available(self) -> bool: ...
+
+
+S = TypeVar("S", bound=SeedTrack)
+
+
 def album_key(track: TrackInfo) -> tuple[str, str] | None:
     """The album a track belongs to, or None for a track without an album tag."""
     if not track.album:
@@ -104,24 +114,34 @@ def album_successors(tracks: Iterable[TrackInfo]) -> dict[int, int]:
 
 
 def seed_tracks(
-    tracks: Iterable[TrackInfo], *, album: str | None = None, artist: str | None = None
-) -> list[TrackInfo]:
-    """A radio seed from the library: the tracks of the album(s) named ``album`` or by the
-    artist ``artist`` (as artist or album artist; names case-folded), album by album in play
-    order. Available tracks only; empty when nothing matches."""
+    tracks: Iterable[S], *, album: str | None = None, artist: str | None = None
+) -> list[S]:
+    """A radio seed from the library: the available tracks of the album(s) titled ``album``,
+    or by ``artist`` (as artist or album artist), names case-folded; album by album (as
+    :func:`album_groups` makes them) in play order, tracks without an album last."""
     wanted_album = album.casefold() if album is not None else None
     wanted_artist = artist.casefold() if artist is not None else None
-    found = [
-        t
-        for t in tracks
-        if t.available
-        and (wanted_album is None or t.album.casefold() == wanted_album)
-        and (
-            wanted_artist is None
-            or wanted_artist in (t.artist.casefold(), t.album_artist.casefold())
+
+    def wanted(t: S) -> bool:
+        names = (t.artist.casefold(), t.album_artist.casefold())
+        return (
+            t.available
+            and (wanted_album is None or t.album.casefold() == wanted_album)
+            and (wanted_artist is None or wanted_artist in names)
         )
-    ]
-    return sorted(found, key=lambda t: (album_key(t) or ("", ""), play_order(t)))
+
+    found = [t for t in tracks if wanted(t)]
+    groups = album_groups(found)
+    loose = sorted((t for t in found if not t.album), key=play_order)
+    return [t for key in sorted(groups) for t in groups[key]] + loose
+
+
+def album_of(tracks: Iterable[T], track: T) -> list[T]:
+    """The album ``track`` belongs to (as :func:`album_groups` makes it), in play order."""
+    for members in album_groups(tracks).values():
+        if any(m.path == track.path for m in members):
+            return members
+    return [track]
 
 
 #: Tracks of a seed (an album, an artist) radio's state is run through, at most.

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from player.albums import album_key, seed_tracks
+from player.albums import album_of, seed_tracks
 from player.plugin_api import Feedback, FeedbackKind
 from player.ui.actions import resource_icon
+from player.ui.browser_index import Album, Artist
 
 if TYPE_CHECKING:
     from player.feedback import FeedbackLog
@@ -74,6 +75,7 @@ class Steering(QObject):
         a["radio_track"].triggered.connect(lambda: self.radio_from("track"))
         a["radio_album"].triggered.connect(lambda: self.radio_from("album"))
         a["radio_artist"].triggered.connect(lambda: self.radio_from("artist"))
+        a["radio_browsed"].triggered.connect(self.radio_from_browser)
         window.controller.playback.track_loaded.connect(self._sync_love_check)
         self.feedback_changed.connect(self._sync_love_check)
 
@@ -168,6 +170,24 @@ class Steering(QObject):
             return
         self._radio.start_from(seed, name)
 
+    def radio_from_browser(self) -> None:
+        """Start radio from the artist or album chosen in the browser pane."""
+        entry = self._window.browser.entry()
+        if entry is None:
+            self._window.show_message("Choose an artist or an album to start radio from.")
+            return
+        model = self._window.model
+        rows = [r for r in model.tracks(entry.track_ids) if r.available]
+        if isinstance(entry, Artist):  # the artist as you know them: most played first
+            rows.sort(key=lambda r: -r.play_count)
+            name = entry.name
+        else:
+            name = f"the album “{entry.title}”" if isinstance(entry, Album) else "this disc"
+        if not rows:
+            self._window.show_message(f"No playable track for radio from {name}.")
+            return
+        self._radio.start_from([r.id for r in rows], name)
+
     # -- never-play list ----------------------------------------------------------------------
     def show_never_list(self) -> NeverPlayDialog:
         """The never-play list, where a track can be given back to radio."""
@@ -180,22 +200,17 @@ class Steering(QObject):
 def seed_for(rows: Sequence[TrackRow], row: TrackRow, kind: str) -> tuple[list[int], str]:
     """``(seed track ids, the seed's name)``: the track; its album in order; or its artist's
     tracks, the most played first (the first of a seed plays first)."""
-    from player.library import track_info  # with the database layer (see player.app)
-
     title = row.title or row.path.rsplit("/", 1)[-1]
-    if kind == "track":
-        return ([row.id] if row.available else []), f"“{title}”"
     if kind == "album" and row.album:
-        key = album_key(track_info(row))
-        infos = seed_tracks(map(track_info, rows), album=row.album)
-        return [i.track_id for i in infos if album_key(i) == key], f"the album “{row.album}”"
-    artist = row.album_artist or row.artist if kind == "artist" else row.artist
-    if not artist:
-        return ([row.id] if row.available else []), f"“{title}”"
-    plays = {r.id: r.play_count for r in rows}
-    infos = seed_tracks(map(track_info, rows), artist=artist)
-    ordered = sorted(infos, key=lambda i: -plays.get(i.track_id, 0))  # stable: album order next
-    return [i.track_id for i in ordered], artist
+        album = [t.id for t in album_of(rows, row) if t.available]
+        return album, f"the album “{row.album}”"
+    artist = row.album_artist or row.artist
+    if kind == "artist" and artist:
+        plays = {r.id: r.play_count for r in rows}
+        tracks = seed_tracks(rows, artist=artist)
+        ordered = sorted(tracks, key=lambda t: -plays.get(t.id, 0))  # stable: album order next
+        return [t.id for t in ordered], artist
+    return ([row.id] if row.available else []), f"“{title}”"
 
 
 def _said(window: MainWindow, ids: Sequence[int], kind: FeedbackKind, on: bool) -> str:
@@ -227,6 +242,7 @@ def _actions(window: MainWindow) -> dict[str, QAction]:
         "radio_track": make("radio_track", "Start Radio from This &Track"),
         "radio_album": make("radio_album", "Start Radio from This &Album"),
         "radio_artist": make("radio_artist", "Start Radio from This A&rtist"),
+        "radio_browsed": make("radio_browsed", "Start &Radio from Here"),
     }
     actions["love"].setCheckable(True)
     actions["love"].setIcon(resource_icon("love.svg"))
@@ -246,6 +262,8 @@ def _actions(window: MainWindow) -> dict[str, QAction]:
         [_separator(window), actions["love"], actions["never"], _separator(window)]
         + [actions[n] for n in ("radio_track", "radio_album", "radio_artist")]
     )
+    for view in (window.browser.tree, window.browser.grid):
+        view.addActions([_separator(window), actions["radio_browsed"]])
     window.queue_panel.view.addActions(
         [_separator(window), actions["love"], actions["never"], actions["radio_track"]]
     )

@@ -100,3 +100,17 @@ def test_variety_settings_reach_the_plugin_and_are_kept(qtbot, player: Player) -
     artist.setValue(4)
     qtbot.waitUntil(lambda: plugin._steer.spacing().artist == 4, timeout=TIMEOUT_MS)
     assert parts.store.value("radio/artist_spacing") in (4, "4")
+
+
+def test_radio_from_an_artist_in_the_browser(qtbot, player: Player) -> None:  # noqa: F811
+    parts, wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=4)])
+    browser, rows = parts.window.browser, load_track_rows(parts.db)
+    model = browser.tree_model
+    qtbot.waitUntil(lambda: model.rowCount() > 2, timeout=TIMEOUT_MS)  # "All" and the artists
+    artist = model.index(2, 0)
+    browser.tree.setCurrentIndex(artist)
+    name = artist.data(Qt.ItemDataRole.DisplayRole)
+    wiring.steering.actions["radio_browsed"].trigger()
+    by_artist = {r.id for r in rows if (r.album_artist or r.artist) == name}
+    qtbot.waitUntil(lambda: parts.window.playing_track_id() in by_artist, timeout=TIMEOUT_MS)
+    assert wiring.radio.is_enabled()
