@@ -189,7 +189,7 @@ class SimQueue:
     def upcoming_track_ids(self) -> list[int]:
         return self.queue
 
-    def append_radio_track(self, track_id: int, probability: float) -> None:
+    def append_radio_track(self, track_id: int, probability: float, why: str = "") -> None:
         self.queue.append(track_id)
 
     def drop_radio_tail(self) -> list[int]:

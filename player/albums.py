@@ -1,4 +1,4 @@
-"""Albums from tags: which tracks make an album, and the order they play in (stdlib only).
+"""Albums from tags: which tracks make an album, the order they play in, radio seeds (stdlib only).
 
 The one definition radio's library-order fallback, the recommender's cold-start prior and the
 library browser share: an album is (album artist or artist, album title), case-folded; tracks
@@ -12,7 +12,7 @@ import itertools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from player.plugin_api import TrackInfo
@@ -47,6 +47,16 @@ class AlbumTrack(Protocol):
 
 
 T = TypeVar("T", bound=AlbumTrack)
+
+
+class SeedTrack(AlbumTrack, Protocol):
+    """A track a radio seed may start from: it says whether its file is there."""
+
+    @property
+    def available(self) -> bool: ...
+
+
+S = TypeVar("S", bound=SeedTrack)
 
 
 def album_key(track: TrackInfo) -> tuple[str, str] | None:
@@ -101,3 +111,44 @@ def album_successors(tracks: Iterable[TrackInfo]) -> dict[int, int]:
         for a, b in itertools.pairwise(members):
             successors[a.track_id] = b.track_id
     return successors
+
+
+def seed_tracks(
+    tracks: Iterable[S], *, album: str | None = None, artist: str | None = None
+) -> list[S]:
+    """A radio seed from the library: the available tracks of the album(s) titled ``album``,
+    or by ``artist`` (as artist or album artist), names case-folded; album by album (as
+    :func:`album_groups` makes them) in play order, tracks without an album last."""
+    wanted_album = album.casefold() if album is not None else None
+    wanted_artist = artist.casefold() if artist is not None else None
+
+    def wanted(t: S) -> bool:
+        names = (t.artist.casefold(), t.album_artist.casefold())
+        return (
+            t.available
+            and (wanted_album is None or t.album.casefold() == wanted_album)
+            and (wanted_artist is None or wanted_artist in names)
+        )
+
+    found = [t for t in tracks if wanted(t)]
+    groups = album_groups(found)
+    loose = sorted((t for t in found if not t.album), key=play_order)
+    return [t for key in sorted(groups) for t in groups[key]] + loose
+
+
+def album_of(tracks: Iterable[T], track: T) -> list[T]:
+    """The album ``track`` belongs to (as :func:`album_groups` makes it), in play order."""
+    for members in album_groups(tracks).values():
+        if any(m.path == track.path for m in members):
+            return members
+    return [track]
+
+
+#: Tracks of a seed (an album, an artist) radio's state is run through, at most.
+SEED_LENGTH = 20
+
+
+def seed_order(seed: Sequence[int]) -> list[int]:
+    """The order a seed primes radio in: the rest of the seed (up to :data:`SEED_LENGTH`), then
+    ``seed[0]``, the track that plays first (see :meth:`Plugin.start_from`)."""
+    return [*seed[1:][-SEED_LENGTH + 1 :], seed[0]] if seed else []

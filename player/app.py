@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from player.ui.import_dialog import ImportAction
     from player.ui.radio_widgets import AdventurousnessSlider
     from player.ui.settings_store import Options
+    from player.ui.steering import Steering
     from player.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class RadioWiring:
     radio: RadioController
     slider: AdventurousnessSlider
     retrain_action: QAction
+    steering: Steering
 
     def shutdown(self) -> None:
         """Stop radio, then save the plugins' state (hidden state, recent window) and stop
@@ -311,6 +313,7 @@ def attach_radio(
         plugins: Plugin instances to host besides discovered ones (tests).
         discover: Load the plugins declared under the ``segue.plugins`` entry points.
     """
+    from player.feedback import FeedbackLog
     from player.library import track_info, track_infos
     from player.plugin_api import (
         DEFAULT_ADVENTUROUSNESS,
@@ -321,17 +324,20 @@ def attach_radio(
     from player.plugin_host import PluginHost
     from player.radio.adapters import PlayerQueue, history_reporter
     from player.radio.controller import RadioController
-    from player.ui import radio_widgets
+    from player.ui import radio_widgets, steering
 
     window, store, db, history = parts.window, parts.store, parts.db, parts.history
     assert db is not None and history is not None and parts.tracker is not None
     saved = store.value(radio_widgets.ADVENTUROUSNESS_KEY, DEFAULT_ADVENTUROUSNESS)
     adventurousness = float(saved) if isinstance(saved, int | float | str) else 0.5
+    spacing = {o: _int(store.value(key, -1)) for o, key in steering.SPACING_KEYS.items()}
+    feedback = FeedbackLog(db)
     context = PluginContext(
         data_dir=data_dir,
         load_library=lambda: track_infos(db),
         load_sessions=lambda: history.closed_sessions_since(0),
-        settings=sampling_options(adventurousness),
+        settings={**sampling_options(adventurousness), **spacing},
+        load_feedback=feedback.standing,
     )
     # No Qt parent: the host must outlive the window until ``RadioWiring.shutdown`` has stopped
     # the plugin threads (a QThread destroyed while running takes the process down).
@@ -377,11 +383,26 @@ def attach_radio(
             host.set_option(name, option)
 
     slider = radio_widgets.add_slider(window, adventurousness, adventurousness_changed)
+
+    def spacing_changed(option: str, value: int) -> None:
+        store.set_value(steering.SPACING_KEYS[option], value)
+        host.set_option(option, float(value))
+
+    steering.add_variety(window.transport.radio_button.menu(), spacing, spacing_changed)
+    steer = steering.Steering(window, feedback, host, radio)
+    steer.load()
     retrain = radio_widgets.add_retrain_action(window, host)
     if parts.importer is not None:  # imported plays: retrain, with the retrain's progress
         parts.importer.imported.connect(lambda _plays: retrain.trigger())
     host.start()
-    return RadioWiring(host, radio, slider, retrain)
+    return RadioWiring(host, radio, slider, retrain, steer)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
 
 
 def show_database_notice(window: MainWindow, notice: str) -> QMessageBox:
@@ -438,6 +459,7 @@ def _start_mpris(parts: PlayerParts, app: QApplication) -> None:
             wiring.radio,
             adventurousness=wiring.slider.value,
             adventurousness_changed=wiring.slider.changed,
+            steer=wiring.steering,
         )
     if not mpris.register():
         log.info("MPRIS not available (no session bus)")

@@ -14,10 +14,12 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database, DatabaseError, open_database
+from player.feedback import FeedbackLog
 from player.history import History
 from player.history_import.cli import run_import
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
+from player.plugin_api import FeedbackKind
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)
@@ -192,4 +194,7 @@ def _stats(db: Database) -> int:
     print(f"sessions:  {stats.sessions}")
     if stats.imported_sessions:
         print(f"  imported: {stats.imported_sessions}")
+    feedback = FeedbackLog(db).counts()
+    print(f"loved:     {feedback[FeedbackKind.LOVE]}")
+    print(f"never play: {feedback[FeedbackKind.NEVER]}")  # kept out of radio until undone
     return 0

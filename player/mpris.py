@@ -6,8 +6,10 @@ Exports ``org.mpris.MediaPlayer2`` and ``org.mpris.MediaPlayer2.Player`` on
 
 MPRIS has no radio, so Segue adds its own interface ``org.segue.Radio`` on the same object: a
 read/write boolean ``Radio`` (set it to turn radio on or off) and a read-only double
-``Adventurousness`` (0 familiar .. 1 adventurous), both announced by PropertiesChanged; and the
-current track's ``Metadata`` carries ``segue:radioPick`` (true when radio chose it).
+``Adventurousness`` (0 familiar .. 1 adventurous), both announced by PropertiesChanged; the
+methods ``Love()`` and ``NeverPlay()`` (the current track: radio leans toward it / never plays it
+again, and it is skipped); and the current track's ``Metadata`` carries ``segue:radioPick`` (true
+when radio chose it) and ``segue:why`` (radio's reason for it, in plain words).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
 from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Signal, SignalInstance, Slot
@@ -84,6 +86,18 @@ def uri_path(uri: str) -> str | None:
     if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
         return None
     return os.fsdecode(urllib.parse.unquote_to_bytes(parsed.path))
+
+
+class RadioSteer(Protocol):
+    """What MPRIS needs to pass on a love or a never-play (``player.ui.steering.Steering``)."""
+
+    def love(self, track_ids: Sequence[int], on: bool | None = None) -> None:
+        """Love the tracks."""
+        ...
+
+    def never_play(self, track_ids: Sequence[int], on: bool = True) -> None:
+        """Radio never plays the tracks again."""
+        ...
 
 
 def track_object_path(track_id: int) -> str:
@@ -219,6 +233,14 @@ class _RadioAdaptor(QDBusAbstractAdaptor):
     Radio = Property(bool, _radio, _set_radio)
     Adventurousness = Property(float, lambda self: self._owner.adventurousness())
 
+    @Slot()
+    def Love(self) -> None:
+        self._owner.steer_current(love=True)
+
+    @Slot()
+    def NeverPlay(self) -> None:
+        self._owner.steer_current(love=False)
+
 
 class Mpris(QObject):
     """The MPRIS2 service of one player window."""
@@ -243,6 +265,7 @@ class Mpris(QObject):
         self._no_invalidated.beginArray(QMetaType(QMetaType.Type.QString))
         self._no_invalidated.endArray()
         self._radio: RadioSwitch | None = None
+        self._steer: RadioSteer | None = None
         self._adventurousness: Callable[[], float] = lambda: 0.5
         self._open_file: Callable[[str], None] | None = None
         self._root = _RootAdaptor(self)
@@ -276,6 +299,7 @@ class Mpris(QObject):
         *,
         adventurousness: Callable[[], float] | None = None,
         adventurousness_changed: SignalInstance | None = None,
+        steer: RadioSteer | None = None,
     ) -> None:
         """Expose ``radio`` as ``org.segue.Radio`` (its ``Radio`` property is read/write).
 
@@ -283,8 +307,10 @@ class Mpris(QObject):
             radio: The radio controller.
             adventurousness: Returns the slider's value in [0, 1].
             adventurousness_changed: Emitted when that value changes.
+            steer: Where ``Love()`` and ``NeverPlay()`` go.
         """
         self._radio = radio
+        self._steer = steer
         radio.enabled_changed.connect(lambda _on: self._radio_changed("Radio"))
         if adventurousness is not None:
             self._adventurousness = adventurousness
@@ -301,6 +327,17 @@ class Mpris(QObject):
             log.info("MPRIS: radio is not available; Radio=%s ignored", on)
             return
         self._radio.set_enabled(on)
+
+    def steer_current(self, *, love: bool) -> None:
+        """Love (else never play) the current track, from the bus."""
+        current = self.controller.playback.current
+        if self._steer is None or current is None:
+            log.info("MPRIS: %s ignored (no radio or no track)", "Love" if love else "NeverPlay")
+            return
+        if love:
+            self._steer.love([current.track_id], True)
+        else:
+            self._steer.never_play([current.track_id])
 
     def adventurousness(self) -> float:
         """Radio's adventurousness in [0, 1]."""
@@ -340,6 +377,7 @@ class Mpris(QObject):
             "xesam:url": file_url(track.path),
             "xesam:title": track.title or track.path.rsplit("/", 1)[-1],
             "segue:radioPick": track.origin == Origin.RADIO,
+            "segue:why": track.why,
         }
         if track.artist:
             meta["xesam:artist"] = [track.artist]

@@ -82,6 +82,7 @@ class Playable:
     title: str = ""
     artist: str = ""
     album: str = ""
+    why: str = ""  # why radio chose it, in plain words ("" when radio did not)
 
 
 @dataclass(frozen=True, slots=True)

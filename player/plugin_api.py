@@ -43,6 +43,13 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
 
 
+class FeedbackKind(enum.StrEnum):
+    """What the listener said about a track: ``love`` it, or ``never`` play it on radio."""
+
+    LOVE = "love"
+    NEVER = "never"
+
+
 class Origin(enum.StrEnum):
     """Who chose the track."""
 
@@ -131,12 +138,28 @@ class LibraryChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Feedback:
+    """The listener loved a track or said never to play it (``on``), or took that back."""
+
+    track_id: int
+    kind: FeedbackKind
+    on: bool = True
+    timestamp: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One next-track choice and the probability it was drawn with."""
+    """One next-track choice and the probability it was drawn with.
+
+    ``reason`` says why, in plain words (the queue shows it, MPRIS carries it as ``segue:why``);
+    ``source`` says what leads radio now: ``cold start`` (no model yet), ``prior`` (a young
+    model: the library's structure has the larger share) or ``model``.
+    """
 
     track_id: int
     probability: float
     reason: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +211,8 @@ class PluginContext:
         settings: Plain settings the user chose (e.g. ``{"temperature": 1.0, "top_p": 0.95}``).
         should_stop: True once training should stop early (the user cancelled, or the player
             quits); long work on the training thread polls it.
+        load_feedback: Returns what stands of the listener's feedback: one :class:`Feedback`
+            (``on``) per loved or never-played track.
     """
 
     data_dir: Path
@@ -195,6 +220,7 @@ class PluginContext:
     load_sessions: Callable[[], Sequence[SessionRecord]]
     settings: dict[str, float] = field(default_factory=dict)
     should_stop: StopCheck = _never
+    load_feedback: Callable[[], Sequence[Feedback]] = tuple
 
 
 #: The methods the host runs on a plugin's training thread (all others: its event thread).
@@ -224,9 +250,17 @@ class Plugin:
     def on_library_changed(self, event: LibraryChanged) -> None:
         """The library changed (after a scan)."""
 
+    def on_feedback(self, event: Feedback) -> None:
+        """The listener loved a track or said never to play it (or took it back)."""
+
     def set_option(self, name: str, value: float) -> None:
-        """The user changed a setting: ``temperature``, ``top_p``, or ``seed_track`` (the track
-        radio starts from, as if just heard)."""
+        """The user changed a setting: ``temperature``, ``top_p``, ``seed_track`` (the track
+        radio starts from, as if just heard), ``artist_spacing`` / ``album_spacing`` (plays
+        before the same artist / album may come again; -1: learned from the listener)."""
+
+    def start_from(self, track_ids: Sequence[int]) -> None:
+        """Radio starts from these tracks (a track, an album, an artist, a playlist): as if they
+        were just heard, in order; the last one is the track that plays first."""
 
     def suggest(
         self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0

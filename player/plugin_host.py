@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from player.plugin_api import (
+    Feedback,
     LibraryChanged,
     Plugin,
     PluginContext,
@@ -189,6 +190,14 @@ class PluginHost(QObject):
     def library_changed(self, event: LibraryChanged) -> None:
         """Relay the library after a scan to every plugin."""
         self.broadcast("on_library_changed", event)
+
+    def feedback(self, event: Feedback) -> None:
+        """Relay a love / never-play (or its undoing) to every plugin."""
+        self.broadcast("on_feedback", event)
+
+    def start_from(self, track_ids: Sequence[int]) -> None:
+        """Relay a radio seed to every plugin (see :meth:`Plugin.start_from`)."""
+        self.broadcast("start_from", tuple(track_ids))
 
     def set_option(self, name: str, value: float) -> None:
         """Relay a user setting (``temperature``, ``top_p``...) to every plugin."""

@@ -38,6 +38,7 @@ EntryRole = Qt.ItemDataRole.UserRole + 1
 OriginRole = Qt.ItemDataRole.UserRole + 2
 IsCurrentRole = Qt.ItemDataRole.UserRole + 3
 IsPlayedRole = Qt.ItemDataRole.UserRole + 4
+NoteRole = Qt.ItemDataRole.UserRole + 5  # the entry's note (why radio picked it), for the view
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -87,6 +88,7 @@ class QueueEntry:
             self.title,
             self.artist,
             self.album,
+            self.note,
         )
 
     @property
@@ -166,6 +168,8 @@ class QueueModel(QAbstractListModel):
             return row == self._current
         if role == IsPlayedRole:
             return row < self._current
+        if role == NoteRole:
+            return entry.note
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

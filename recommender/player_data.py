@@ -65,6 +65,7 @@ def plugin_context(
     data_dir: Path, db: Database, history: History, stop: threading.Event | None = None
 ) -> PluginContext:
     """What the plugin gets from the player, here read straight from the database."""
+    from player.feedback import FeedbackLog
     from player.library import track_infos
 
     return PluginContext(
@@ -72,4 +73,5 @@ def plugin_context(
         load_library=lambda: track_infos(db),
         load_sessions=lambda: history.closed_sessions_since(0),
         should_stop=(stop or threading.Event()).is_set,
+        load_feedback=FeedbackLog(db).standing,  # loves weigh in training; never-play masked
     )

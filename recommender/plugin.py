@@ -10,7 +10,9 @@ How listening enters training (the feedback loop), decided in
 * a late skip stays in the sequence with target weight 0.5 (and steps the state, as heard);
 * a finished track that *radio* chose is a target with weight 0.7, a user's own choice 1.0:
   radio's picks are the model's own guesses, so confirming them at full weight would let the
-  model talk itself into a narrow loop; a user's pick is independent evidence.
+  model talk itself into a narrow loop; a user's pick is independent evidence;
+* a track the listener loves is a target with weight 2.0 (and a love pulls the next picks
+  toward it at once); a never-play track is never drawn (:mod:`recommender.radio.steer`).
 
 Day one (no history) radio follows :class:`recommender.radio.prior.ColdStartPrior`; a first model
 is trained after three sessions and its distribution is mixed with the prior. The prior's share
@@ -37,6 +39,7 @@ import copy
 import logging
 import random
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from player.plugin_api import (
+    Feedback,
     LibraryChanged,
     Outcome,
     Plugin,
@@ -61,7 +65,9 @@ from recommender.parts import CONTEXTS
 from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight
-from recommender.radio.state import AdvanceMemo, advance, replayed_state, restored_state
+from recommender.radio.state import AdvanceMemo, advance, loved, replayed_state, restored_state
+from recommender.radio.steer import LOVE_PULL, Picking, Steering
+from recommender.radio.variety import learned_spacing
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
 from recommender.tags import ItemTags, tags_of_library
 
@@ -128,6 +134,11 @@ class RecommenderPlugin(Plugin):
         self._history: list[TrainingSession] = []
         self._tags: dict[int, ItemTags] = {}  # the library's tags, by track id
         self._memo = AdvanceMemo()
+        self._steer = Steering()
+        self._records: list[SessionRecord] = []  # every closed session (for the steering)
+        self._seeded: int | None = None  # the seed's track about to play (already stepped)
+        #: The time, for reasons such as "whom you played this morning" (tests set it).
+        self.clock = time.time
         self._keep_checkpoint = False  # a newer Segue's checkpoint is in the folder
         #: What could not be written (a full disk): logged, and told by the command line.
         self.write_errors: list[str] = []
@@ -171,10 +182,12 @@ class RecommenderPlugin(Plugin):
 
         self._context = context
         self._mix.torch_generator = torch.Generator().manual_seed(self._seed)
-        self._apply_settings(context.settings)
         library = list(context.load_library())
         self._mix.prior = ColdStartPrior(library)
         self._tags = tags_of_library(library)
+        self._apply_settings(context.settings)
+        self._steer.load(context.load_feedback())
+        self._mix.never = self._steer.never
         self._rec = self._load_checkpoint()
         self._memory = load_memory(context.data_dir / STATE_FILE)
         self._refit()
@@ -204,8 +217,13 @@ class RecommenderPlugin(Plugin):
     def on_track_started(self, event: TrackStarted) -> None:
         """Every track that plays advances the state (user picks too, not only radio's)."""
         with self._lock:
-            if event.resumed and event.track_id == self._memory.last_track:
-                return  # the state saved at quit has heard it already
+            info = self._mix.prior.info(event.track_id)
+            self._steer.index.heard(event.track_id, info, event.timestamp)
+            seeded, self._seeded = self._seeded, None
+            if event.track_id == self._memory.last_track and (event.resumed or seeded):
+                # the state saved at quit, or the seed (:meth:`start_from`), has heard it
+                self._before = (self._state, self._memory.last_track)
+                return
             self._before = (self._state, self._memory.last_track)
             self._step(event.track_id)
 
@@ -243,13 +261,31 @@ class RecommenderPlugin(Plugin):
             if self._rec is not None:
                 self._rec.add_tracks(int(t) for t in prior.track_ids)
 
-    def set_option(self, name: str, value: float) -> None:
-        """``temperature``, ``top_p`` (1 = off), or ``seed_track`` (radio starts from it)."""
+    def on_feedback(self, event: Feedback) -> None:
+        """Never-play masks the track at once; a love pulls the next picks toward it."""
         with self._lock:
-            if self._mix.set_option(name, value):
+            nudge = self._steer.apply(event)
+            self._mix.never = self._steer.never
+            if nudge and self._rec is not None and self._state is not None:
+                self._state = loved(self._rec, self._state, event.track_id, LOVE_PULL)
+
+    def set_option(self, name: str, value: float) -> None:
+        """``temperature``, ``top_p`` (1 = off), ``artist_spacing`` / ``album_spacing``
+        (-1: learned), or ``seed_track`` (radio starts from it)."""
+        with self._lock:
+            if self._mix.set_option(name, value) or self._steer.set_option(name, value):
                 return
             if name == "seed_track" and int(value) != self._memory.last_track:
                 self._step(int(value))
+
+    def start_from(self, track_ids: Sequence[int]) -> None:
+        """Radio starts from these tracks: each steps the state as if heard (a track the model
+        has never seen leaves it to the library's structure around it); the last one is about
+        to play and is not stepped a second time when it starts."""
+        with self._lock:
+            for track_id in track_ids:
+                self._step(track_id)
+            self._seeded = track_ids[-1] if track_ids else None
 
     # ---- suggestions ------------------------------------------------------------------------
 
@@ -265,18 +301,11 @@ class RecommenderPlugin(Plugin):
             rec, state, last = self._rec, self._state, self._memory.last_track
             for track_id in after:
                 state, last = self._advanced(state, track_id), track_id
-            blocked = set(exclude)
-            share, skips = self.prior_share(), self._memory.skips
-            out: list[list[Suggestion]] = []
-            for i in range(n):
-                group = self._mix.pick(rec, state, last, blocked, share, skips, 1 + spares)
-                if not group:
-                    break
-                out.append(group)
-                blocked.add(group[0].track_id)
-                if i + 1 < n:
-                    state, last = self._advanced(state, group[0].track_id), group[0].track_id
-            return out
+            draw = Picking(self._mix, rec, self.prior_share(), self._memory.skips, self.clock())
+            heard = [*self._memory.recent, *after]
+            return self._steer.slots(
+                draw, state, last, heard, set(exclude), n, 1 + spares, self._advanced
+            )
 
     def distribution(self, exclude: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """The next-track distribution now: ``(track_ids, probabilities)`` (tests, preview)."""
@@ -288,6 +317,7 @@ class RecommenderPlugin(Plugin):
                 set(exclude),
                 self.prior_share(),
                 self._memory.skips,
+                self._steer.loves(),
             )
 
     def prior_share(self) -> float:
@@ -316,6 +346,10 @@ class RecommenderPlugin(Plugin):
 
     def on_session_closed(self, event: SessionClosed) -> None:
         """Learn from the session that just closed; the new model is swapped in when done."""
+        with self._lock:
+            self._records.append(event.session)
+            self._steer.index.add([event.session], self._mix.prior.info)
+        self._relearn_spacing()
         new = self._convert([event.session])
         if new:
             self._history.extend(new)
@@ -335,6 +369,12 @@ class RecommenderPlugin(Plugin):
         """
         converted = self._convert(sessions)
         self._history = converted
+        steer = Steering()  # the index and spacing rebuilt off the lock, swapped in under it
+        steer.learn(self._mix.prior, sessions)
+        with self._lock:
+            self._records = list(sessions)
+            steer.index.keep_live(self._steer.index)
+            self._steer.index, self._steer.learned = steer.index, steer.learned
         count = len(converted)
         if (short := too_few_sessions(count)) is not None and (full or self._rec is None):
             return TrainResult(False, short, count)
@@ -449,14 +489,20 @@ class RecommenderPlugin(Plugin):
         return self._context
 
     def _apply_settings(self, settings: Mapping[str, float]) -> None:
-        for key in ("temperature", "top_p"):
+        for key in ("temperature", "top_p", "artist_spacing", "album_spacing"):
             if key in settings:
                 self.set_option(key, settings[key])
 
+    def _relearn_spacing(self) -> None:
+        spacing = learned_spacing(self._mix.prior, self._records)
+        with self._lock:
+            self._steer.learned = spacing
+
     def _convert(self, sessions: Sequence[SessionRecord]) -> list[TrainingSession]:
         out = []
+        loved = self._steer.loved
         for session in sessions:
-            ts = session_from_plays(session.plays)
+            ts = session_from_plays(session.plays, loved)
             if len(ts.items) >= 2:
                 out.append(ts)
         return out
@@ -464,6 +510,7 @@ class RecommenderPlugin(Plugin):
     def _step(self, track_id: int) -> None:
         self._state = self._advanced(self._state, track_id)
         self._memory.heard(track_id)
+        self._steer.heard()
 
     def _advanced(self, state: RadioState | None, track_id: int) -> RadioState | None:
         if self._rec is None or state is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,9 @@ EARLY_SKIP_FRACTION = 0.5
 LATE_SKIP_WEIGHT = 0.5
 #: Target weight of a finished track the radio chose (our own pick: discounted against loops).
 RADIO_PICK_WEIGHT = 0.7
+#: Target weight of a track the listener loves, however it ended unless skipped early (the
+#: strongest positive: stronger than a finished play of the listener's own choice).
+LOVE_WEIGHT = 2.0
 
 
 class SessionFormatError(ValueError):
@@ -46,7 +49,7 @@ class TrainingSession:
             raise ValueError("weights must have one entry per item")
 
 
-def session_from_plays(plays: Sequence[PlayRecord]) -> TrainingSession:
+def session_from_plays(plays: Sequence[PlayRecord], loved: Collection[int] = ()) -> TrainingSession:
     """Turn a session's plays into a training session (how skips and radio picks enter training).
 
     The rule, chosen to match :meth:`recommender.recommender.Recommender.advance` (a skip never
@@ -57,10 +60,12 @@ def session_from_plays(plays: Sequence[PlayRecord]) -> TrainingSession:
       neither an input nor a target, so the model never learns to offer it in that context;
     * a late skip stays with target weight :data:`LATE_SKIP_WEIGHT`;
     * a finished track the radio chose gets :data:`RADIO_PICK_WEIGHT` (the model picked it, so it is
-      weaker evidence than a user's own choice); everything else gets 1.0.
+      weaker evidence than a user's own choice); everything else gets 1.0;
+    * a track the listener loves gets :data:`LOVE_WEIGHT` wherever it stays in the sequence.
 
     Args:
         plays: The plays of one session, in order.
+        loved: Track ids the listener loves.
 
     Returns:
         The training session (possibly shorter than ``plays``).
@@ -78,6 +83,8 @@ def session_from_plays(plays: Sequence[PlayRecord]) -> TrainingSession:
             weight = LATE_SKIP_WEIGHT
         elif play.origin is Origin.RADIO:
             weight = RADIO_PICK_WEIGHT
+        if play.track_id in loved:
+            weight = LOVE_WEIGHT
         items.append(play.track_id)
         weights.append(weight)
     if all(w == 1.0 for w in weights):

@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2.0 models: tracks, listening sessions, plays and their events.
+"""Typed SQLAlchemy 2.0 models: tracks, listening sessions, plays and their events, feedback.
 
 History is append-only: plays and play events are only ever inserted. A track whose file
 vanished keeps its row (``available`` is cleared) so every play keeps pointing at it.
@@ -181,3 +181,18 @@ class ImportedEntry(Base):
     track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), nullable=True, index=True)
     play_id: Mapped[int | None] = mapped_column(ForeignKey("plays.id"), nullable=True)
     reason: Mapped[str] = mapped_column(String, default="")
+
+
+class FeedbackEvent(Base):
+    """The listener loved a track or said never to play it (``on``), or took that back.
+
+    Append-only like play events: what stands for a track and kind is its newest event.
+    """
+
+    __tablename__ = "feedback_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String)  # love | never
+    on: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[float] = mapped_column(Float)

@@ -44,13 +44,15 @@ class PlayerQueue:
         """Entries after the current one."""
         return [e.track_id for e in self._queue.upcoming()]
 
-    def append_radio_track(self, track_id: int, probability: float) -> None:
-        """Append a radio pick (shown as such in the queue)."""
+    def append_radio_track(self, track_id: int, probability: float, why: str = "") -> None:
+        """Append a radio pick (shown as such in the queue, with its reason)."""
         track = self._lookup(track_id)
         if track is None:
             log.warning("radio picked track %d, which is not in the library", track_id)
             return
-        self._queue.add([track], Origin.RADIO)
+        for entry in self._queue.add([track], Origin.RADIO):
+            if why:
+                self._queue.set_note(entry.entry_id, why)
 
     def drop_radio_tail(self) -> list[int]:
         """Remove the radio picks at the end of the queue that have not played yet."""
@@ -63,6 +65,15 @@ class PlayerQueue:
         if rows:
             self._queue.remove_rows(rows)
         return [entries[r].track_id for r in reversed(rows)]
+
+    def play_now(self, track_id: int) -> None:
+        """Play ``track_id`` now, as the listener's own choice (a radio seed)."""
+        track = self._lookup(track_id)
+        if track is None:
+            log.warning("radio's seed %d is not in the library", track_id)
+            return
+        if self._queue.insert_next([track], Origin.USER):  # what the user queued stays after it
+            self._controller.play_row(self._queue.current_row + 1)
 
     def start_if_idle(self) -> None:
         """Start the queue when nothing is playing."""

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from player.albums import seed_order
 from player.plugin_api import RECENT_WINDOW, Outcome, Suggestion, TrackInfo, recent_window
 from player.radio.fallback import FallbackPicker
 
@@ -44,6 +45,12 @@ _PICK_MESSAGES = {
     "prior": "Radio: learning your listening — following albums and artists more, for now",
     "model": _FOLLOWING,
 }
+#: The fallback's ways of picking, as a pick's reason.
+_FALLBACK_WHY = {
+    "album order": "next on the album (the recommender could not answer)",
+    "same artist": "same artist (the recommender could not answer)",
+    "shuffle": "shuffled (the recommender could not answer)",
+}
 
 
 class RadioQueue(Protocol):
@@ -57,8 +64,9 @@ class RadioQueue(Protocol):
         """Queued tracks after the current one, in play order."""
         ...
 
-    def append_radio_track(self, track_id: int, probability: float) -> None:
-        """Append a track at the end of the queue, marked as picked by radio."""
+    def append_radio_track(self, track_id: int, probability: float, why: str = "") -> None:
+        """Append a track at the end of the queue, marked as picked by radio (``why``: the
+        reason, in plain words)."""
         ...
 
     def drop_radio_tail(self) -> list[int]:
@@ -67,6 +75,10 @@ class RadioQueue(Protocol):
 
     def start_if_idle(self) -> None:
         """Start playing the queue when nothing plays."""
+        ...
+
+    def play_now(self, track_id: int) -> None:
+        """Play ``track_id`` at once, the queued tracks after it (radio's seed)."""
         ...
 
 
@@ -88,6 +100,10 @@ class SuggestionSource(Protocol):
 
     def set_option(self, name: str, value: float) -> None:
         """Pass an option to the plugins (radio uses ``seed_track``)."""
+        ...
+
+    def start_from(self, track_ids: Sequence[int]) -> None:
+        """Prime the plugins with a seed (see :meth:`Plugin.start_from`)."""
         ...
 
 
@@ -116,7 +132,7 @@ class RadioController(QObject):
 
     enabled_changed = Signal(bool)
     status_message = Signal(str)
-    track_picked = Signal(int, float, str)  # track id, probability, source ("model" / reason)
+    track_picked = Signal(int, float, str)  # track id, probability, why (plain words)
     replanned = Signal(str)  # a note for the queue: radio replaced its queued picks, and why
 
     def __init__(
@@ -149,6 +165,7 @@ class RadioController(QObject):
             reversed(recent_tracks(max(1, window))), maxlen=max(1, window)
         )
         self._unreported: list[tuple[int, str]] = []
+        self._never: frozenset[int] = frozenset()
         self._enabled = False
         self._generation = 0
         self._pending: _Request | None = None
@@ -171,6 +188,17 @@ class RadioController(QObject):
     def set_library(self, tracks: Sequence[TrackInfo]) -> None:
         """Give radio the current library (call at start and after every scan)."""
         self._fallback = FallbackPicker(tracks, self._rng, self._fallback.missing)
+        self._schedule_refill()
+
+    def set_never(self, track_ids: frozenset[int]) -> None:
+        """Tracks the listener said never to play: radio never picks them, nor the fallback;
+        queued radio picks of them are dropped and replaced."""
+        self._never = frozenset(track_ids)
+        if self._enabled and any(t in self._never for t in self._queue.upcoming_track_ids()):
+            self._queue.drop_radio_tail()
+            self._generation += 1
+            self._pending = None
+            self._timer.stop()
         self._schedule_refill()
 
     def is_enabled(self) -> bool:
@@ -205,6 +233,27 @@ class RadioController(QObject):
         self._refill_timer.stop()
         self._timer.stop()
         self._flush_reports()
+
+    def start_from(self, seed: Sequence[int], name: str = "") -> None:
+        """Radio from a seed: ``seed[0]`` plays now, the rest of the seed (a whole album, an
+        artist's tracks) primes the plugin's state with it, and radio follows. Radio's queued
+        picks are replaced; tracks the user queued stay after the seed."""
+        if not seed:
+            return
+        first = seed[0]
+        self._queue.drop_radio_tail()
+        if self._source is not None:
+            self._source.start_from(seed_order(seed))
+        self._generation += 1
+        self._pending = None
+        self._timer.stop()
+        self._mode = ""
+        was_on, self._enabled = self._enabled, True
+        self._queue.play_now(first)
+        self._schedule_refill()
+        self.status_message.emit(f"Radio from {name}" if name else "Radio on")
+        if not was_on:
+            self.enabled_changed.emit(True)
 
     @Slot()
     def toggle(self) -> None:
@@ -279,6 +328,7 @@ class RadioController(QObject):
 
     def _exclusion(self, relax: bool = False) -> set[int]:
         blocked = set(self._fallback.missing)
+        blocked.update(self._never)
         blocked.update(self._queue.upcoming_track_ids())
         current = self._queue.current_track_id()
         if current is not None:
@@ -345,9 +395,9 @@ class RadioController(QObject):
             if chosen is None:
                 rejected = True
                 break
-            self._append(chosen.track_id, chosen.probability, "model")
+            self._append(chosen.track_id, chosen.probability, chosen.reason)
             blocked.add(chosen.track_id)
-            self._set_mode(f"model:{chosen.reason}", _PICK_MESSAGES.get(chosen.reason, _FOLLOWING))
+            self._set_mode(f"model:{chosen.source}", _PICK_MESSAGES.get(chosen.source, _FOLLOWING))
             if chosen is not slot[0]:
                 break  # later slots were drawn as if slot[0] had played: ask again for them
         self._attempts = self._attempts + 1 if rejected else 0
@@ -377,7 +427,7 @@ class RadioController(QObject):
                 self._set_mode("empty", "Radio: no playable track left in the library")
                 return
             track_id, how = pick
-            self._append(track_id, 0.0, how)
+            self._append(track_id, 0.0, _FALLBACK_WHY.get(how, how))
         if how:
             self._set_mode(f"fallback:{reason}", f"Radio: {reason}; picking by {how} for now")
 
@@ -409,9 +459,9 @@ class RadioController(QObject):
             return False
         return True
 
-    def _append(self, track_id: int, probability: float, how: str) -> None:
-        self._queue.append_radio_track(track_id, probability)
-        self.track_picked.emit(track_id, probability, how)
+    def _append(self, track_id: int, probability: float, why: str) -> None:
+        self._queue.append_radio_track(track_id, probability, why)
+        self.track_picked.emit(track_id, probability, why)
         if self._start_when_filled:
             self._start_when_filled = False
             self._queue.start_if_idle()

@@ -258,6 +258,21 @@ class MainWindow(QMainWindow):
         self.scan_job.finished.connect(self._on_scan_finished)
         self.scan_job.failed.connect(self._on_scan_failed)
 
+    @property
+    def controller(self) -> PlayerController:
+        """The queue and playback controller."""
+        return self._controller
+
+    @property
+    def runner(self) -> TaskRunner:
+        """The task pool (database work off the GUI thread)."""
+        return self._runner
+
+    def playing_track_id(self) -> int | None:
+        """The track loaded in playback (playing or paused), if any."""
+        current = self._playback.current
+        return current.track_id if current is not None else None
+
     # -- start-up, layout ------------------------------------------------------------------
     def attach_library(self, library: LibraryAccess) -> None:
         """Connect the window to the library (after start-up, once the database is open)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from player.playback import Playable
-from player.queue import IsCurrentRole, OriginRole, QueueModel
+from player.queue import IsCurrentRole, NoteRole, OriginRole, QueueModel
 from player.ui.library_rows import format_ms
 
 
@@ -155,14 +156,18 @@ class NowPlayingPanel(QWidget):
 
 
 class _QueueDelegate(QStyledItemDelegate):
-    """Marks the playing entry with a play icon and radio picks with a small tag; a long title
-    is elided before the tag (never under it), and rows never ask for more width than the view."""
+    """Marks the playing entry with a play icon and radio picks with a small tag and, on a
+    second line, why radio chose them; a long title is elided before the tag (never under it),
+    and rows never ask for more width than the view."""
 
     TAG = "radio"
 
     def sizeHint(self, option, index):
         size = super().sizeHint(option, index)
-        size.setHeight(max(size.height(), option.fontMetrics.height() + 10))
+        height = option.fontMetrics.height() + 10
+        if index.data(NoteRole):
+            height += option.fontMetrics.height()
+        size.setHeight(max(size.height(), height))
         size.setWidth(0)  # the row is as wide as the view: no horizontal scroll bar
         return size
 
@@ -188,16 +193,44 @@ class _QueueDelegate(QStyledItemDelegate):
         return QFontMetrics(_tag_font(option.font))
 
     def paint(self, painter: QPainter, option, index) -> None:
-        super().paint(painter, option, index)
+        why = index.data(NoteRole)
+        line = option.fontMetrics.height()
+        if why:  # the entry on the first line, the reason under it, smaller and muted
+            below = QStyleOptionViewItem(option)
+            self.initStyleOption(below, index)
+            below.rect = option.rect.adjusted(0, option.rect.height() - line, 0, 0)
+            style = option.widget.style() if option.widget else None
+            if style is not None:  # the second line's background (selection, radio tint)
+                style.drawPrimitive(
+                    QStyle.PrimitiveElement.PE_PanelItemViewItem, below, painter, option.widget
+                )
+            top = QStyleOptionViewItem(option)
+            top.rect = option.rect.adjusted(0, 0, 0, -line)
+            super().paint(painter, top, index)
+            self._paint_why(painter, option, why, line)
+        else:
+            super().paint(painter, option, index)
         if index.data(OriginRole) != "radio":
             return
         painter.save()
-        rect = option.rect.adjusted(0, 3, -6, -3)
+        rect = option.rect.adjusted(0, 3, -6, -3 - (line if why else 0))
         painter.setFont(_tag_font(option.font))
         painter.setPen(option.palette.color(option.palette.ColorRole.Link))
         painter.drawText(
             rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.TAG
         )
+        painter.restore()
+
+    @staticmethod
+    def _paint_why(painter: QPainter, option, why: str, line: int) -> None:
+        painter.save()
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        rect = option.rect.adjusted(14, option.rect.height() - line - 4, -6, -2)
+        text = QFontMetrics(font).elidedText(why, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         painter.restore()
 
 
@@ -233,7 +266,7 @@ class QueuePanel(QWidget):
         self.view.setDragEnabled(True)
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)  # radio picks have a second line (why)
         self.view.setSpacing(1)
         self.view.setAlternatingRowColors(True)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -69,6 +70,7 @@ class RadioCache:
     def __init__(self) -> None:
         self._outputs: dict[tuple[int, int, int], QuantizedOutput] = {}
         self._rows: tuple[Collection[int], int, Tensor] | None = None
+        self._library: tuple[Vocabulary, int, np.ndarray, np.ndarray] | None = None
 
     def output(self, weight: Tensor) -> QuantizedOutput:
         """The int8 copy of ``weight``, rebuilt when it changed (training steps, growth)."""
@@ -88,3 +90,18 @@ class RadioCache:
             rows = torch.tensor(vocab.indices(ids), dtype=torch.long)
             self._rows = cached = (ids, len(vocab), rows)
         return cached[2]
+
+    def library_rows(self, vocab: Vocabulary, track_ids: np.ndarray) -> np.ndarray:
+        """The model row of each library track (``-1``: unknown to the model), in library
+        order; looked up again only for another or a grown vocabulary, or another library."""
+        cached = self._library
+        if (
+            cached is None
+            or cached[0] is not vocab
+            or cached[1] != len(vocab)
+            or cached[2] is not track_ids
+        ):
+            get = vocab.index
+            rows = np.fromiter((get(int(t)) or -1 for t in track_ids), np.int64, len(track_ids))
+            self._library = cached = (vocab, len(vocab), track_ids, rows)
+        return cached[3]

@@ -95,6 +95,7 @@ class Mixture:
         torch_generator: torch generator of every draw (set once torch is loaded).
         temperature: Divides the log-scores (above 1 flattens, below 1 sharpens).
         top_p: Nucleus cut-off of the model's distribution (None: off).
+        never: Tracks the listener said never to play: never drawn.
     """
 
     def __init__(self, seed: int) -> None:
@@ -105,12 +106,23 @@ class Mixture:
         self.top_p: float | None = None
         #: The blend's history parts beside the model (small histories; None: the model alone).
         self.parts: RadioParts | None = None
+        self.never: frozenset[int] = frozenset()
         self._cache: RadioCache | None = None
+        self._masked: tuple[ColdStartPrior, frozenset[int], frozenset[int]] | None = None
 
     def prepare(self, rec: Recommender) -> None:
         """Make ``rec`` ready to pick from (eval mode, its int8 copy of V built now)."""
         rec.model.eval()
         self._int8(rec)
+        self._radio_cache().library_rows(rec.vocab, self.prior.track_ids)
+
+    def masked_ids(self) -> frozenset[int]:
+        """Tracks never drawn: unavailable in the library, or never to be played (one set
+        object while neither changes, so its model rows are looked up once)."""
+        prior, never = self.prior, self.never
+        if self._masked is None or self._masked[0] is not prior or self._masked[1] is not never:
+            self._masked = (prior, never, prior.unavailable_ids | never)
+        return self._masked[2]
 
     def _radio_cache(self) -> RadioCache:
         from recommender.radio.int8 import RadioCache  # lazy: torch (see the module docstring)
@@ -141,6 +153,9 @@ class Mixture:
         share: float,
         skips: Sequence[int],
         count: int = 1,
+        *,
+        variety: np.ndarray | None = None,
+        loves: Sequence[int] = (),
     ) -> list[Suggestion]:
         """Up to ``count`` distinct candidates for the next track, most preferred first.
 
@@ -149,11 +164,14 @@ class Mixture:
         alone is the costly part). Candidates after the first are spares for the same slot
         (in case a file is missing): each component is scored once and drawn from without
         replacement. The probability reported is the pick's mass through the component that
-        drew it, which is what ``radio --preview`` prints.
+        drew it, which is what ``radio --preview`` prints. ``variety``: prior rows kept out
+        (:func:`recommender.radio.variety.variety_rows`); ``loves``: tracks just loved (the
+        prior favours their artist and album). Each candidate's ``reason`` is the component
+        that drew it (``model`` or ``library``), which the plugin puts into words.
         """
         # What leads the pick, told to the listener: no model yet, the library's structure
         # (a young model has the smaller share), or the model.
-        reason = "cold start" if rec is None else ("prior" if share >= 0.5 else "model")
+        source_label = "cold start" if rec is None else ("prior" if share >= 0.5 else "model")
         model: list[tuple[int, float]] | None = None
         parts: list[tuple[int, float]] | None = None
         prior: list[tuple[int, float]] | None = None
@@ -169,33 +187,46 @@ class Mixture:
                 weight = 1.0 if share < PRIOR_FLOOR else 1.0 - share
                 if self.rng.random() < model_share:
                     if model is None:
-                        model = self._model_draws(rec, state, blocked, count)
+                        model = self._model_draws(rec, state, blocked, count, variety)
                     source, weight = model, weight * model_share
                 else:
                     if parts is None:
-                        parts = self._parts_draws(rec, prefix, blocked, count)
+                        parts = self._parts_draws(rec, prefix, blocked, count, variety)
                     source, weight = parts, weight * (1.0 - model_share)
             else:
                 source, weight = [], 0.0
             if not source:  # no model, or everything it knows is excluded: the prior decides
                 if prior is None:
-                    prior = self._prior_draws(last, blocked, skips, count)
+                    prior = self._prior_draws(last, blocked, skips, count, variety, loves)
                 source, weight = prior, (share if rec is not None else 1.0)
             while source and source[0][0] in taken:
                 source.pop(0)
             if not source:
                 continue
+            drawn_by = "model" if source is model else "history" if source is parts else "library"
             track_id, p = source.pop(0)
             taken.add(track_id)
-            out.append(Suggestion(track_id, weight * p, reason))
+            out.append(Suggestion(track_id, weight * p, drawn_by, source_label))
         return out
 
     def _model_draws(
-        self, rec: Recommender, state: RadioState, blocked: set[int], count: int
+        self,
+        rec: Recommender,
+        state: RadioState,
+        blocked: set[int],
+        count: int,
+        variety: np.ndarray | None,
     ) -> list[tuple[int, float]]:
+        import torch  # lazy, as below
+
         from recommender.radio.scores import next_draw  # lazy: torch
 
         cache = self._radio_cache()
+        excluded = cache.rows(rec.vocab, self.masked_ids())
+        if variety is not None and len(variety):
+            rows = cache.library_rows(rec.vocab, self.prior.track_ids)[variety]
+            extra = torch.from_numpy(rows[rows > 0])
+            excluded = extra if excluded is None else torch.cat([excluded, extra])
         try:
             draw = next_draw(
                 rec,
@@ -203,7 +234,7 @@ class Mixture:
                 temperature=self.temperature,
                 top_p=self.top_p,
                 exclude=blocked,
-                excluded_rows=cache.rows(rec.vocab, self.prior.unavailable_ids),
+                excluded_rows=excluded,
                 fast=cache.output(rec.model.output_weight()),
             )
         except ValueError:  # everything the model knows is excluded
@@ -212,29 +243,43 @@ class Mixture:
         return [(track_id(row), p) for row, p in draw.sample(self.torch_generator, count)]
 
     def _parts_distribution(
-        self, rec: Recommender, prefix: Sequence[int], blocked: set[int]
+        self,
+        rec: Recommender,
+        prefix: Sequence[int],
+        blocked: set[int],
+        variety: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The parts' tempered mix over the model's rows, blocked and missing tracks left out."""
+        """The parts' tempered mix over the model's rows; blocked, missing, never-played tracks
+        and the ``variety`` rows (of the prior) left out."""
         assert self.parts is not None
         probs = self.parts.distribution(prefix, self.temperature)
         grown = len(rec.vocab) - len(probs)  # tracks added since the parts were built: none
         if grown > 0:
             probs = np.concatenate([probs, np.zeros(grown)])
         probs[0] = 0.0
-        for track_ids in (blocked, self.prior.unavailable_ids):
-            rows = rec.vocab.indices(track_ids)
-            probs[rows] = 0.0
+        probs[rec.vocab.indices(blocked)] = 0.0
+        masked = self._radio_cache().rows(rec.vocab, self.masked_ids())
+        if masked is not None:
+            probs[masked.numpy()] = 0.0
+        if variety is not None and len(variety):
+            rows = self._radio_cache().library_rows(rec.vocab, self.prior.track_ids)[variety]
+            probs[rows[rows > 0]] = 0.0
         total = probs.sum()
         return probs / total if total > 0 else probs
 
     def _parts_draws(
-        self, rec: Recommender, prefix: Sequence[int], blocked: set[int], count: int
+        self,
+        rec: Recommender,
+        prefix: Sequence[int],
+        blocked: set[int],
+        count: int,
+        variety: np.ndarray | None,
     ) -> list[tuple[int, float]]:
         import torch  # lazy, as above
 
         from recommender.radio.draw import Draw
 
-        probs = self._parts_distribution(rec, prefix, blocked)
+        probs = self._parts_distribution(rec, prefix, blocked, variety)
         if probs.sum() <= 0:
             return []
         draw = Draw(torch.from_numpy(probs.astype(np.float32)))
@@ -242,24 +287,39 @@ class Mixture:
         return [(track_id(row), float(p)) for row, p in draw.sample(self.torch_generator, count)]
 
     def _prior_draws(
-        self, last: int | None, blocked: set[int], skips: Sequence[int], count: int
+        self,
+        last: int | None,
+        blocked: set[int],
+        skips: Sequence[int],
+        count: int,
+        variety: np.ndarray | None,
+        loves: Sequence[int],
     ) -> list[tuple[int, float]]:
         import torch  # lazy, as above
 
         from recommender.radio.draw import Draw
 
-        ids, probs = self.prior_distribution(last, blocked, skips)
+        ids, probs = self.prior_distribution(last, blocked, skips, variety, loves)
         if len(ids) == 0:
             return []
         draw = Draw(torch.from_numpy(probs.astype(np.float32)))
         return [(int(ids[i]), float(probs[i])) for i, _ in draw.sample(self.torch_generator, count)]
 
     def prior_distribution(
-        self, last: int | None, blocked: set[int], skips: Sequence[int]
+        self,
+        last: int | None,
+        blocked: set[int],
+        skips: Sequence[int],
+        variety: np.ndarray | None = None,
+        loves: Sequence[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """The tempered prior over allowed tracks: ``(track_ids, probabilities)``."""
         mask = self.prior.mask(blocked)
-        scores = np.where(mask, self.prior.scores(last, avoid=skips), 0.0)
+        if self.never:
+            mask &= self.prior.mask(self.never)
+        if variety is not None and len(variety):
+            mask[variety] = False
+        scores = np.where(mask, self.prior.scores(last, avoid=skips, favour=loves), 0.0)
         if self.temperature != 1.0:  # in float32: 2.5x faster than float64, 1e-7 relative error
             power = np.float32(1.0 / self.temperature)
             scores = np.power(scores.astype(np.float32), power).astype(np.float64)
@@ -277,9 +337,11 @@ class Mixture:
         blocked: set[int],
         share: float,
         skips: Sequence[int],
+        loves: Sequence[int] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
         """The whole mixed distribution (tests and previews; radio draws with :meth:`pick`)."""
-        ids, probs = self.prior_distribution(last, blocked, skips)
+        blocked = blocked | self.never
+        ids, probs = self.prior_distribution(last, blocked, skips, loves=loves)
         mixed = np.zeros(len(self.prior), dtype=np.float64)
         mixed[self.prior.rows_of(ids)] = share * probs
         if rec is not None and state is not None and share < 1.0:

@@ -35,6 +35,7 @@ class PriorWeights:
     year_scale: float = 4.0
     base: float = 0.02  # everything allowed keeps a little mass
     skip_penalty: float = 0.2  # multiplies tracks sharing artist/album with a skipped track
+    love_boost: float = 3.0  # multiplies tracks sharing artist/album with a just-loved track
 
 
 def prior_weight(n_sessions: int, half_life: float = 25.0) -> float:
@@ -59,6 +60,7 @@ class ColdStartPrior:
     def __init__(self, tracks: Sequence[TrackInfo], weights: PriorWeights | None = None) -> None:
         self.weights = weights or PriorWeights()
         order = sorted(tracks, key=lambda t: t.track_id)
+        self._info = order
         self.track_ids = np.asarray([t.track_id for t in order], dtype=np.int64)
         self._row = {int(t): i for i, t in enumerate(self.track_ids)}
         self._artist = _codes(t.artist.casefold() for t in order)
@@ -72,6 +74,7 @@ class ColdStartPrior:
         self._successor = np.full(len(order), -1, dtype=np.int64)
         for track, following in album_successors(order).items():
             self._successor[self._row[track]] = self._row[following]
+        self._members = {"artist": _groups(self._artist), "album": _groups(self._album)}
         self.unavailable_ids = frozenset(int(t) for t in self.track_ids[~self.available])
         # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows in O(n).
         top = int(self.track_ids.max()) if len(order) else 0
@@ -86,6 +89,46 @@ class ColdStartPrior:
     def row(self, track_id: int) -> int | None:
         """Row of ``track_id`` in :attr:`track_ids`, or None."""
         return self._row.get(track_id)
+
+    def info(self, track_id: int) -> TrackInfo | None:
+        """The library's record of ``track_id``, or None."""
+        row = self._row.get(track_id)
+        return self._info[row] if row is not None else None
+
+    def code(self, kind: str, track_id: int) -> int:
+        """The ``artist`` or ``album`` code of ``track_id`` (-1: untagged or unknown)."""
+        row = self._row.get(track_id)
+        if row is None:
+            return -1
+        return int((self._artist if kind == "artist" else self._album)[row])
+
+    def distinct(self, kind: str) -> int:
+        """How many ``artist`` or ``album`` codes the library holds."""
+        return len(self._members[kind])
+
+    def rows_with(self, kind: str, codes: Collection[int]) -> np.ndarray:
+        """Rows of every track whose ``artist`` or ``album`` code is among ``codes``."""
+        members = self._members[kind]
+        parts = [members[c] for c in codes if c in members]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def relation(self, previous: int | None, track_id: int) -> str:
+        """The strongest tie of ``track_id`` to ``previous`` the prior weighs: ``successor``,
+        ``album``, ``artist``, ``genre``, ``year`` (within two years) or ``""``."""
+        a = self.row(previous) if previous is not None else None
+        b = self.row(track_id)
+        if a is None or b is None:
+            return ""
+        if self._successor[a] == b:
+            return "successor"
+        for kind, codes in (("album", self._album), ("artist", self._artist)):
+            if codes[a] >= 0 and codes[a] == codes[b]:
+                return kind
+        if self._genre[a] >= 0 and self._genre[a] == self._genre[b]:
+            return "genre"
+        if abs(self._year[a] - self._year[b]) <= 2:  # NaN compares false
+            return "year"
+        return ""
 
     def rows_of(self, track_ids: np.ndarray) -> np.ndarray:
         """Rows of many ids at once (``-1`` for ids not in the library)."""
@@ -107,12 +150,15 @@ class ColdStartPrior:
             allowed[rows[rows >= 0]] = False
         return allowed
 
-    def scores(self, previous: int | None, *, avoid: Sequence[int] = ()) -> np.ndarray:
+    def scores(
+        self, previous: int | None, *, avoid: Sequence[int] = (), favour: Sequence[int] = ()
+    ) -> np.ndarray:
         """Unnormalised prior weight of every row after ``previous``.
 
         Args:
             previous: The track just heard (None: no context, uniform).
             avoid: Recently skipped tracks: rows sharing their artist or album are damped.
+            favour: Recently loved tracks: rows sharing their artist or album are raised.
         """
         w = self.weights
         out = np.full(len(self.track_ids), w.base, dtype=np.float64)
@@ -132,12 +178,24 @@ class ColdStartPrior:
             if self._successor[prev] >= 0:
                 out[self._successor[prev]] += w.successor
             out[prev] = w.base * 0.01  # the same track again is nearly never right
-        for skipped in avoid:
-            row = self.row(skipped)
-            if row is None:
-                continue
-            near = self._artist == self._artist[row]
-            if self._album[row] >= 0:
-                near |= self._album == self._album[row]
-            out[near] *= w.skip_penalty
+        for tracks, factor in ((avoid, w.skip_penalty), (favour, w.love_boost)):
+            for track in tracks:
+                row = self.row(track)
+                if row is None:
+                    continue
+                near = self._artist == self._artist[row]
+                if self._album[row] >= 0:
+                    near |= self._album == self._album[row]
+                out[near] *= factor
         return out
+
+
+def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """``{code: rows holding it}`` for every code >= 0 (one sort, no loop over rows)."""
+    order = np.argsort(codes, kind="stable")
+    values = codes[order]
+    if not len(values):
+        return {}
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]).tolist()
+    ends = [*starts[1:], len(values)]
+    return {int(values[a]): order[a:b] for a, b in zip(starts, ends, strict=True) if values[a] >= 0}

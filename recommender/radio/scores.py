@@ -2,16 +2,18 @@
 
 A pick is :meth:`SessionRNN.full_log_scores` at the carried state, the repeat head attending
 over the state's history: the computation evaluation makes, one position long. Two things are
-radio's own: every remembered skip pushes the query away from the skipped track, and the
+radio's own: every remembered skip pushes the query away from the skipped track (a love pulls
+it toward the loved one), and the
 explore logits ``V q + b`` may come from the int8 copy of V (:class:`QuantizedOutput`), whose
 pass over every track is most of a pick's cost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -28,7 +30,8 @@ SKIP_PUSH = 0.5
 
 
 def _query(rec: Recommender, state: RadioState) -> tuple[Tensor, Tensor]:
-    """(cell output (1, hidden), query (1, k)) at the state, every remembered skip pushed out."""
+    """(cell output (1, hidden), query (1, k)) at the state, every remembered skip pushed out
+    and every remembered love (a negative strength) pulled in."""
     model = rec.model
     output = state.hidden_tensor()[: model.config.hidden_dim].unsqueeze(0)
     last = rec.vocab.index(state.last_track) if state.last_track is not None else None
@@ -39,7 +42,10 @@ def _query(rec: Recommender, state: RadioState) -> tuple[Tensor, Tensor]:
         if row is None:
             continue
         direction = weight[row] / weight[row].norm().clamp_min(1e-8)
-        along = (query @ direction).clamp_min(0.0) + SKIP_PUSH * query.norm()
+        if strength < 0:  # a love, the mirror of a skip: pulled toward the track
+            along = (-(query @ direction)).clamp_min(0.0) + SKIP_PUSH * query.norm()
+        else:
+            along = (query @ direction).clamp_min(0.0) + SKIP_PUSH * query.norm()
         query = query - strength * along * direction
     return output, query.unsqueeze(0)
 
@@ -138,3 +144,17 @@ def distribution(
     rows, probs = draw.row_probs()
     ids = torch.from_numpy(rec.vocab.ids_array())[rows]
     return ids, probs / probs.sum()
+
+
+@torch.no_grad()
+def nearest(rec: Recommender, track_id: int, candidates: Sequence[int]) -> int | None:
+    """The candidate whose output embedding is most alike ``track_id``'s (cosine), or None
+    when the model knows neither."""
+    row = rec.vocab.index(track_id)
+    known = [(t, r) for t in candidates if t != track_id and (r := rec.vocab.index(t))]
+    if row is None or not known:
+        return None
+    weight = rec.model.output_weight().detach().numpy()  # numpy: a few small ops, cheaper
+    rows, target = weight[[r for _, r in known]], weight[row]
+    norms = np.maximum(np.linalg.norm(rows, axis=1) * np.linalg.norm(target), 1e-8)
+    return known[int(np.argmax(rows @ target / norms))][0]

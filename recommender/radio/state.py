@@ -45,7 +45,8 @@ class RadioState:
         hidden: The flat recurrent state (LSTM: h then c).
         last_track: The last track that advanced the state (``None`` at the start).
         history: Recently played (not skipped) track ids, oldest first, for the repeat head.
-        skips: ``[track_id, strength]`` of recent skips, newest first.
+        skips: ``[track_id, strength]`` of recent skips (strength > 0: pushed away from) and
+            loves (strength < 0: pulled toward), newest first.
     """
 
     hidden: list[float]
@@ -123,11 +124,19 @@ def advance(
 
     with torch.no_grad():
         _, hidden = rec.model.run(torch.tensor([[row]]), state.hidden_tensor().unsqueeze(0))
-    skips = [[t, s * SKIP_DECAY] for t, s in state.skips if s * SKIP_DECAY >= SKIP_FLOOR]
+    skips = [[t, s * SKIP_DECAY] for t, s in state.skips if abs(s * SKIP_DECAY) >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
     new = RadioState(hidden[0].tolist(), track_id, history, skips)
     new._tensor = hidden[0]
     return new
+
+
+def loved(rec: Recommender, state: RadioState, track_id: int, pull: float) -> RadioState:
+    """The state with a love of ``track_id`` remembered: it pulls the next queries toward the
+    track (as a skip pushes away), fading with the plays that follow. Unknown ids: unchanged."""
+    if rec.vocab.index(track_id) is None:
+        return state
+    return state.with_skips([[float(track_id), -pull], *state.skips][:SKIP_MEMORY])
 
 
 def replayed_state(rec: Recommender, recent: Sequence[int]) -> RadioState:

@@ -29,7 +29,7 @@ class Track:
 class NoQueue:
     def current_track_id(self): return None
     def upcoming_track_ids(self): return []
-    def append_radio_track(self, track_id, probability): pass
+    def append_radio_track(self, track_id, probability, why=""): pass
     def drop_radio_tail(self): return []
     def start_if_idle(self): pass
 
@@ -37,13 +37,20 @@ app = QApplication([])
 audio = make_audio(Path(sys.argv[1]) / "a.ogg", seconds=2.0)
 playback = Playback()
 queue = QueueModel()
-queue.add([Track(audio)], Origin.RADIO)
+(entry,) = queue.add([Track(audio)], Origin.RADIO)
+queue.set_note(entry.entry_id, "next on the album “Kind of Blue”")
 queue.set_current(0)
 controller = PlayerController(playback, queue)
 radio = RadioController(NoQueue(), None, recent_tracks=lambda n: [],
                         report_missing=lambda t, m: None)
+class Steer:  # records what the bus asked (the window's Steering does the work)
+    def __init__(self): self.calls = []
+    def love(self, ids, on=None): self.calls.append(["love", list(ids), on])
+    def never_play(self, ids, on=True): self.calls.append(["never", list(ids), on])
+
+steer = Steer()
 mpris = Mpris(controller)
-mpris.attach_radio(radio, adventurousness=lambda: 0.25)
+mpris.attach_radio(radio, adventurousness=lambda: 0.25, steer=steer)
 out = {"registered": mpris.register()}
 DEST = ["--dest=" + BUS_NAME, "/org/mpris/MediaPlayer2"]
 PROPS = "org.freedesktop.DBus.Properties"
@@ -79,6 +86,9 @@ def client():
         send("org.mpris.MediaPlayer2.Player.PlayPause")
         wait(lambda: "Playing" in prop("PlaybackStatus", "org.mpris.MediaPlayer2.Player"))
         out["metadata"] = prop("Metadata", "org.mpris.MediaPlayer2.Player")
+        send("org.segue.Radio.Love")
+        send("org.segue.Radio.NeverPlay")
+        out["steer"] = steer.calls
         time.sleep(0.3)  # let the signals reach the monitor
         monitor.terminate()
         out["signals"] = monitor.communicate(timeout=10)[0]
@@ -127,6 +137,11 @@ def test_radio_is_readable_settable_and_announced_over_dbus(tmp_path: Path) -> N
     assert "segue:radioPick" in out["metadata"]
     pick = out["metadata"].split("segue:radioPick", 1)[1]
     assert pick.split("variant", 1)[1].split()[0:2] == ["boolean", "true"]
+    assert "segue:why" in out["metadata"]  # issue #28: radio's reason, in plain words
+    assert "next on the album “Kind of Blue”" in out["metadata"].split("segue:why", 1)[1]
+    assert '<method name="Love"' in out["introspect"]
+    assert '<method name="NeverPlay"' in out["introspect"]
+    assert out["steer"] == [["love", [7], True], ["never", [7], True]]
 
 
 def test_track_urls_are_percent_encoded_from_the_files_bytes() -> None:

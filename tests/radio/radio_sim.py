@@ -73,6 +73,7 @@ class SimPlayer:
     current_origin: Origin = Origin.USER
     played: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    whys: dict[int, str] = field(default_factory=dict)  # radio's reason for each pick
 
     # RadioQueue ------------------------------------------------------------------------------
     def current_track_id(self) -> int | None:
@@ -81,8 +82,9 @@ class SimPlayer:
     def upcoming_track_ids(self) -> list[int]:
         return [t for t, _ in self.queue]
 
-    def append_radio_track(self, track_id: int, probability: float) -> None:
+    def append_radio_track(self, track_id: int, probability: float, why: str = "") -> None:
         self.queue.append((track_id, True))
+        self.whys[track_id] = why
 
     def drop_radio_tail(self) -> list[int]:
         dropped = []
@@ -92,6 +94,11 @@ class SimPlayer:
 
     def start_if_idle(self) -> None:
         pass  # tests move playback on themselves
+
+    def play_now(self, track_id: int) -> None:
+        if self.current is not None:
+            self.end(Outcome.SKIPPED, 10)
+        self.play(track_id)
 
     # playback ---------------------------------------------------------------------------------
     def play(self, track_id: int, origin: Origin = Origin.USER) -> None:

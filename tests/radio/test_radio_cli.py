@@ -13,9 +13,11 @@ import pytest
 import torch
 
 from player.db.engine import Database
+from player.feedback import FeedbackLog
 from player.history import History
+from player.library import load_track_rows
 from player.paths import AppPaths
-from player.plugin_api import Origin, Outcome
+from player.plugin_api import FeedbackKind, Origin, Outcome
 from player.scanner import scan
 from recommender.cli import build_parser, main
 from tests.audio import make_library
@@ -46,10 +48,32 @@ def test_preview_on_a_fresh_library_prints_json_picks(
                "--data-dir", str(app_paths.data_dir)) == 0  # fmt: skip
     picks = json.loads(capsys.readouterr().out)
     assert len(picks) == 4
-    assert {"track_id", "path", "artist", "title", "probability"} <= set(picks[0])
+    assert {"track_id", "path", "artist", "title", "probability", "why"} <= set(picks[0])
+    assert all(p["why"] for p in picks)  # issue #28: every pick says why
     assert len({p["track_id"] for p in picks}) == 4
     assert all(0 < p["probability"] <= 1 for p in picks)
     assert not list(app_paths.data_dir.glob("models.corrupt-*"))  # an empty folder is no checkpoint
+
+
+def test_preview_seeded_by_album_or_artist(
+    tmp_path: Path, app_paths: AppPaths, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scanned(tmp_path, db)
+    data = ("--data-dir", str(app_paths.data_dir))
+    assert run("radio", "--preview", "1", "--seed-album", "album 3", "--json", *data) == 0
+    (pick,) = json.loads(capsys.readouterr().out)
+    assert pick["why"]
+    assert run("radio", "--preview", "2", "--seed-artist", "Artist 2", *data) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    never = [t.id for t in load_track_rows(db) if t.album != "Album 3"]
+    feedback = FeedbackLog(db)
+    for track_id in never:  # only Album 3 is left to radio
+        feedback.record(track_id, FeedbackKind.NEVER)
+    assert run("radio", "--preview", "6", "--seed-album", "album 3", "--json", *data) == 0
+    picks = json.loads(capsys.readouterr().out)  # the seed's first track plays, then the rest
+    assert sorted(p["title"] for p in picks) == ["Song 3.2", "Song 3.3", "Song 3.4"]
+    assert run("radio", "--preview", "2", "--seed-artist", "Nobody", *data) == 1
+    assert "Nobody is not in the library" in capsys.readouterr().err
 
 
 def test_train_builds_a_checkpoint_from_history(
@@ -157,7 +181,7 @@ def test_preview_names_an_untagged_track_by_its_file(capsys: pytest.CaptureFixtu
     from recommender.radio.preview import _print_table
 
     _print_table([{"probability": 0.5, "artist": "", "title": "", "album": "",
-                   "path": "/m/untagged.ogg", "reason": "cold start"}])  # fmt: skip
+                   "path": "/m/untagged.ogg", "why": "a wild card from your library"}])  # fmt: skip
     out = capsys.readouterr().out
     assert "[]" not in out and " — " not in out
     assert "untagged.ogg" in out

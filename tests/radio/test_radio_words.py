@@ -52,8 +52,8 @@ def test_training_progress_and_outcome_are_plain_words(tmp_path: Path) -> None:
 def test_a_trained_model_is_never_called_a_cold_start(tmp_path: Path) -> None:  # item 6
     plugin = make_plugin(tmp_path, planted_sessions(6))
     assert plugin.model is not None
-    reasons = {slot[0].reason for slot in plugin.suggest(5, frozenset())}
-    assert reasons <= {"prior", "model"}
+    sources = {slot[0].source for slot in plugin.suggest(5, frozenset())}
+    assert sources <= {"prior", "model"}
 
 
 class Reasoned(Plugin):
@@ -73,7 +73,7 @@ class Reasoned(Plugin):
         self, n: int, exclude: frozenset[int], *, after: Sequence[int] = (), spares: int = 0
     ) -> list[list[Suggestion]]:
         allowed = [t for t in self.tracks if t not in exclude]
-        return [[Suggestion(t, 0.1, self.reason)] for t in allowed[:n]]
+        return [[Suggestion(t, 0.1, source=self.reason)] for t in allowed[:n]]
 
 
 def test_radio_status_follows_what_leads_its_picks_and_a_skip_replan_is_told(

@@ -110,7 +110,8 @@ def test_cold_start_follows_the_album_and_says_so(tmp_path: Path) -> None:
     same_artist = sum(p for t, p in zip(ids, probs, strict=True) if 7 <= t <= 12)
     assert same_artist > 0.5
     picks = [slot[0] for slot in plugin.suggest(3, frozenset())]
-    assert [s.reason for s in picks] == ["cold start"] * 3
+    assert [s.source for s in picks] == ["cold start"] * 3
+    assert all(s.reason for s in picks)  # each says why (issue #28)
     assert picks[0].track_id not in {p.track_id for p in picks[1:]}
 
 
