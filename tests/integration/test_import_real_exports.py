@@ -16,7 +16,7 @@ from player.history_import.store import import_history
 from player.scanner import scan
 from tests.audio import make_audio, write_tags
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "personal-dev"  # ../shared
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "personal-dev"  # ../shared
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="no shared data here")
 
 #: Entries of each export imported (a slice keeps the test to a few seconds).
