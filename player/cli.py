@@ -1,4 +1,4 @@
-"""The ``segue`` command: the player window, or headless ``scan``, ``stats`` and ``import``."""
+"""The ``segue`` command: the window, or headless ``scan``, ``stats``, ``import``, ``playlist``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +21,7 @@ from player.history_import.cli import run_import
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
 from player.plugin_api import FeedbackKind
+from player.playlist_cli import run_playlist
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--json", action="store_true", help="print the summary as JSON")
     importer.add_argument("--dry-run", action="store_true",
                           help="match and report, but write nothing to the library")  # fmt: skip
+    _add_playlist(commands, common)
     return parser
+
+
+def _add_playlist(commands: Any, common: argparse.ArgumentParser) -> None:
+    playlist = commands.add_parser("playlist", parents=[common], help="list, import, export")
+    actions = playlist.add_subparsers(dest="playlist_command", required=True)
+    actions.add_parser("list", parents=[common], help="name, entries and missing entries")
+    export = actions.add_parser(
+        "export", parents=[common], help="write a playlist (.m3u, .m3u8 or .xspf, by suffix)"
+    )
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument(
+        "--paths", choices=("auto", "relative", "absolute"), default="auto",
+        help="M3U paths: relative to FILE's folder when under it (auto), always, or never",
+    )  # fmt: skip
+    imported = actions.add_parser("import", parents=[common], help="read an M3U/M3U8/XSPF file")
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument("--name", help="the new playlist's name (default: the file's own)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = AppPaths.resolve(getattr(args, "data_dir", None))
     debug = bool(getattr(args, "debug", False))
-    if args.command == "stats" and getattr(args, "data_dir", None) and not paths.data_dir.exists():
+    reads = args.command in ("stats", "playlist")
+    if reads and getattr(args, "data_dir", None) and not paths.data_dir.exists():
         print(f"error: no Segue data in {paths.data_dir} (it does not exist)", file=sys.stderr)
         return 2  # a mistyped --data-dir; the window and `scan` create a new one
     try:
@@ -95,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             return run_import(db, args.paths, report=args.report, as_json=args.json,
                               dry_run=args.dry_run)  # fmt: skip
+        if args.command == "playlist":
+            return run_playlist(db, args)
         return _stats(db)
     finally:
         db.close()

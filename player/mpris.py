@@ -15,8 +15,6 @@ when radio chose it) and ``segue:why`` (radio's reason for it, in plain words).
 from __future__ import annotations
 
 import logging
-import os
-import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
@@ -30,6 +28,7 @@ from PySide6.QtDBus import (
 )
 
 from player.controller import PlayerController, Repeat
+from player.paths import file_url, url_path
 from player.playback import Playable, PlayState
 from player.plugin_api import Origin
 
@@ -53,11 +52,6 @@ def _dbus_interface(name: str) -> Callable[[type[_T]], type[_T]]:
     return cast(Callable[[type[_T]], type[_T]], class_info({"D-Bus Interface": name}))
 
 
-def file_url(path: str) -> str:
-    """A ``file://`` URL of ``path``, percent-encoded from its bytes (names need not be UTF-8)."""
-    return "file://" + urllib.parse.quote(os.fsencode(path))
-
-
 class RadioSwitch(Protocol):
     """What MPRIS needs from radio (``player.radio.RadioController`` has it)."""
 
@@ -78,14 +72,6 @@ class RadioSwitch(Protocol):
 #: MPRIS ``LoopStatus`` for each repeat mode, and back.
 LOOP_STATUS = {Repeat.OFF: "None", Repeat.ALL: "Playlist", Repeat.ONE: "Track"}
 _REPEAT_OF = {status: mode for mode, status in LOOP_STATUS.items()}
-
-
-def uri_path(uri: str) -> str | None:
-    """The local path of a ``file://`` URI (percent-decoded as bytes), None for other schemes."""
-    parsed = urllib.parse.urlsplit(uri)
-    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
-        return None
-    return os.fsdecode(urllib.parse.unquote_to_bytes(parsed.path))
 
 
 class RadioSteer(Protocol):
@@ -284,7 +270,7 @@ class Mpris(QObject):
 
     def open_uri(self, uri: str) -> None:
         """Play a ``file://`` URI (other schemes are not supported and ignored)."""
-        path = uri_path(uri)
+        path = url_path(uri)
         if path is None:
             log.info("MPRIS OpenUri: only file:// URIs are supported, not %s", uri)
             return

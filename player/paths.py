@@ -1,8 +1,9 @@
-"""Where Segue keeps its files: data (database, models), cache (covers) and state (logs)."""
+"""Where Segue keeps its files (data, cache, state), and paths as ``file://`` URLs."""
 
 from __future__ import annotations
 
 import os
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,3 +85,17 @@ class AppPaths:
             self.log_dir,
         ):
             folder.mkdir(parents=True, exist_ok=True)
+
+
+def file_url(path: str) -> str:
+    """A ``file://`` URL of ``path``, percent-encoded from its bytes (names need not be UTF-8)."""
+    return "file://" + urllib.parse.quote(os.fsencode(path))
+
+
+def url_path(url: str) -> str | None:
+    """The local path of a ``file:`` URL (percent-decoded to bytes, so any name comes back), or
+    None for another scheme or a file on another host."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return os.fsdecode(urllib.parse.unquote_to_bytes(parts.path))

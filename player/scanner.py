@@ -7,7 +7,9 @@ killed scan leaves a consistent database and a table refreshed meanwhile sees ro
 
 A file that vanished is marked unavailable (never deleted); it is restored when it returns, also
 under another path (a *move*: same title, artist, album, duration and size). Given ``paths`` (the
-folder watcher's changes), a scan looks only at those files and folders.
+folder watcher's changes), a scan looks only at those files and folders. Playlist entries
+still waiting for their file are attached after a scan that found files
+(``player.playlists.attach_entries``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from player.history_import.store import attach_unmatched
 from player.listing import Found, list_paths, targets, under, walk
 from player.replaygain import ReplayGain
 from player.tags import TagError, TagInfo, read_tags
+from player.playlists import attach_entries
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,7 @@ class ScanReport:
     moved: int = 0  # found under a new path: the old row (and its history) follows the file
     attached: int = 0  # imported plays that waited for a file this scan found
     touched: list[str] = field(default_factory=list)  # paths of the rows this scan changed
+    playlist_entries: int = 0  # playlist entries that found their file in this scan
 
     @property
     def changed(self) -> bool:
@@ -137,6 +141,7 @@ def scan(
             if not report.cancelled and (report.added or report.updated or report.moved
                                          or report.restored):  # fmt: skip
                 report.attached = _attach(db)
+                report.playlist_entries = _attach_playlist_entries(db)
             return report
     except LockCancelled:
         log.info("Scan cancelled while waiting for another scan; nothing was changed")
@@ -150,6 +155,15 @@ def _attach(db: Database) -> int:
         return attach_unmatched(db)
     except (SQLAlchemyError, sqlite3.Error):
         log.warning("Imported entries could not be attached after the scan", exc_info=True)
+        return 0
+
+
+def _attach_playlist_entries(db: Database) -> int:
+    """Attach playlist entries waiting for a file; a failure is logged and leaves them waiting."""
+    try:
+        return attach_entries(db)
+    except (SQLAlchemyError, sqlite3.Error):
+        log.warning("Playlist entries could not be attached after the scan", exc_info=True)
         return 0
 
 

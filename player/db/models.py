@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2.0 models: tracks, listening sessions, plays and their events, feedback.
+"""Typed SQLAlchemy 2.0 models: tracks, sessions, plays and their events, feedback, playlists.
 
 History is append-only: plays and play events are only ever inserted. A track whose file
 vanished keeps its row (``available`` is cleared) so every play keeps pointing at it.
@@ -196,3 +196,37 @@ class FeedbackEvent(Base):
     kind: Mapped[str] = mapped_column(String)  # love | never
     on: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[float] = mapped_column(Float)
+
+
+class Playlist(Base):
+    """A named, ordered list of entries the user keeps."""
+
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class PlaylistEntry(Base):
+    """One entry of a playlist, in ``position`` order.
+
+    ``track_id`` is empty while no library track matches the entry; the entry's own path, title,
+    artist, album and duration keep it showable and let a later scan attach it. The track row
+    follows its file when the scanner sees it move, so an attached entry follows it too.
+    """
+
+    __tablename__ = "playlist_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playlist_id: Mapped[int] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id"), nullable=True, index=True)
+    path: Mapped[str] = mapped_column(PathString, default="")
+    title: Mapped[str] = mapped_column(String, default="")
+    artist: Mapped[str] = mapped_column(String, default="")
+    album: Mapped[str] = mapped_column(String, default="")
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_playlist_entries_order", "playlist_id", "position"),)

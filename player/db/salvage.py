@@ -15,7 +15,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 #: Parents before children, so foreign keys can be checked once at the end.
-TABLES = ("tracks", "sessions", "plays", "play_events")
+TABLES = ("tracks", "sessions", "plays", "play_events", "playlists", "playlist_entries")
 CHUNK = 256
 
 

@@ -149,7 +149,7 @@ def test_track_urls_are_percent_encoded_from_the_files_bytes() -> None:
     import os
     import urllib.parse
 
-    from player.mpris import file_url
+    from player.paths import file_url
 
     odd = os.fsdecode(b"/music/a b/\xff caf\xc3\xa9.ogg")
     url = file_url(odd)
