@@ -31,6 +31,7 @@ from player.tracker import ListeningTracker, SessionRelay
 from player.ui.cover_cache import CoverCache
 from player.ui.main_window import MainWindow
 from player.ui.open_file import FileOpener
+from player.ui.playlists_pane import PlaylistsPane, add_dock
 from player.ui.settings_store import SettingsStore
 from player.ui.tasks import TaskRunner
 
@@ -94,6 +95,7 @@ class PlayerParts:
     watcher: FolderWatcher | None = None
     gain: GainControl | None = None
     notifier: DesktopNotifier | None = None
+    playlists: PlaylistsPane | None = None
 
     def shutdown(self) -> None:
         """Quit in order: remember the window, record the playing track as interrupted (the
@@ -141,7 +143,19 @@ def build_window(paths: AppPaths) -> PlayerParts:
     queue.set_resolver(window.model.tracks)
     parts = PlayerParts(playback, queue, controller, store, runner, window, SessionRelay())
     parts.covers = covers
+    parts.playlists = _add_playlists(parts)
     return parts
+
+
+def _add_playlists(parts: PlayerParts) -> PlaylistsPane:
+    """The playlist pane in a dock (it waits for the database); it plays through the queue."""
+    window, controller = parts.window, parts.controller
+    pane = PlaylistsPane(parts.runner, parts.queue)
+    add_dock(window, pane, window.menus["file"], window.menus["tools"])
+    pane.play_requested.connect(lambda ids: controller.play_tracks(window.model.tracks(ids)))
+    pane.message.connect(window.show_message)
+    window.library_scanned.connect(lambda _report: pane.refresh())
+    return pane
 
 
 def attach_database(parts: PlayerParts, db: Database) -> None:
@@ -152,6 +166,7 @@ def attach_database(parts: PlayerParts, db: Database) -> None:
     from player.history_import.store import import_summary
     from player.ui.import_dialog import ImportAction
     from player.ui.library_access import DatabaseLibrary
+    from player.ui.playlist_access import DatabasePlaylists
 
     history = History(db, on_session_closed=parts.sessions.relay)
     history.start_app_session()
@@ -159,6 +174,8 @@ def attach_database(parts: PlayerParts, db: Database) -> None:
     tracker.track_ended.connect(parts.window.on_track_ended)
     tracker.history_failed.connect(parts.window.show_message)
     parts.window.attach_library(DatabaseLibrary(db))
+    if parts.playlists is not None:
+        parts.playlists.attach(DatabasePlaylists(db))
     parts.db, parts.history, parts.tracker = db, history, tracker
     parts.importer = ImportAction(parts.window, parts.runner, partial(import_summary, db))
     attach_options(parts)

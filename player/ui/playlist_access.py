@@ -1,0 +1,54 @@
+"""The playlist pane's door to the database (imported once the window is up, like
+``library_access``): every method runs SQL, so the pane calls them on its task pool."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from player import playlists
+from player.db.engine import Database
+from player.playlists import EntrySource, ImportReport, PlaylistInfo, PlaylistItem
+
+
+class DatabasePlaylists:
+    """:mod:`player.playlists` bound to one database (a session per call, thread-safe)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def list(self) -> list[PlaylistInfo]:
+        """Every playlist with its counts."""
+        return playlists.list_playlists(self._db)
+
+    def items(self, playlist_id: int) -> list[PlaylistItem]:
+        """One playlist's entries in order."""
+        return playlists.playlist_items(self._db, playlist_id)
+
+    def create(self, name: str, sources: Sequence[EntrySource]) -> PlaylistInfo:
+        """A new playlist of ``sources``."""
+        return playlists.create_playlist(self._db, name, sources)
+
+    def rename(self, playlist_id: int, name: str) -> PlaylistInfo:
+        """Rename a playlist."""
+        return playlists.rename_playlist(self._db, playlist_id, name)
+
+    def delete(self, playlist_id: int) -> None:
+        """Delete a playlist."""
+        playlists.delete_playlist(self._db, playlist_id)
+
+    def move(self, playlist_id: int, entry_ids: Sequence[int], dest: int) -> list[PlaylistItem]:
+        """Move entries to before row ``dest``."""
+        return playlists.move_entries(self._db, playlist_id, entry_ids, dest)
+
+    def remove(self, playlist_id: int, entry_ids: Sequence[int]) -> list[PlaylistItem]:
+        """Take entries out of a playlist."""
+        return playlists.remove_entries(self._db, playlist_id, entry_ids)
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Import a playlist file under its own name."""
+        return playlists.import_playlist(self._db, path)
+
+    def export_file(self, playlist_id: int, name: str, path: Path) -> int:
+        """Write one playlist to ``path`` (format from the suffix)."""
+        return playlists.export_items(self.items(playlist_id), name, path)
