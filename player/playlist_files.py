@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,8 @@ PathStyle = Literal["auto", "absolute", "relative"]
 MAX_LINE = 4096  # PATH_MAX: a longer line cannot be a path
 MAX_PROBLEMS = 50  # kept with their text; the rest are only counted
 _CHUNK = 1 << 16
+_SNIFF = 8192
+_MAX_TEXT_PARTS = 64  # expat hands text over in pieces of at most a chunk
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 _XSPF_NS = "http://xspf.org/ns/0/"
@@ -108,15 +111,19 @@ class PlaylistReader:
         self.problems = Problems()
         self.name: str | None = None
         try:
+            # A pipe or a device would block or never end: only regular files are read.
+            if not stat.S_ISREG(os.stat(self.path).st_mode):
+                raise PlaylistFileError(f"cannot read {self.path}: not a regular file")
             self._file: BinaryIO = self.path.open("rb")
+            self._head = self._file.read(_SNIFF)
+            self._file.seek(0)
         except OSError as error:
             raise PlaylistFileError(f"cannot read {self.path}: {error.strerror or error}") from None
         self._base = os.path.dirname(os.path.abspath(self.path))
         kind = playlist_format(self.path)
         if kind is None:  # another suffix: judge by the content
-            head = self._file.read(256)
-            self._file.seek(0)
-            kind = "xspf" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") else "m3u"
+            start = self._head.lstrip(b"\xef\xbb\xbf \t\r\n")
+            kind = "xspf" if start.startswith(b"<") else "m3u"
         self.kind = kind
 
     def __iter__(self) -> Iterator[FileEntry]:
@@ -130,6 +137,9 @@ class PlaylistReader:
 
     # -- M3U -------------------------------------------------------------------------------
     def _read_m3u(self) -> Iterator[FileEntry]:
+        if b"\0" in self._head:  # text never holds NUL: an audio file or an archive, say
+            self.problems.add(0, "binary data, not a playlist: nothing was read")
+            return
         info: tuple[int | None, str, str] | None = None
         album = artist_default = ""
         number = 0
@@ -283,7 +293,8 @@ class _XspfState:
             self._track, self._track_line = {}, self._line()
 
     def text(self, data: str) -> None:
-        self._text.append(data)
+        if len(self._text) < _MAX_TEXT_PARTS:  # a huge text node is cut, not held whole
+            self._text.append(data)
 
     def end(self, _tag: str) -> None:
         name = self._stack.pop()
@@ -316,7 +327,9 @@ class _XspfState:
         if is_url(location):
             local = url_path(location)
             if local is None:
-                self._problems.add(line, f"{_short(location)} is a URL, not a file: kept, not playable")
+                self._problems.add(
+                    line, f"{_short(location)} is a URL, not a file: kept, not playable"
+                )
             location = local or location
         else:  # a relative URI: relative to the playlist's folder
             location = os.path.normpath(

@@ -130,10 +130,7 @@ def test_bad_encoding_and_junk_lines_are_reported_by_line(tmp_path: Path) -> Non
         b"caf\xe9 latin-1.mp3\n"  # 3: a real file with that exact name
         b"Caf\xe9.mp3\n"  # 4: a UTF-8 file name written as Windows-1252
         b"nowhere \xff\xfe.mp3\n"  # 5: neither
-        b"\x00\x01binary\x02junk\n"  # 6: not a path
-        + b"x"
-        * 5000
-        + b"\n"  # 7: far too long for a path
+        b"\x01binary\x02junk\n" + b"x" * 5000 + b"\n"  # 6: not a path  # 7: far too long for a path
         b"last.mp3"  # 8: no newline at the end
     )
     got, reader = read(listing)
@@ -153,17 +150,38 @@ def test_bad_encoding_and_junk_lines_are_reported_by_line(tmp_path: Path) -> Non
     ]
 
 
-def test_a_huge_binary_file_is_streamed_and_problems_are_capped(tmp_path: Path) -> None:
-    junk = tmp_path / "big.m3u"
-    block = os.urandom(1 << 20)
-    with junk.open("wb") as out:
-        for _ in range(50):  # 50 MB: newlines appear at random, lines are mostly binary
-            out.write(block)
-    got, reader = read(junk)
-    assert reader.problems.total > MAX_PROBLEMS
-    assert len(reader.problems.kept) == MAX_PROBLEMS
-    assert all(line > 0 for line, _ in problems(reader))
-    assert len(got) < reader.problems.total  # a few random lines may look like paths
+def test_a_50_mb_file_is_read_in_lines_and_its_problems_capped(tmp_path: Path) -> None:
+    big = tmp_path / "big.m3u"
+    block = b"#EXTINF:1,A - B\nsong.mp3\n\x01\x02 junk\n" + b"y" * 9000 + b"\n"
+    writes = (50 << 20) // (len(block) * 100) + 1
+    with big.open("wb") as out:
+        for _ in range(writes):
+            out.write(block * 100)
+    got, reader = read(big)
+    assert big.stat().st_size > 50 << 20
+    assert len(got) == writes * 100 and got[-1].title == "B"
+    assert reader.problems.total == 2 * len(got) and len(reader.problems.kept) == MAX_PROBLEMS
+    assert problems(reader)[:2] == [
+        (3, "not a path or URL (control characters); skipped"),
+        (4, "longer than 4096 bytes: not a path; skipped"),
+    ]
+
+
+def test_binary_files_pipes_and_entity_bombs_are_refused_quickly(tmp_path: Path) -> None:
+    audio = tmp_path / "song.m3u"
+    audio.write_bytes(b"ID3\x04\x00\x00" + os.urandom(1 << 20))
+    got, reader = read(audio)
+    assert got == [] and problems(reader) == [(0, "binary data, not a playlist: nothing was read")]
+    fifo = tmp_path / "pipe.m3u"
+    os.mkfifo(fifo)
+    with pytest.raises(PlaylistFileError, match="not a regular file"):
+        PlaylistReader(fifo)  # opening it would wait for a writer forever
+    bomb = tmp_path / "bomb.xspf"
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb.write_text(f'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY l0 "lol">{lol}]>'
+                    "<playlist><title>&l9;</title></playlist>")  # fmt: skip
+    got, reader = read(bomb)
+    assert got == [] and "broken XML" in problems(reader)[0][1]  # expat refuses to expand it
 
 
 @pytest.mark.parametrize(
