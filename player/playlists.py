@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from player.db.engine import Database
@@ -25,7 +25,6 @@ from player.db.models import Playlist, PlaylistEntry, Track
 from player.playlist_files import (
     FileEntry,
     PathStyle,
-    PlaylistFileError,
     PlaylistReader,
     Problem,
     is_url,
@@ -126,7 +125,7 @@ def playlist_items(db: Database, playlist_id: int) -> list[PlaylistItem]:
         return _items(s, playlist_id)
 
 
-def _infos(s: Session, *where: object) -> list[PlaylistInfo]:
+def _infos(s: Session, *where: ColumnElement[bool]) -> list[PlaylistInfo]:
     missing = case((PlaylistEntry.id.is_(None), 0), (Track.available.is_(True), 0), else_=1)
     query = (
         select(
@@ -139,7 +138,7 @@ def _infos(s: Session, *where: object) -> list[PlaylistInfo]:
         )
         .outerjoin(PlaylistEntry, PlaylistEntry.playlist_id == Playlist.id)
         .outerjoin(Track, Track.id == PlaylistEntry.track_id)
-        .where(*where)  # type: ignore[arg-type]
+        .where(*where)
         .group_by(Playlist.id)
         .order_by(func.lower(Playlist.name), Playlist.id)
     )
@@ -276,13 +275,8 @@ def _check_name(s: Session, name: str) -> str:
     return name
 
 
-def free_name(db: Database, wanted: str) -> str:
-    """``wanted``, or ``wanted (2)``, ``(3)``... when it is taken."""
-    with db.session() as s:
-        return _free_name(s, wanted)
-
-
 def _free_name(s: Session, wanted: str) -> str:
+    """``wanted``, or ``wanted (2)``, ``(3)``... when it is taken."""
     wanted = " ".join(wanted.split()) or "Playlist"
     taken = set(s.scalars(select(Playlist.name).where(Playlist.name.startswith(wanted))))
     name, n = wanted, 1
@@ -324,12 +318,7 @@ def import_playlist(db: Database, file: Path, name: str | None = None) -> Import
         if batch:
             s.execute(insert(PlaylistEntry), batch)
         if count == 0:
-            detail = (
-                f" ({reader.problems.total} lines could not be read)"
-                if reader.problems.total
-                else ""
-            )
-            raise PlaylistError(f"{file}: no playlist entries found{detail}")
+            raise PlaylistError(f"{file}: no playlist entries found{_why(reader)}")
         if chosen is None:
             playlist.name = _free_name(s, reader.name or Path(file).stem)
         _attach(s, playlist.id)
@@ -337,6 +326,16 @@ def import_playlist(db: Database, file: Path, name: str | None = None) -> Import
     log.info("Imported %s as %r: %d entries, %d problems", file, info.name, count,
              reader.problems.total)  # fmt: skip
     return ImportReport(info, reader.problems.kept, reader.problems.total, urls)
+
+
+def _why(reader: PlaylistReader) -> str:
+    """What went wrong first in a file that gave no entry."""
+    if not reader.problems.kept:
+        return ""
+    first, others = reader.problems.kept[0], reader.problems.total - 1
+    where = f"line {first.line}: " if first.line else ""
+    more = f" (and {others} more problems)" if others else ""
+    return f"; {where}{first.message}{more}"
 
 
 def _entry_row(playlist_id: int, position: int, entry: FileEntry) -> dict[str, object]:
@@ -449,23 +448,3 @@ def _match_by_tags(s: Session, loose: list[_Loose]) -> list[dict[str, int]]:
 
 def _key(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-__all__ = [
-    "ImportReport",
-    "PlaylistError",
-    "PlaylistFileError",
-    "PlaylistInfo",
-    "PlaylistItem",
-    "attach_entries",
-    "create_playlist",
-    "delete_playlist",
-    "export_playlist",
-    "find_playlist",
-    "import_playlist",
-    "list_playlists",
-    "move_entries",
-    "playlist_items",
-    "remove_entries",
-    "rename_playlist",
-]

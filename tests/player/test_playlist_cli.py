@@ -79,7 +79,7 @@ def test_import_reports_problems_by_line(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     listing = tmp_path / "odd.m3u"
-    listing.write_bytes(b"#EXTM3U\n/gone/a.mp3\n\x00junk\nhttp://radio.example/live\n")
+    listing.write_bytes(b"#EXTM3U\n/gone/a.mp3\n\x01junk\nhttp://radio.example/live\n")
     capsys.readouterr()
     code, out, err = run(capsys, "playlist", "import", str(listing), "--data-dir", str(data))
     assert code == 0
@@ -99,7 +99,11 @@ def test_import_reports_problems_by_line(
         (["import", "missing.m3u"], 1,
          "error: cannot read missing.m3u: No such file or directory\n"),
         (["import", "empty.m3u"], 2,
-         "error: empty.m3u: no playlist entries found (1 lines could not be read)\n"),
+         "error: empty.m3u: no playlist entries found; line 2: not a path or URL (control "
+         "characters); skipped\n"),
+        (["import", "song.m3u"], 2,
+         "error: song.m3u: no playlist entries found; binary data, not a playlist: nothing was "
+         "read\n"),
         (["import", "ok.m3u", "--name", "Mix"], 2,
          'error: a playlist named "Mix" already exists\n'),
     ],
@@ -116,6 +120,7 @@ def test_errors_are_one_line(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.m3u").write_bytes(b"#EXTM3U\n\x01\x02\n")
     (tmp_path / "ok.m3u").write_text("/a.mp3\n")
+    (tmp_path / "song.m3u").write_bytes(b"ID3\x04\x00\x00\x00\x00" + bytes(range(256)) * 8)
     capsys.readouterr()
     assert run(capsys, "playlist", *args, "--data-dir", str(data)) == (status, "", message)
 

@@ -141,10 +141,17 @@ def test_pane_imports_marks_missing_and_reattaches_after_a_scan(
     listing.write_bytes(
         b"#EXTM3U\n"
         b"Artist 1/Album 1/01 Song 1.1.mp3\n"
-        b"\x00\x01junk\n"
+        b"\x01\x02junk\n"
         b"#EXTINF:1,Late - Arrival\n"
         b"later/arrival.flac\n"
     )
+    binary = music_dir / "not a list.m3u"
+    binary.write_bytes(b"\x00" * 64)
+    with qtbot.waitSignal(pane.message) as said:
+        pane.import_file(binary)
+    assert said.args[0].startswith("Could not import not a list.m3u: ")
+    assert said.args[0].endswith("binary data, not a playlist: nothing was read")
+    assert pane.playlists.rowCount() == 0
     with qtbot.waitSignal(pane.entries_loaded):
         pane.import_file(listing)
     box = pane.findChild(QMessageBox, "playlist-import-problems")
@@ -154,6 +161,11 @@ def test_pane_imports_marks_missing_and_reattaches_after_a_scan(
         ("Song 1.1", True), ("Arrival", False),
     ]  # fmt: skip
     assert pane.entries.data(pane.entries.index(1, 3)) == "missing"
+    with qtbot.waitSignal(pane.play_requested) as asked, qtbot.waitSignal(pane.message) as said:
+        pane.play()
+    assert asked.args[0] == [pane.entries.item(0).track_id]  # the missing one is passed over
+    assert said.args[0] == "1 missing entries passed over."
+    parts.controller.stop()
     make_audio(
         music_dir / "elsewhere" / "arrival.flac", tags={"title": "Arrival", "artist": "Late"}
     )
