@@ -150,8 +150,9 @@ def build_window(paths: AppPaths) -> PlayerParts:
 def _add_playlists(parts: PlayerParts) -> PlaylistsPane:
     """The playlist pane in a dock (it waits for the database); it plays through the queue."""
     window, controller = parts.window, parts.controller
-    pane = PlaylistsPane(parts.runner, parts.queue)
+    pane = PlaylistsPane(parts.runner, parts.queue, window.model.tracks, window.selected_tracks)
     add_dock(window, pane, window.menus["file"], window.menus["tools"])
+    window.table.addAction(pane.actions_by_name["add_selected"])  # the library's context menu
     pane.play_requested.connect(lambda ids: controller.play_tracks(window.model.tracks(ids)))
     pane.message.connect(window.show_message)
     window.library_scanned.connect(lambda _report: pane.refresh())

@@ -185,15 +185,51 @@ def create_playlist(db: Database, name: str, sources: Iterable[EntrySource]) -> 
         playlist = Playlist(name=_check_name(s, name), created_at=now, updated_at=now)
         s.add(playlist)
         s.flush()
-        rows = [
-            {"playlist_id": playlist.id, "position": position, "track_id": src.track_id,
-             "path": src.path, "title": src.title, "artist": src.artist, "album": src.album,
-             "duration_ms": src.duration_ms}
-            for position, src in enumerate(sources)
-        ]  # fmt: skip
-        if rows:
-            s.execute(insert(PlaylistEntry), rows)
+        _insert(s, playlist.id, 0, sources)
         return _info(s, playlist.id)
+
+
+def _insert(s: Session, playlist_id: int, first: int, sources: Iterable[EntrySource]) -> None:
+    """Insert entries numbered from ``first``."""
+    rows = [
+        {"playlist_id": playlist_id, "position": first + n, "track_id": src.track_id,
+         "path": src.path, "title": src.title, "artist": src.artist, "album": src.album,
+         "duration_ms": src.duration_ms}
+        for n, src in enumerate(sources)
+    ]  # fmt: skip
+    if rows:  # no rows would insert one row of defaults
+        s.execute(insert(PlaylistEntry), rows)
+
+
+def _order(s: Session, playlist_id: int) -> list[int]:
+    """The playlist's entry ids in order."""
+    query = (
+        select(PlaylistEntry.id)
+        .where(PlaylistEntry.playlist_id == playlist_id)
+        .order_by(PlaylistEntry.position, PlaylistEntry.id)
+    )
+    return list(s.scalars(query))
+
+
+def add_entries(
+    db: Database, playlist_id: int, sources: Sequence[EntrySource], at: int | None = None
+) -> list[PlaylistItem]:
+    """Insert ``sources`` before row ``at`` (None: at the end); returns the entries as they
+    now stand.
+
+    Raises:
+        PlaylistError: The playlist is gone.
+    """
+    with db.session() as s, s.begin():
+        if s.get(Playlist, playlist_id) is None:
+            raise PlaylistError("that playlist no longer exists")
+        order = _order(s, playlist_id)
+        at = len(order) if at is None else max(0, min(at, len(order)))
+        first = len(order)
+        _insert(s, playlist_id, first, sources)
+        added = _order(s, playlist_id)[first:]
+        _renumber(s, playlist_id, order[:at] + added + order[at:])
+        return _items(s, playlist_id)
 
 
 def rename_playlist(db: Database, playlist_id: int, name: str) -> PlaylistInfo:
@@ -226,13 +262,7 @@ def move_entries(
     """Move the entries ``entry_ids`` (kept in their order) to before row ``dest``; returns the
     playlist's entries as they now stand."""
     with db.session() as s, s.begin():
-        order = list(
-            s.scalars(
-                select(PlaylistEntry.id)
-                .where(PlaylistEntry.playlist_id == playlist_id)
-                .order_by(PlaylistEntry.position, PlaylistEntry.id)
-            )
-        )
+        order = _order(s, playlist_id)
         moving = set(entry_ids)
         picked = [i for i in order if i in moving]
         dest -= sum(1 for row, i in enumerate(order) if i in moving and row < dest)
@@ -250,12 +280,7 @@ def remove_entries(db: Database, playlist_id: int, entry_ids: Sequence[int]) -> 
                 PlaylistEntry.playlist_id == playlist_id, PlaylistEntry.id.in_(entry_ids)
             )
         )
-        order = s.scalars(
-            select(PlaylistEntry.id)
-            .where(PlaylistEntry.playlist_id == playlist_id)
-            .order_by(PlaylistEntry.position, PlaylistEntry.id)
-        )
-        _renumber(s, playlist_id, list(order))
+        _renumber(s, playlist_id, _order(s, playlist_id))
         return _items(s, playlist_id)
 
 

@@ -29,6 +29,12 @@ class DatabasePlaylists:
         """A new playlist of ``sources``."""
         return playlists.create_playlist(self._db, name, sources)
 
+    def add(
+        self, playlist_id: int, sources: Sequence[EntrySource], at: int | None = None
+    ) -> list[PlaylistItem]:
+        """Add entries before row ``at`` (None: at the end)."""
+        return playlists.add_entries(self._db, playlist_id, sources, at)
+
     def rename(self, playlist_id: int, name: str) -> PlaylistInfo:
         """Rename a playlist."""
         return playlists.rename_playlist(self._db, playlist_id, name)

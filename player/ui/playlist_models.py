@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
+from player.queue import TRACKS_MIME
 from player.ui.library_rows import format_ms
 
 if TYPE_CHECKING:  # types only: the window does not import the database layer at start-up
@@ -62,6 +63,10 @@ class PlaylistListModel(QAbstractListModel):
     def row_of(self, playlist_id: int) -> int:
         """The row of the playlist with this id, -1 when not listed."""
         return next((r for r, i in enumerate(self._infos) if i.id == playlist_id), -1)
+
+    def infos(self) -> list[PlaylistInfo]:
+        """The playlists in order."""
+        return list(self._infos)
 
     def names(self) -> set[str]:
         """Every playlist's name."""
@@ -108,13 +113,15 @@ class PlaylistEntriesModel(QAbstractTableModel):
     """One playlist's entries; a missing entry is greyed, marked and explains itself.
 
     Rows dragged within the view are moved here at once and ``moved`` asks for the move to be
-    saved.
+    saved; library tracks dropped on it ask to be added.
 
     Signals:
         moved(list, int): entry ids moved to before row ``dest`` (as counted before the move).
+        tracks_dropped(list, int): library track ids dropped before row ``dest``.
     """
 
     moved = Signal(list, int)
+    tracks_dropped = Signal(list, int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -198,10 +205,10 @@ class PlaylistEntriesModel(QAbstractTableModel):
         )
 
     def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
     def mimeTypes(self) -> list[str]:
-        return [ENTRIES_MIME]
+        return [ENTRIES_MIME, TRACKS_MIME]
 
     def mimeData(self, indexes) -> QMimeData:
         mime = QMimeData()
@@ -213,12 +220,16 @@ class PlaylistEntriesModel(QAbstractTableModel):
     def dropMimeData(self, data, action, row: int, column: int, parent: _Index) -> bool:
         if action == Qt.DropAction.IgnoreAction:
             return True
-        if not data.hasFormat(ENTRIES_MIME):
-            return False
         dest = row if row >= 0 else (parent.row() if parent.isValid() else len(self._items))
-        ids = json.loads(bytes(data.data(ENTRIES_MIME).data()).decode())
-        self.move(ids, dest)
-        return False  # moved here already: the view must not remove the source rows
+        if data.hasFormat(ENTRIES_MIME):
+            self.move(json.loads(bytes(data.data(ENTRIES_MIME).data()).decode()), dest)
+            return False  # moved here already: the view must not remove the source rows
+        if data.hasFormat(TRACKS_MIME) and self.playlist_id is not None:
+            self.tracks_dropped.emit(
+                json.loads(bytes(data.data(TRACKS_MIME).data()).decode()), dest
+            )
+            return True
+        return False
 
     def move(self, entry_ids: list[int], dest: int) -> None:
         """Move entries to before row ``dest`` at once and ask for the move to be saved."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from player.queue import QueueModel
+from player.queue import QueueModel, TrackLike
 from player.ui.playlist_models import ARTIST, TITLE, PlaylistEntriesModel, PlaylistListModel
 from player.ui.tasks import TaskRunner
 
@@ -61,10 +63,19 @@ class PlaylistsPane(QWidget):
     playlists_loaded = Signal()
     entries_loaded = Signal()
 
-    def __init__(self, runner: TaskRunner, queue: QueueModel, parent: QWidget | None = None):
+    def __init__(
+        self,
+        runner: TaskRunner,
+        queue: QueueModel,
+        tracks: Callable[[Sequence[int]], Sequence[TrackLike]],
+        selected: Callable[[], Sequence[TrackLike]],
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self._runner = runner
         self._queue = queue
+        self._tracks = tracks  # library rows by id, from memory
+        self._selected_tracks = selected
         self._store: DatabasePlaylists | None = None
         self._selected: int | None = None
         self.playlists = PlaylistListModel(self)
@@ -72,6 +83,7 @@ class PlaylistsPane(QWidget):
         self._build()
         self.playlists.rename_requested.connect(self.rename)
         self.entries.moved.connect(self._save_move)
+        self.entries.tracks_dropped.connect(self.add_tracks)
         self.setEnabled(False)  # until the database is open
 
     # -- construction ----------------------------------------------------------------------
@@ -87,7 +99,7 @@ class PlaylistsPane(QWidget):
         self.table.setModel(self.entries)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.table.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.table.setDropIndicatorShown(True)
         self.table.setShowGrid(False)
@@ -112,6 +124,7 @@ class PlaylistsPane(QWidget):
             ("play", "Play Playlist", pixmap.SP_MediaPlay, self.play),
             ("play_here", "Play from Here", pixmap.SP_MediaSeekForward, self.play_from_selected),
             ("remove", "Remove from Playlist", None, self.remove_selected, delete),
+            ("add_selected", "Add to Playlist…", None, self.add_selected),
         )
         self.actions_by_name = {
             name: self._action(text, None if kind is None else icon(kind), slot, *shortcut)
@@ -284,6 +297,56 @@ class PlaylistsPane(QWidget):
             name = f"{base} ({n})"
         return name
 
+    def add_selected(self) -> None:
+        """Add the library's selected tracks to a playlist the user picks (or names anew)."""
+        tracks = self._selected_tracks()
+        if not tracks or self._store is None:
+            return
+        names = [info.name for info in self.playlists.infos()]
+        current = self.current_playlist()
+        start = names.index(current.name) if current is not None else 0
+        name, ok = QInputDialog.getItem(
+            self, "Add to Playlist", f"Add {len(tracks)} tracks to the playlist (or a new name):",
+            names or [self._free_name()], start, True,
+        )  # fmt: skip
+        if ok and name.strip():
+            self.add_to(name.strip(), [t.id for t in tracks])
+
+    def add_to(self, name: str, track_ids: list[int]) -> None:
+        """Add tracks to the playlist called ``name``, made when there is none."""
+        info = next((i for i in self.playlists.infos() if i.name == name), None)
+        if info is not None:
+            self.add_tracks(track_ids, playlist_id=info.id)
+            return
+        store, sources = self._store, self._sources(track_ids)
+        if store is not None and sources:
+            self._run(
+                lambda: store.create(name, sources),
+                lambda made: self._after_change(made, f"Made the playlist “{made.name}”."),
+                "Could not make the playlist",
+            )  # fmt: skip
+
+    def add_tracks(
+        self, track_ids: list[int], dest: int | None = None, *, playlist_id=None
+    ) -> None:
+        """Add library tracks to a playlist (the shown one by default) before row ``dest``."""
+        playlist_id = playlist_id if playlist_id is not None else self.entries.playlist_id
+        store, sources = self._store, self._sources(track_ids)
+        if playlist_id is None or store is None or not sources:
+            return
+
+        def done(_items) -> None:
+            self._selected = playlist_id
+            self.refresh()
+            self.message.emit(f"Added {len(sources)} tracks.")
+
+        self._run(lambda: store.add(playlist_id, sources, dest), done,
+                  "Could not add the tracks")  # fmt: skip
+
+    def _sources(self, track_ids: list[int]) -> list[_Source]:
+        return [_Source(t.id, t.path, t.title, t.artist, t.album, t.duration_ms)
+                for t in self._tracks(track_ids)]  # fmt: skip
+
     def start_rename(self) -> None:
         """Edit the selected playlist's name in place."""
         row = self.playlists.row_of(self._selected) if self._selected is not None else -1
@@ -411,6 +474,18 @@ class PlaylistsPane(QWidget):
                 (on_failed or self.message.emit)(text)
 
         self._runner.run(fn, finished, failed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A library track as a new playlist entry is made from it."""
+
+    track_id: int
+    path: str
+    title: str
+    artist: str
+    album: str
+    duration_ms: int | None
 
 
 def add_dock(window: QMainWindow, pane: PlaylistsPane, file_menu, view_menu) -> QDockWidget:

@@ -16,6 +16,7 @@ from player.db.models import Track
 from player.library import load_track_rows
 from player.playlists import (
     PlaylistError,
+    add_entries,
     attach_entries,
     create_playlist,
     delete_playlist,
@@ -84,6 +85,25 @@ def test_create_rename_reorder_remove_delete(db: Database, tmp_path: Path) -> No
     delete_playlist(db, made.id)
     assert [p.name for p in list_playlists(db)] == ["another"]
     assert len(load_track_rows(db)) == 4  # the tracks stay
+
+
+def test_add_entries_at_a_row_or_at_the_end(db: Database, tmp_path: Path) -> None:
+    tracks = library(db, tmp_path / "music")
+    made = create_playlist(db, "grow", tracks[:2])
+    add_entries(db, made.id, tracks[2:4], at=1)
+    assert titles(db, made.id) == ["Song 1.1", "Song 1.3", "Song 1.4", "Song 1.2"]
+    after = add_entries(db, made.id, tracks[:1])
+    assert [i.title for i in after][-1] == "Song 1.1" and [i.position for i in after] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert add_entries(db, made.id, []) == after
+    delete_playlist(db, made.id)
+    with pytest.raises(PlaylistError, match="no longer exists"):
+        add_entries(db, made.id, tracks[:1])
 
 
 def test_list_counts_missing_and_sorts_by_name(db: Database, tmp_path: Path) -> None:

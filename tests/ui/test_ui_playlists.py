@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from player.app import PlayerParts
 from player.library import load_track_rows
 from player.playlists import PlaylistInfo, PlaylistItem, playlist_items
+from player.queue import TRACKS_MIME
 from player.ui.playlist_models import (
     ENTRIES_MIME,
     ItemRole,
@@ -84,6 +85,17 @@ def test_entries_model_moves_dropped_rows_at_once(qtbot) -> None:
     assert moved.args == [[1, 3], 5]
 
 
+def test_entries_model_asks_to_add_dropped_library_tracks(qtbot) -> None:
+    model = PlaylistEntriesModel()
+    mime = QMimeData()
+    mime.setData(TRACKS_MIME, QByteArray(b"[7, 3]"))
+    assert model.dropMimeData(mime, Qt.DropAction.CopyAction, 0, 0, QModelIndex()) is False
+    model.set_items(2, [item(1)])  # only a shown playlist takes tracks
+    with qtbot.waitSignal(model.tracks_dropped) as dropped:
+        assert model.dropMimeData(mime, Qt.DropAction.CopyAction, -1, 0, QModelIndex())
+    assert dropped.args == [[7, 3], 1]
+
+
 def wired(qtbot, parts: PlayerParts, music_dir: Path) -> None:
     pane = parts.playlists
     with qtbot.waitSignals([parts.window.library_scanned, pane.playlists_loaded],
@@ -124,10 +136,21 @@ def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, musi
     assert started.args[0].track_id == rows[1].id
     assert [e.track_id for e in parts.queue.upcoming()][:1] == [rows[2].id]
     parts.controller.stop()
+    # Library tracks: dropped on the entries, or added to a playlist by name (made if new).
+    with qtbot.waitSignal(pane.entries_loaded):
+        pane.add_tracks([rows[5].id], 1)
+    assert [i.track_id for i in pane.entries.items()][:2] == [rows[3].id, rows[5].id]
+    with qtbot.waitSignal(pane.entries_loaded):
+        pane.add_to("Fresh", [rows[4].id, rows[0].id])
+    assert pane.current_playlist().name == "Fresh"
+    assert [i.track_id for i in pane.entries.items()] == [rows[4].id, rows[0].id]
+    with qtbot.waitSignal(pane.entries_loaded):
+        pane.add_to("Four songs", [rows[4].id])
+    assert pane.current_playlist().name == "Four songs" and pane.entries.rowCount() == 6
     # Delete (the confirmation box is the user's; here it is skipped).
     with qtbot.waitSignal(pane.playlists_loaded):
         pane.delete_current(confirm=False)
-    assert pane.playlists.rowCount() == 0 and pane.entries.rowCount() == 0
+    assert [p.name for p in pane.playlists.infos()] == ["Fresh"]
     assert len(load_track_rows(parts.db)) == 6  # the tracks stay
 
 
