@@ -22,8 +22,9 @@ from sqlalchemy import insert, update
 
 from player.db.engine import open_database
 from player.db.models import Track
-from player.playlist_files import PlaylistReader
-from player.playlists import attach_entries, export_playlist, import_playlist
+from player.playlists.attach import attach_entries
+from player.playlists.formats import PlaylistReader
+from player.playlists.import_export import export_playlist, import_playlist
 
 
 def peak_mb() -> float:

@@ -31,7 +31,8 @@ from player.tracker import ListeningTracker, SessionRelay
 from player.ui.cover_cache import CoverCache
 from player.ui.main_window import MainWindow
 from player.ui.open_file import FileOpener
-from player.ui.playlists_pane import PlaylistsPane, add_dock
+from player.ui.playlist_dialogs import add_dock
+from player.ui.playlists_pane import PlaylistsPane
 from player.ui.settings_store import SettingsStore
 from player.ui.tasks import TaskRunner
 

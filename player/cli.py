@@ -20,8 +20,8 @@ from player.history import History
 from player.history_import.cli import run_import
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
+from player.playlists.cli import run_playlist
 from player.plugin_api import FeedbackKind
-from player.playlist_cli import run_playlist
 from player.scanner import ScanProgress, ScanReport, scan
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ A file that vanished is marked unavailable (never deleted); it is restored when 
 under another path (a *move*: same title, artist, album, duration and size). Given ``paths`` (the
 folder watcher's changes), a scan looks only at those files and folders. Playlist entries
 still waiting for their file are attached after a scan that found files
-(``player.playlists.attach_entries``).
+(``player.playlists.attach``).
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from player.db.lock import LockCancelled, exclusive_lock, scan_lock_path
 from player.db.models import Track
 from player.history_import.store import attach_unmatched
 from player.listing import Found, list_paths, targets, under, walk
+from player.playlists.attach import attach_entries
 from player.replaygain import ReplayGain
 from player.tags import TagError, TagInfo, read_tags
-from player.playlists import attach_entries
 
 log = logging.getLogger(__name__)
 

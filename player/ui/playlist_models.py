@@ -4,6 +4,8 @@ and marked, reordered by drag and drop)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -19,11 +21,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
-from player.queue import TRACKS_MIME
+from player.queue import TRACKS_MIME, TrackLike
 from player.ui.library_rows import format_ms
 
 if TYPE_CHECKING:  # types only: the window does not import the database layer at start-up
-    from player.playlists import PlaylistInfo, PlaylistItem
+    from player.playlists.store import PlaylistInfo, PlaylistItem
 
 ENTRIES_MIME = "application/x-segue-playlist-entries"
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -31,6 +33,23 @@ MISSING_MARK = "missing"
 URL_MARK = "URL"
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySource:
+    """A library track as a new playlist entry is made from it."""
+
+    track_id: int
+    path: str
+    title: str
+    artist: str
+    album: str
+    duration_ms: int | None
+
+
+def entry_sources(tracks: Sequence[TrackLike]) -> list[EntrySource]:
+    """Library tracks as new playlist entries."""
+    return [EntrySource(t.id, t.path, t.title, t.artist, t.album, t.duration_ms) for t in tracks]
 
 
 def _grey() -> QBrush:

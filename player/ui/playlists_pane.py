@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,15 +16,10 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QListView,
-    QMainWindow,
-    QMessageBox,
     QSplitter,
     QStyle,
     QTableView,
@@ -36,16 +30,29 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from player.queue import QueueModel, TrackLike
-from player.ui.playlist_models import ARTIST, TITLE, PlaylistEntriesModel, PlaylistListModel
+from player.ui.playlist_dialogs import (
+    ask_export_path,
+    ask_import_path,
+    ask_name,
+    ask_playlist,
+    confirm_delete,
+    show_import_problems,
+)
+from player.ui.playlist_models import (
+    ARTIST,
+    TITLE,
+    PlaylistEntriesModel,
+    PlaylistListModel,
+    entry_sources,
+)
 from player.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from player.playlists import ImportReport, PlaylistInfo
+    from player.playlists.import_export import ImportReport
+    from player.playlists.store import PlaylistInfo
     from player.ui.playlist_access import DatabasePlaylists
 
 log = logging.getLogger(__name__)
-
-FILE_FILTER = "Playlists (*.m3u *.m3u8 *.xspf);;All files (*)"
 
 
 class PlaylistsPane(QWidget):
@@ -275,12 +282,11 @@ class PlaylistsPane(QWidget):
         if not entries:
             self.message.emit("The queue is empty: nothing to save.")
             return
-        if name is None:
-            name, ok = QInputDialog.getText(
-                self, "Save Queue as Playlist", "Name:", text=self._free_name()
-            )
-            if not ok:
-                return
+        if (
+            name is None
+            and (name := ask_name(self, "Save Queue as Playlist", self._free_name())) is None
+        ):
+            return
         self._run(
             lambda: store.create(name, entries),
             lambda info: self._after_change(
@@ -302,15 +308,11 @@ class PlaylistsPane(QWidget):
         tracks = self._selected_tracks()
         if not tracks or self._store is None:
             return
-        names = [info.name for info in self.playlists.infos()]
+        names = [info.name for info in self.playlists.infos()] or [self._free_name()]
         current = self.current_playlist()
-        start = names.index(current.name) if current is not None else 0
-        name, ok = QInputDialog.getItem(
-            self, "Add to Playlist", f"Add {len(tracks)} tracks to the playlist (or a new name):",
-            names or [self._free_name()], start, True,
-        )  # fmt: skip
-        if ok and name.strip():
-            self.add_to(name.strip(), [t.id for t in tracks])
+        name = ask_playlist(self, names, current.name if current else None, len(tracks))
+        if name is not None:
+            self.add_to(name, [t.id for t in tracks])
 
     def add_to(self, name: str, track_ids: list[int]) -> None:
         """Add tracks to the playlist called ``name``, made when there is none."""
@@ -318,7 +320,7 @@ class PlaylistsPane(QWidget):
         if info is not None:
             self.add_tracks(track_ids, playlist_id=info.id)
             return
-        store, sources = self._store, self._sources(track_ids)
+        store, sources = self._store, entry_sources(self._tracks(track_ids))
         if store is not None and sources:
             self._run(
                 lambda: store.create(name, sources),
@@ -331,7 +333,7 @@ class PlaylistsPane(QWidget):
     ) -> None:
         """Add library tracks to a playlist (the shown one by default) before row ``dest``."""
         playlist_id = playlist_id if playlist_id is not None else self.entries.playlist_id
-        store, sources = self._store, self._sources(track_ids)
+        store, sources = self._store, entry_sources(self._tracks(track_ids))
         if playlist_id is None or store is None or not sources:
             return
 
@@ -342,10 +344,6 @@ class PlaylistsPane(QWidget):
 
         self._run(lambda: store.add(playlist_id, sources, dest), done,
                   "Could not add the tracks")  # fmt: skip
-
-    def _sources(self, track_ids: list[int]) -> list[_Source]:
-        return [_Source(t.id, t.path, t.title, t.artist, t.album, t.duration_ms)
-                for t in self._tracks(track_ids)]  # fmt: skip
 
     def start_rename(self) -> None:
         """Edit the selected playlist's name in place."""
@@ -365,13 +363,8 @@ class PlaylistsPane(QWidget):
         info, store = self.current_playlist(), self._store
         if info is None or store is None:
             return
-        if confirm:
-            answer = QMessageBox.question(
-                self, "Delete Playlist", f"Delete the playlist “{info.name}”?\n"
-                "Its tracks stay in the library."
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if confirm and not confirm_delete(self, info.name):
+            return
         self._selected = None
 
         def done(infos: list[PlaylistInfo]) -> None:
@@ -418,11 +411,8 @@ class PlaylistsPane(QWidget):
         store = self._store
         if store is None:
             return
-        if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Import Playlist", "", FILE_FILTER)
-            if not chosen:
-                return
-            path = Path(chosen)
+        if path is None and (path := ask_import_path(self)) is None:
+            return
         self._run(lambda: store.import_file(path), lambda r: self._imported(path, r),
                   f"Could not import {path.name}")  # fmt: skip
 
@@ -431,30 +421,15 @@ class PlaylistsPane(QWidget):
         missing = f" ({info.missing} missing)" if info.missing else ""
         self._after_change(info, f"Imported {info.entries} entries as “{info.name}”{missing}.")
         if report.problems_total:
-            lines = [f"line {p.line}: {p.message}" if p.line else p.message
-                     for p in report.problems]  # fmt: skip
-            more = report.problems_total - len(report.problems)
-            if more:
-                lines.append(f"… and {more} more")
-            box = QMessageBox(QMessageBox.Icon.Warning, "Import Playlist",
-                              f"Some of {path.name} could not be read; the rest was imported.",
-                              QMessageBox.StandardButton.Ok, self)  # fmt: skip
-            box.setDetailedText("\n".join(lines))
-            box.setObjectName("playlist-import-problems")
-            box.open()
+            show_import_problems(self, path, report)
 
     def export_current(self, path: Path | None = None) -> None:
         """Write the selected playlist to a file (format from the suffix)."""
         info, store = self.current_playlist(), self._store
         if info is None or store is None:
             return
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, "Export Playlist", f"{info.name}.m3u8", FILE_FILTER
-            )
-            if not chosen:
-                return
-            path = Path(chosen)
+        if path is None and (path := ask_export_path(self, info.name)) is None:
+            return
         self._run(lambda: store.export_file(info.id, info.name, path),
                   lambda n: self.message.emit(f"Exported {n} entries to {path}."),
                   "Could not export the playlist")  # fmt: skip
@@ -474,31 +449,3 @@ class PlaylistsPane(QWidget):
                 (on_failed or self.message.emit)(text)
 
         self._runner.run(fn, finished, failed)
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """A library track as a new playlist entry is made from it."""
-
-    track_id: int
-    path: str
-    title: str
-    artist: str
-    album: str
-    duration_ms: int | None
-
-
-def add_dock(window: QMainWindow, pane: PlaylistsPane, file_menu, view_menu) -> QDockWidget:
-    """Put the pane in a dock at the window's left, its file actions in ``file_menu`` and the
-    dock's show/hide toggle in ``view_menu``."""
-    dock = QDockWidget("Playlists", window)
-    dock.setObjectName("playlists-dock")
-    dock.setWidget(pane)
-    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-    window.resizeDocks([dock], [320], Qt.Orientation.Horizontal)
-    first = file_menu.actions()[0] if file_menu.actions() else None
-    a = pane.actions_by_name
-    file_menu.insertActions(first, [a["save_queue"], a["import"], a["export"]])
-    file_menu.insertSeparator(first)
-    view_menu.addAction(dock.toggleViewAction())
-    return dock

@@ -11,7 +11,7 @@ import pytest
 from player.cli import main
 from player.db.engine import open_database
 from player.library import TrackRow, load_track_rows
-from player.playlists import create_playlist
+from player.playlists.store import create_playlist
 from tests.audio import make_library
 
 

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from player.playlist_files import (
+from player.playlists.formats import PlaylistReader, write_playlist
+from player.playlists.records import (
     MAX_PROBLEMS,
     FileEntry,
     PlaylistFileError,
-    PlaylistReader,
     UnknownFormat,
-    write_playlist,
 )
 from tests.faults import full_disk
 
@@ -237,7 +236,8 @@ def test_a_full_disk_leaves_the_old_file_whole(tmp_path: Path) -> None:
     old.write_text("#EXTM3U\nold.mp3\n")
     script = (
         "import sys; from pathlib import Path\n"
-        "from player.playlist_files import FileEntry, PlaylistFileError, write_playlist\n"
+        "from player.playlists.formats import write_playlist\n"
+        "from player.playlists.records import FileEntry, PlaylistFileError\n"
         "entries = [FileEntry(f'/music/{i:04d} a long enough file name.mp3') for i in range(200)]\n"
         "try:\n"
         "    write_playlist(Path(sys.argv[1]), entries, name='big')\n"

@@ -14,14 +14,14 @@ from sqlalchemy import create_engine, inspect
 from player.db.engine import Database, alembic_config, open_database
 from player.db.models import Track
 from player.library import load_track_rows
-from player.playlists import (
+from player.playlists.attach import attach_entries
+from player.playlists.import_export import import_playlist
+from player.playlists.store import (
     PlaylistError,
     add_entries,
-    attach_entries,
     create_playlist,
     delete_playlist,
     find_playlist,
-    import_playlist,
     list_playlists,
     move_entries,
     playlist_items,

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from player.app import PlayerParts
 from player.library import load_track_rows
-from player.playlists import PlaylistInfo, PlaylistItem, playlist_items
+from player.playlists.store import PlaylistInfo, PlaylistItem, playlist_items
 from player.queue import TRACKS_MIME
 from player.ui.playlist_models import (
     ENTRIES_MIME,

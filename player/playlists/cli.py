@@ -10,14 +10,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database
-from player.playlist_files import PlaylistFileError, UnknownFormat
-from player.playlists import (
-    ImportReport,
-    PlaylistError,
-    export_playlist,
-    import_playlist,
-    list_playlists,
-)
+from player.playlists.import_export import ImportReport, export_playlist, import_playlist
+from player.playlists.records import PlaylistFileError, UnknownFormat
+from player.playlists.store import PlaylistError, list_playlists
 
 log = logging.getLogger(__name__)
 
