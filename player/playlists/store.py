@@ -214,7 +214,7 @@ def rename_playlist(db: Database, playlist_id: int, name: str) -> PlaylistInfo:
         playlist = s.get(Playlist, playlist_id)
         if playlist is None:
             raise PlaylistError("that playlist no longer exists")
-        if name.strip() != playlist.name:
+        if " ".join(name.split()) != playlist.name:  # the same name, spaced otherwise: nothing
             playlist.name = check_name(s, name)
             playlist.updated_at = time.time()
         s.flush()

@@ -64,6 +64,7 @@ def test_create_rename_reorder_remove_delete(db: Database, tmp_path: Path) -> No
         create_playlist(db, "Morning mix", [])
     with pytest.raises(PlaylistError, match="needs a name"):
         rename_playlist(db, made.id, "   ")
+    assert rename_playlist(db, made.id, " Morning  mix").updated_at == made.updated_at
     renamed = rename_playlist(db, made.id, "Evening")
     assert renamed.name == "Evening" and renamed.updated_at >= made.updated_at
     assert find_playlist(db, "Morning mix") is None
