@@ -120,10 +120,15 @@ class PlaylistsPane(QWidget):
         header.resizeSection(ARTIST, 90)
         self.table.activated.connect(lambda index: self.play(index.row()))
 
-        pixmap = QStyle.StandardPixmap
-        f2, delete = QKeySequence(Qt.Key.Key_F2), QKeySequence(QKeySequence.StandardKey.Delete)
+        pixmap, keys = QStyle.StandardPixmap, QKeySequence.StandardKey
+        f2, delete, save = (
+            QKeySequence(Qt.Key.Key_F2),
+            QKeySequence(keys.Delete),
+            QKeySequence(keys.Save),
+        )
         table = (
-            ("save_queue", "Save Queue as Playlist…", pixmap.SP_DialogSaveButton, self.save_queue),
+            ("save_queue", "Save Queue as Playlist…", pixmap.SP_DialogSaveButton, self.save_queue,
+             save),
             ("import", "Import Playlist…", pixmap.SP_DialogOpenButton, self.import_file),
             ("export", "Export Playlist…", pixmap.SP_DriveHDIcon, self.export_current),
             ("rename", "Rename Playlist", None, self.start_rename, f2),
@@ -132,7 +137,7 @@ class PlaylistsPane(QWidget):
             ("play_here", "Play from Here", pixmap.SP_MediaSeekForward, self.play_from_selected),
             ("remove", "Remove from Playlist", None, self.remove_selected, delete),
             ("add_selected", "Add to Playlist…", None, self.add_selected),
-        )
+        )  # fmt: skip
         self.actions_by_name = {
             name: self._action(text, None if kind is None else icon(kind), slot, *shortcut)
             for name, text, kind, slot, *shortcut in table

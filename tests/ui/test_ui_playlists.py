@@ -109,6 +109,7 @@ def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, musi
     wired(qtbot, parts, music_dir)
     rows = sorted(parts.window.model.rows(), key=lambda r: r.path)
     parts.queue.add(rows[:4])
+    assert parts.window.menus["file"].actions()[0].shortcut().toString() == "Ctrl+S"
     with qtbot.waitSignal(pane.entries_loaded):
         pane.save_queue("Four")
     assert pane.playlists.rowCount() == 1 and pane.playlists.playlist(0).name == "Four"
