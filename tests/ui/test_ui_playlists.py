@@ -3,10 +3,12 @@ real library: save the queue, rename, reorder by drop, play from here, delete, i
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import event
 
 from player.app import PlayerParts
 from player.library import load_track_rows
@@ -106,6 +108,22 @@ def wired(qtbot, parts: PlayerParts, music_dir: Path) -> None:
 def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, music_dir) -> None:
     parts: PlayerParts = player_parts
     pane = parts.playlists
+    on_gui_thread: list[str] = []
+    test_reads = threading.Event()  # the test's own reads below run on the main thread
+
+    def watch(_conn, _cursor, statement: str, *_rest) -> None:
+        main = threading.current_thread() is threading.main_thread()
+        if "playlist" in statement and main and not test_reads.is_set():
+            on_gui_thread.append(statement)
+
+    def saved_order(playlist_id: int) -> list[int | None]:
+        test_reads.set()
+        try:
+            return [i.track_id for i in playlist_items(parts.db, playlist_id)]
+        finally:
+            test_reads.clear()
+
+    event.listen(parts.db.engine, "before_cursor_execute", watch)
     wired(qtbot, parts, music_dir)
     rows = sorted(parts.window.model.rows(), key=lambda r: r.path)
     parts.queue.add(rows[:4])
@@ -129,7 +147,7 @@ def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, musi
     pane.entries.move([last], 0)
     expected = [rows[3].id, rows[0].id, rows[1].id, rows[2].id]
     assert [i.track_id for i in pane.entries.items()] == expected
-    qtbot.waitUntil(lambda: [i.track_id for i in playlist_items(parts.db, playlist_id)] == expected)
+    qtbot.waitUntil(lambda: saved_order(playlist_id) == expected)
     # Play from the third entry: it plays now, the fourth follows in the queue.
     pane.table.selectRow(2)
     with qtbot.waitSignal(parts.tracker.track_started, timeout=15_000) as started:
@@ -152,6 +170,8 @@ def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, musi
     with qtbot.waitSignal(pane.playlists_loaded):
         pane.delete_current(confirm=False)
     assert [p.name for p in pane.playlists.infos()] == ["Fresh"]
+    event.remove(parts.db.engine, "before_cursor_execute", watch)
+    assert on_gui_thread == []  # every playlist statement ran on the task pool
     assert len(load_track_rows(parts.db)) == 6  # the tracks stay
 
 
