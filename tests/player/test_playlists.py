@@ -3,6 +3,7 @@ and attach again when a scan finds their file, also moved."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from player.db.engine import Database, alembic_config, open_database
 from player.db.models import Track
 from player.library import load_track_rows
 from player.playlists.attach import attach_entries
-from player.playlists.import_export import import_playlist
+from player.playlists.import_export import export_playlist, import_playlist
 from player.playlists.store import (
     PlaylistError,
     add_entries,
@@ -200,3 +201,19 @@ def test_a_library_from_before_playlists_is_upgraded(tmp_path: Path) -> None:
         assert [r.title for r in load_track_rows(db)] == ["kept"]
     finally:
         db.close()
+
+
+def test_a_name_that_is_not_utf8_round_trips_and_attaches(db: Database, tmp_path: Path) -> None:
+    music = tmp_path / "music"
+    odd = music / os.fsdecode(b"caf\xe9.mp3")
+    make_audio(odd, tags={"title": "Odd", "artist": "X"})
+    scan(db, [music])
+    [row] = load_track_rows(db)
+    made = create_playlist(db, "odd", [Source(row.id, row.path, "Odd", "X", "", row.duration_ms)])
+    exported = tmp_path / "odd.m3u"
+    assert export_playlist(db, "odd", exported) == 1
+    assert exported.read_bytes().endswith(b"music/caf\xe9.mp3\n")
+    imported = import_playlist(db, exported, "again").playlist
+    for playlist_id in (made.id, imported.id):
+        [item] = playlist_items(db, playlist_id)
+        assert (item.path, item.track_id, item.available) == (str(odd), row.id, True)
