@@ -37,30 +37,34 @@ def attach_entries(db: Database) -> int:
 
 
 def attach_in(s: Session, playlist_id: int | None) -> int:
-    """:func:`attach_entries` in an open transaction, for one playlist or (None) all."""
+    """:func:`attach_entries` in an open transaction, for one playlist or (None) all.
+
+    Everything is read before anything is written, so the write lock is held for the two
+    updates only (the window writes history on its own thread meanwhile).
+    """
     e = PlaylistEntry
     scope = [e.track_id.is_(None)] + ([e.playlist_id == playlist_id] if playlist_id else [])
-    by_path = s.execute(
-        update(e)
-        .where(*scope, e.path.in_(select(Track.path)))
-        .values(track_id=select(Track.id).where(Track.path == e.path).scalar_subquery())
-        .execution_options(synchronize_session=False)
-    )
-    attached: int = by_path.rowcount  # type: ignore[attr-defined]
+    known = select(Track.path)
     loose = [
         _Loose(*row)
         for row in s.execute(
             select(e.id, e.path, e.title, e.artist, e.album, e.duration_ms).where(
-                *scope, e.title != ""
+                *scope, e.title != "", e.path.not_in(known)
             )
         )
         if not is_url(row[1])
     ]
-    if loose:
-        matches = _match_by_tags(s, loose)
-        if matches:
-            s.execute(update(e), matches)
-            attached += len(matches)
+    matches = _match_by_tags(s, loose) if loose else []
+    by_path = s.execute(
+        update(e)
+        .where(*scope, e.path.in_(known))
+        .values(track_id=select(Track.id).where(Track.path == e.path).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+    attached: int = by_path.rowcount  # type: ignore[attr-defined]
+    if matches:
+        s.execute(update(e), matches)
+        attached += len(matches)
     if attached:
         log.info("Attached %d playlist entries to library tracks", attached)
     return attached

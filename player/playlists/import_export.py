@@ -54,31 +54,26 @@ def import_playlist(db: Database, file: Path, name: str | None = None) -> Import
         PlaylistError: ``name`` is taken, or nothing in the file is a playlist entry.
     """
     reader = PlaylistReader(file)
+    # Read first, write after: the write lock is held only for the inserts (the window writes
+    # history on its own thread and must not wait for a long file to be read).
+    entries = list(reader)
+    if not entries:
+        raise PlaylistError(f"{file}: no playlist entries found{_why(reader)}")
     now = time.time()
-    count = urls = 0
     with db.session() as s, s.begin():
-        chosen = check_name(s, name) if name is not None else None
-        provisional = chosen or free_name(s, f"{Path(file).stem} (importing)")
-        playlist = Playlist(name=provisional, created_at=now, updated_at=now)
+        wanted = name if name is not None else reader.name or Path(file).stem
+        chosen = check_name(s, wanted) if name is not None else free_name(s, wanted)
+        playlist = Playlist(name=chosen, created_at=now, updated_at=now)
         s.add(playlist)
         s.flush()
-        batch: list[dict[str, object]] = []
-        for entry in reader:
-            urls += entry.is_url
-            batch.append(_entry_row(playlist.id, count, entry))
-            count += 1
-            if len(batch) >= IMPORT_BATCH:
-                s.execute(insert(PlaylistEntry), batch)
-                batch = []
-        if batch:
-            s.execute(insert(PlaylistEntry), batch)
-        if count == 0:
-            raise PlaylistError(f"{file}: no playlist entries found{_why(reader)}")
-        if chosen is None:
-            playlist.name = free_name(s, reader.name or Path(file).stem)
+        for start in range(0, len(entries), IMPORT_BATCH):
+            batch = entries[start : start + IMPORT_BATCH]
+            rows = [_entry_row(playlist.id, start + n, e) for n, e in enumerate(batch)]
+            s.execute(insert(PlaylistEntry), rows)
         attach_in(s, playlist.id)
         info = info_of(s, playlist.id)
-    log.info("Imported %s as %r: %d entries, %d problems", file, info.name, count,
+    urls = sum(entry.is_url for entry in entries)
+    log.info("Imported %s as %r: %d entries, %d problems", file, info.name, len(entries),
              reader.problems.total)  # fmt: skip
     return ImportReport(info, reader.problems.kept, reader.problems.total, urls)
 
