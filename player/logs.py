@@ -33,7 +33,11 @@ def setup_logging(paths: AppPaths, *, debug: bool, console_level: int = logging.
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
-            paths.log_dir / "segue.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            paths.log_dir / "segue.log",
+            maxBytes=2_000_000,
+            backupCount=3,
+            encoding="utf-8",
+            errors="backslashreplace",  # a file name that is not UTF-8 must not break the line
         )
         file_handler.setLevel(logging.DEBUG if debug else logging.INFO)
         handlers.append(file_handler)

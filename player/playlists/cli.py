@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from player.db.engine import Database
+from player.paths import printable
 from player.playlists.import_export import ImportReport, export_playlist, import_playlist
 from player.playlists.records import PlaylistFileError, UnknownFormat
 from player.playlists.store import PlaylistError, list_playlists
@@ -28,30 +29,29 @@ def run_playlist(db: Database, args: argparse.Namespace) -> int:
             return _list(db)
         if args.playlist_command == "export":
             count = export_playlist(db, args.name, args.file, paths=args.paths)
-            print(f'exported {count} entries of "{args.name}" to {args.file}')
+            _say(f'exported {count} entries of "{args.name}" to {args.file}')
             return 0
         return _import(db, args.file, args.name)
     except PlaylistError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}", err=True)
         return 2
     except PlaylistFileError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _say(f"error: {error}", err=True)
         return 2 if isinstance(error, UnknownFormat) else 1
     except (OSError, SQLAlchemyError) as error:  # a full disk, a locked database
         cause = getattr(error, "orig", None) or error
         log.warning("playlist %s failed", args.playlist_command, exc_info=True)
-        print(f"error: could not write to {db.path} ({cause}); nothing was changed",
-              file=sys.stderr)  # fmt: skip
+        _say(f"error: could not write to {db.path} ({cause}); nothing was changed", err=True)
         return 1
 
 
 def _list(db: Database) -> int:
     playlists = list_playlists(db)
     if not playlists:
-        print("no playlists")
+        _say("no playlists")
     for info in playlists:
         missing = f", {info.missing} missing" if info.missing else ""
-        print(f"{info.name}\t{info.entries} entries{missing}")
+        _say(f"{info.name}\t{info.entries} entries{missing}")
     return 0
 
 
@@ -65,14 +65,19 @@ def _import(db: Database, file: Path, name: str | None) -> int:
     if report.urls:
         notes.append(f"{report.urls} URLs kept, not playable")
     extra = f" ({', '.join(notes)})" if notes else ""
-    print(f'imported {info.entries} entries as "{info.name}"{extra}')
+    _say(f'imported {info.entries} entries as "{info.name}"{extra}')
     return 0
 
 
 def _print_problems(file: Path, report: ImportReport) -> None:
     for problem in report.problems:
         where = f"{file}:{problem.line}" if problem.line else str(file)
-        print(f"warning: {where}: {problem.message}", file=sys.stderr)
+        _say(f"warning: {where}: {problem.message}", err=True)
     more = report.problems_total - len(report.problems)
     if more > 0:
-        print(f"warning: {file}: {more} more lines could not be read", file=sys.stderr)
+        _say(f"warning: {file}: {more} more lines could not be read", err=True)
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line whatever bytes its paths hold."""
+    print(printable(text), file=sys.stderr if err else sys.stdout)

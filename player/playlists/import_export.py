@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from player.db.engine import Database
 from player.db.models import Playlist, PlaylistEntry
+from player.paths import printable
 from player.playlists.attach import attach_in
 from player.playlists.formats import PlaylistReader, write_playlist
 from player.playlists.m3u import PathStyle
@@ -61,7 +62,7 @@ def import_playlist(db: Database, file: Path, name: str | None = None) -> Import
         raise PlaylistError(f"{file}: no playlist entries found{_why(reader)}")
     now = time.time()
     with db.session() as s, s.begin():
-        wanted = name if name is not None else reader.name or Path(file).stem
+        wanted = name if name is not None else reader.name or printable(Path(file).stem)
         chosen = check_name(s, wanted) if name is not None else free_name(s, wanted)
         playlist = Playlist(name=chosen, created_at=now, updated_at=now)
         s.add(playlist)

@@ -267,6 +267,8 @@ def check_name(s: Session, name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise PlaylistError("a playlist needs a name")
+    if not name.isprintable() or name != name.encode("utf-8", "replace").decode("utf-8"):
+        raise PlaylistError(f"a playlist name must be printable text ({name!r} is not)")
     if s.scalar(select(Playlist.id).where(Playlist.name == name)) is not None:
         raise PlaylistError(f'a playlist named "{name}" already exists')
     return name

@@ -3,6 +3,7 @@ errors."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +132,22 @@ def test_playlist_refuses_a_missing_data_dir(
     code, _, err = run(capsys, "playlist", "list", "--data-dir", str(tmp_path / "typo"))
     assert code == 2 and err.startswith("error: no Segue data in")
     assert not (tmp_path / "typo").exists()
+
+
+def test_names_that_are_not_utf8_print_and_a_bad_name_is_refused(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / os.fsdecode(b"caf\xe9.m3u")
+    odd.write_bytes(b"/gone/a.mp3\n\x01junk\n")
+    d = ["--data-dir", str(data)]
+    capsys.readouterr()
+    code, out, err = run(capsys, "playlist", "import", str(odd), *d)
+    assert code == 0 and out == 'imported 1 entries as "caf\\xe9" (1 missing)\n'
+    assert (
+        err
+        == f"warning: {tmp_path}/caf\\xe9.m3u:2: not a path or URL (control characters); skipped\n"
+    )
+    code, out, err = run(
+        capsys, "playlist", "import", str(odd), "--name", os.fsdecode(b"x\xff"), *d
+    )
+    assert code == 2 and err.startswith("error: a playlist name must be printable text")
