@@ -1,4 +1,4 @@
-"""Where Segue keeps its files (data, cache, state), and paths as ``file://`` URLs."""
+"""Where Segue keeps its files (data, cache, state); paths as file URLs and as terminal text."""
 
 from __future__ import annotations
 
