@@ -87,11 +87,6 @@ class AppPaths:
             folder.mkdir(parents=True, exist_ok=True)
 
 
-def printable(text: str) -> str:
-    """A path (or a line holding one) that any terminal can show (undecodable bytes as \\xNN)."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def file_url(path: str) -> str:
     """A ``file://`` URL of ``path``, percent-encoded from its bytes (names need not be UTF-8)."""
     return "file://" + urllib.parse.quote(os.fsencode(path))
