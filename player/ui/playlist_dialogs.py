@@ -84,7 +84,7 @@ def add_dock(
     dock.setObjectName("playlists-dock")
     dock.setWidget(pane)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-    window.resizeDocks([dock], [320], Qt.Orientation.Horizontal)
+    window.resizeDocks([dock], [270], Qt.Orientation.Horizontal)
     first = file_menu.actions()[0] if file_menu.actions() else None
     a = pane.actions_by_name
     file_menu.insertActions(first, [a["save_queue"], a["import"], a["export"]])

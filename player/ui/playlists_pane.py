@@ -251,7 +251,7 @@ class PlaylistsPane(QWidget):
             self.name_label.setText("")
             return
         missing = f", {info.missing} missing" if info.missing else ""
-        self.name_label.setText(f"{info.name}: {info.entries} entries{missing}")
+        self.name_label.setText(f"{info.entries} entries{missing}")  # the name is selected above
 
     def current_playlist(self) -> PlaylistInfo | None:
         """The selected playlist."""

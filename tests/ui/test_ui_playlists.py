@@ -132,7 +132,7 @@ def test_pane_saves_renames_reorders_plays_and_deletes(qtbot, player_parts, musi
         pane.save_queue("Four")
     assert pane.playlists.rowCount() == 1 and pane.playlists.playlist(0).name == "Four"
     assert [i.track_id for i in pane.entries.items()] == [r.id for r in rows[:4]]
-    assert pane.name_label.text() == "Four: 4 entries"
+    assert pane.name_label.text() == "4 entries"
     # Rename in place, through the model as the editor does.
     with qtbot.waitSignal(pane.entries_loaded):
         pane.playlists.setData(pane.playlists.index(0), "Four songs")
