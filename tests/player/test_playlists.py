@@ -149,7 +149,7 @@ def test_imported_entries_attach_when_a_scan_finds_the_file(db: Database, tmp_pa
     make_audio(music / "later.flac", tags={"title": "Here later", "artist": "Band"})
     # Elsewhere under another name: found by title, artist and duration.
     make_audio(music / "new place" / "x.ogg", tags={"title": "Moved in", "artist": "Band"})
-    assert scan(db, [music]).attached == 2
+    assert scan(db, [music]).playlist_entries == 2
     items = playlist_items(db, info.id)
     assert [(i.title, i.available) for i in items] == [
         ("Here later", True), ("Moved in", True), ("Never", False),
