@@ -70,7 +70,7 @@ def main() -> None:
         with db.session() as s, s.begin():  # a scan finds the missing quarter
             s.execute(update(Track).values(available=True))
         attached = timed("attach after a scan", lambda: attach_entries(db))
-        print(f"  {attached:,} attached by title, artist and duration")
+        print(f"  {attached:,} attached by their tags")
         timed("export .m3u8", lambda: export_playlist(db, info.name, root / "out.m3u8"))
         timed("export .xspf", lambda: export_playlist(db, info.name, root / "out.xspf"))
         junk = root / "junk.m3u"

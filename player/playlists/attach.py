@@ -1,14 +1,14 @@
 """Attaching playlist entries that have no track to the library's tracks (after every scan).
 
-An entry attaches to the track at its path, else (moved, or written by another player) to an
-available track with the same title and artist and a duration within :data:`DURATION_SLACK_MS`.
-An attached entry follows its track, which the scanner moves along with its file.
+An entry attaches to the track at its path, else (moved, or written by another player) to the
+available track the history import's matcher (``player.history_import.matcher``) finds for its
+artist, title, album and duration. An attached entry follows its track, which the scanner moves
+along with its file.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -16,21 +16,17 @@ from sqlalchemy.orm import Session
 
 from player.db.engine import Database
 from player.db.models import PlaylistEntry, Track
+from player.history_import.matcher import DURATION_TOLERANCE_MS, LibraryTrack, Matcher
 from player.playlists.records import is_url
 
 log = logging.getLogger(__name__)
-
-#: How far an entry's duration may be from a track's to match it (M3U gives whole seconds).
-DURATION_SLACK_MS = 2000
 
 
 def attach_entries(db: Database) -> int:
     """Attach entries without a track to the library's tracks; returns how many were attached.
 
-    Run after every scan: an entry attaches to the track at its path, else (moved, or written by
-    another player) to an available track with the same title and artist and a duration within
-    :data:`DURATION_SLACK_MS`; several such tracks: the same album first, then the same file
-    name, then the oldest.
+    Run after every scan: an entry attaches to the track at its path, else to an available
+    track the history matcher finds firmly for its tags (several equally good: none).
     """
     with db.session() as s, s.begin():
         return attach_in(s, None)
@@ -83,28 +79,29 @@ class _Loose:
 
 
 def _match_by_tags(s: Session, loose: list[_Loose]) -> list[dict[str, int]]:
-    wanted = {(_key(r.title), _key(r.artist)) for r in loose}
-    candidates: dict[tuple[str, str], list[tuple[int, int | None, str, str]]] = {}
-    query = select(Track.id, Track.title, Track.artist, Track.duration_ms, Track.album,
-                   Track.path).where(Track.available.is_(True)).order_by(Track.id)  # fmt: skip
-    for track_id, title, artist, duration, album, path in s.execute(query):
-        key = (_key(title), _key(artist))
-        if key in wanted:
-            candidates.setdefault(key, []).append((track_id, duration, _key(album), path))
+    """Entry id -> track id for the entries the history import's matcher finds firmly (not a weaker
+    match by version parts) and, when both durations are known, within
+    :data:`DURATION_TOLERANCE_MS`."""
+    query = select(
+        Track.id, Track.path, Track.artist, Track.album_artist, Track.title, Track.album,
+        Track.duration_ms,
+    ).where(Track.available.is_(True)).order_by(Track.id)  # fmt: skip
+    matcher = Matcher(
+        LibraryTrack(track_id, path, artist or album_artist, title, album, duration_ms)
+        for track_id, path, artist, album_artist, title, album, duration_ms in s.execute(query)
+    )
     out = []
     for row in loose:
-        fits = [
-            c for c in candidates.get((_key(row.title), _key(row.artist)), [])
-            if row.duration_ms is None
-            or (c[1] is not None and abs(c[1] - row.duration_ms) <= DURATION_SLACK_MS)
-        ]  # fmt: skip
-        if not fits:
+        found = matcher.match(row.artist, row.title, row.album, row.duration_ms)
+        track = found.track
+        if track is None or found.reason:
             continue
-        name, album = os.path.basename(row.path), _key(row.album)
-        best = min(fits, key=lambda c: (c[2] != album, os.path.basename(c[3]) != name))
-        out.append({"id": row.id, "track_id": best[0]})
+        if _far(row.duration_ms, track.duration_ms):
+            continue  # the same title, another recording
+        out.append({"id": row.id, "track_id": track.id})
     return out
 
 
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
+def _far(ours: int | None, theirs: int | None) -> bool:
+    """Both durations known and further apart than the matcher's tolerance."""
+    return ours is not None and theirs is not None and abs(ours - theirs) > DURATION_TOLERANCE_MS

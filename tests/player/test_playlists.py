@@ -179,6 +179,21 @@ def test_tag_match_needs_a_close_duration_and_prefers_the_album(
     assert not items[1].available  # 9 s against 1 s: another recording
 
 
+def test_tag_matching_is_the_history_importers(db: Database, tmp_path: Path) -> None:
+    """Featured artists, case and typographic apostrophes aside, as ``segue import`` matches."""
+    music = tmp_path / "music"
+    make_audio(music / "x.ogg", tags={"title": "Don't Stop", "artist": "Band"})
+    make_audio(music / "y.ogg", tags={"title": "Song", "artist": "Band"})
+    scan(db, [music])
+    listing = tmp_path / "x.m3u8"
+    listing.write_text(
+        "#EXTINF:1,Band feat. Guest - DON’T STOP\nold/x.ogg\n"
+        "#EXTINF:1,Band - Song (Live)\nold/y.ogg\n"  # a weaker match (version part): not taken
+    )
+    items = playlist_items(db, import_playlist(db, listing).playlist.id)
+    assert [(i.title, i.available) for i in items] == [("Don't Stop", True), ("Song (Live)", False)]
+
+
 def test_a_library_from_before_playlists_is_upgraded(tmp_path: Path) -> None:
     path = tmp_path / "library.db"
     db = open_database(path)
