@@ -410,6 +410,8 @@ def attach_radio(
     steering.add_variety(window.transport.radio_button.menu(), spacing, spacing_changed)
     steer = steering.Steering(window, feedback, host, radio)
     steer.load()
+    if parts.playlists is not None:  # #28: a playlist seeds radio like an album does
+        parts.playlists.radio_requested.connect(radio.start_from)
     retrain = radio_widgets.add_retrain_action(window, host)
     if parts.importer is not None:  # imported plays: retrain, with the retrain's progress
         parts.importer.imported.connect(lambda _plays: retrain.trigger())

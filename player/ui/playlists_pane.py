@@ -66,6 +66,7 @@ class PlaylistsPane(QWidget):
     """
 
     play_requested = Signal(list)
+    radio_requested = Signal(list, str)  # a seed (track ids, in order) and its name
     message = Signal(str)
     playlists_loaded = Signal()
     entries_loaded = Signal()
@@ -134,6 +135,7 @@ class PlaylistsPane(QWidget):
             ("rename", "Rename Playlist", None, self.start_rename, f2),
             ("delete", "Delete Playlist…", pixmap.SP_TrashIcon, self.delete_current),
             ("play", "Play Playlist", pixmap.SP_MediaPlay, self.play),
+            ("radio", "Start Radio from Playlist", None, self.start_radio),
             ("play_here", "Play from Here", pixmap.SP_MediaSeekForward, self.play_from_selected),
             ("remove", "Remove from Playlist", None, self.remove_selected, delete),
             ("add_selected", "Add to Playlist…", None, self.add_selected),
@@ -144,7 +146,7 @@ class PlaylistsPane(QWidget):
         }
         a = self.actions_by_name
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.list_view.addActions([a["play"], a["rename"], a["export"], a["delete"]])
+        self.list_view.addActions([a["play"], a["radio"], a["rename"], a["export"], a["delete"]])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.addActions([a["play_here"], a["remove"]])
         a["rename"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -245,7 +247,7 @@ class PlaylistsPane(QWidget):
         has_entries = self.entries.rowCount() > 0
         for name in ("rename", "export", "delete"):
             self.actions_by_name[name].setEnabled(info is not None)
-        for name in ("play", "play_here", "remove"):
+        for name in ("play", "play_here", "remove", "radio"):
             self.actions_by_name[name].setEnabled(has_entries)
         if info is None:
             self.name_label.setText("")
@@ -271,6 +273,16 @@ class PlaylistsPane(QWidget):
         self.play_requested.emit(ids)
         if skipped:
             self.message.emit(f"{skipped} missing entries passed over.")
+
+    def start_radio(self) -> None:
+        """Radio seeded with the playlist: its first track plays, the rest primes radio."""
+        info = self.current_playlist()
+        items = self.entries.items()
+        ids = [i.track_id for i in items if i.available and i.track_id is not None]
+        if info is None or not ids:
+            self.message.emit("Nothing to start radio from: the playlist has no playable entry.")
+            return
+        self.radio_requested.emit(ids, f"the playlist “{info.name}”")
 
     def play_from_selected(self) -> None:
         """Play from the first selected entry."""

@@ -114,3 +114,25 @@ def test_radio_from_an_artist_in_the_browser(qtbot, player: Player) -> None:  # 
     by_artist = {r.id for r in rows if (r.album_artist or r.artist) == name}
     qtbot.waitUntil(lambda: parts.window.playing_track_id() in by_artist, timeout=TIMEOUT_MS)
     assert wiring.radio.is_enabled()
+
+
+def test_radio_from_a_playlist_plays_its_first_entry_then_radio(qtbot, player: Player) -> None:  # noqa: F811
+    """#28: "Start Radio from Playlist" seeds radio like an album does, in the playlist's order."""
+    parts, wiring = player.launch([RecommenderPlugin(config_overrides=TINY, seed=5)])
+    pane = parts.playlists
+    assert pane is not None
+    rows = sorted(load_track_rows(parts.db), key=lambda r: r.path)
+    mix = [rows[9], rows[2], rows[30]]
+    parts.queue.add(mix)
+    with qtbot.waitSignal(pane.entries_loaded, timeout=TIMEOUT_MS):
+        pane.save_queue("Mix")
+    seeds: list[tuple[list[int], str]] = []
+    pane.radio_requested.connect(lambda ids, name: seeds.append((ids, name)))
+    pane.actions_by_name["radio"].trigger()
+    assert seeds == [([r.id for r in mix], "the playlist “Mix”")]
+    qtbot.waitUntil(lambda: parts.window.playing_track_id() == mix[0].id, timeout=TIMEOUT_MS)
+    assert wiring.radio.is_enabled()
+    qtbot.waitUntil(
+        lambda: any(e.origin == Origin.RADIO for e in parts.controller.queue.upcoming()),
+        timeout=TIMEOUT_MS,
+    )
