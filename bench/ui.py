@@ -1,9 +1,21 @@
-"""Window benchmark at 100,000 tracks: start-up to window shown, library load, per-keystroke
-search time, and RSS; prints figures (run: ``.venv/bin/python bench/ui.py``).
+"""Window benchmark at 100,000 and 500,000 tracks: start-up, typing, scrolling, memory (prints).
 
-A temporary database gets N tracks by bulk insert (no audio files needed). A fresh interpreter
-(offscreen Qt) then measures, from its own process start, when the window is shown and when the
-table holds the library, types a search one key at a time, and reports its memory.
+    .venv/bin/python bench/ui.py [--tracks 100000,500000] [--real-files 100000]
+        [--library DIR] [--no-busy] [--xvfb] [--parts]
+
+Each size gets a data folder with a library and a full-size radio model (untrained weights: a
+trained model of the same shape costs the same memory). Up to ``--real-files`` tracks the library
+is real: 1-second tagged FLAC clips, scanned by ``segue scan``; above it, rows go straight into
+the SQLite database and every path is a hard link to one real clip (so radio can play them).
+``--library DIR`` keeps the data there and reuses it on the next run.
+
+A fresh interpreter (offscreen Qt, or Xvfb with ``--xvfb``) then starts as ``segue --radio``
+does, from the entry point's imports, with a busy-loop process beside it until the window is
+shown, and measures: window shown (torch not imported yet), library in the table, RSS at each
+step and once the radio model is loaded and radio plays, real key presses in the search box at
+human speed (each timed until the table has repainted; a key whose result is never painted, or
+painted out of order, is counted), and PageDown from the first row to the last.
+``--parts`` adds what each part of the memory costs, measured one step at a time.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -19,7 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = [
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # bench.* and tests.audio when run as a file
+
+from bench.ui_child import main as child_main  # noqa: E402
+from bench.ui_child import memory_parts  # noqa: E402
+
+WORDS = (
     "blue",
     "green",
     "night",
@@ -57,8 +76,8 @@ WORDS = [
     "southern",
     "lonely",
     "secret",
-]
-FIRST = [
+)
+FIRST = (
     "Miles",
     "John",
     "Nina",
@@ -72,8 +91,8 @@ FIRST = [
     "Ella",
     "Frank",
     "Patti",
-]
-LAST = [
+)
+LAST = (
     "Davis",
     "Coltrane",
     "Simone",
@@ -85,135 +104,185 @@ LAST = [
     "Gaye",
     "Fitzgerald",
     "Ocean",
-]
+)
 GENRES = ("Jazz", "Rock", "Electronic", "Soul", "Folk", "Hip-Hop", "Classical", "Ambient")
 
 
-def build_db(data_dir: Path, n: int, seed: int = 7) -> None:
-    """Create a migrated database with ``n`` tracks (albums of 10, artists of 5 albums)."""
-    from sqlalchemy import insert
-
-    from player.db.engine import open_database
-    from player.db.models import Track
-
+def track_fields(n: int, seed: int = 7) -> list[dict[str, object]]:
+    """Tags of ``n`` tracks: albums of 10, artists of 5 albums, titles of 1-4 words."""
     rng = random.Random(seed)
-    db = open_database(data_dir / "library.db")
-    rows = []
+    out = []
     for i in range(n):
         album_no, track_no = divmod(i, 10)
         artist_no = album_no // 5
         artist = f"{FIRST[artist_no % len(FIRST)]} {LAST[artist_no // len(FIRST) % len(LAST)]}"
         if artist_no >= len(FIRST) * len(LAST):
             artist += f" {artist_no}"
-        rng_title = " ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4)))
-        if track_no == 0:  # one title per album (each track had its own: 100,000 albums)
+        if track_no == 0:
             album = f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()} {album_no}"
-        rows.append(
-            {
-                "path": f"/bench/music/{artist}/{album}/{track_no + 1:02d}.flac",
-                "size": 1,
-                "mtime": 0.0,
-                "title": rng_title,
-                "artist": artist,
-                "album_artist": artist,
-                "album": album,
-                "track_number": track_no + 1,
-                "disc_number": 1,
-                "genre": GENRES[album_no % len(GENRES)],
-                "year": 1960 + album_no % 60,
-                "duration_ms": rng.randint(90_000, 420_000),
-                "codec": "flac",
-                "has_embedded_cover": False,
-                "cover_path": None,
-                "available": rng.random() > 0.01,
-                "added_at": 0.0,
-            }
-        )
-    with db.session() as s, s.begin():
-        s.execute(insert(Track), rows)
-    db.close()
+        title = " ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4)))
+        out.append({
+            "title": title, "artist": artist, "album": album, "albumartist": artist,
+            "tracknumber": track_no + 1, "discnumber": 1, "genre": GENRES[album_no % len(GENRES)],
+            "date": 1960 + album_no % 60,
+        })  # fmt: skip
+    return out
 
 
-CHILD = r"""
-import json, os, statistics, sys, time
-T0 = float(sys.argv[2])
-from pathlib import Path
-from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QApplication
-from player.app import attach_database, build_window
-from player.paths import AppPaths
+def real_library(data: Path, n: int) -> str:
+    """Write ``n`` tagged FLAC clips and scan them with ``segue scan``; returns what it took."""
+    from tests.audio import make_audio
 
-app = QApplication([])
-paths = AppPaths.resolve(sys.argv[1])
-paths.ensure()
-parts = build_window(paths)  # the same two steps as player.app.run_app
-window = parts.window
-window.show()
-app.processEvents()
-shown = time.time() - T0
-torch_at_show = "torch" in sys.modules
-from player.db.engine import open_database
-attach_database(parts, open_database(paths.db_path))
-loaded = []
-wait = QEventLoop()
-window.library_loaded.connect(lambda rows: (loaded.append(time.time() - T0), wait.quit()))
-window.start()
-wait.exec()  # not a busy loop: the loading thread gets the CPU (and the GIL)
-app.processEvents()
-rows = window.model.rowCount()
-
-def rss_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-rss = rss_mb()
-per_key = {}
-filter_only = []
-for query in ("miles davis", "blue night", "zzz"):
-    times = []
-    for i in range(1, len(query) + 1):
-        t = time.perf_counter()
-        window.model.set_search(query[:i])
-        window.proxy.rowCount()
-        filter_only.append((time.perf_counter() - t) * 1000)
-        app.processEvents()  # the view lays out and repaints its visible rows
-        times.append((time.perf_counter() - t) * 1000)
-    per_key[query] = times
-    window.model.set_search("")
-sort_t = time.perf_counter()
-header = window.table.horizontalHeader()
-header.setSortIndicator(1, header.sortIndicatorOrder())  # a click on "Artist"
-app.processEvents()
-sort_ms = (time.perf_counter() - sort_t) * 1000
-parts.shutdown()
-parts.dispose()
-print("RESULT " + json.dumps({
-    "shown_s": shown, "loaded_s": loaded[0], "rows": rows, "rss_mb": rss,
-    "per_key_ms": per_key, "filter_only_ms": filter_only, "sort_ms": sort_ms,
-    "torch_at_show": torch_at_show,
-    "torch_at_end": "torch" in sys.modules,
-}))
-"""
-
-
-def run_child(data_dir: Path) -> dict[str, object]:
-    """Start the window in a fresh interpreter and collect its figures."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    start = time.time()
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data_dir), repr(start)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        cwd=Path(__file__).resolve().parents[1],
+    music = data / "music"
+    started = time.perf_counter()
+    for i, tags in enumerate(track_fields(n)):
+        make_audio(music / f"{i // 1000:04d}" / f"{i:06d}.flac", tags=tags)
+    generated = time.perf_counter() - started
+    scan = [sys.executable, "-m", "player", "scan", str(music), "--data-dir", str(data)]
+    took = []
+    for _ in range(2):  # the first scan, then an unchanged rescan
+        started = time.perf_counter()
+        subprocess.run(scan, check=True, capture_output=True, cwd=ROOT)
+        took.append(time.perf_counter() - started)
+    return (
+        f"{n:,} real files generated in {generated:.0f} s; `segue scan` {took[0]:.1f} s "
+        f"({n / took[0]:,.0f} files/s), rescan {took[1]:.1f} s"
     )
-    for line in result.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return dict(json.loads(line[len("RESULT ") :]))
-    raise SystemExit(f"child failed:\n{result.stderr[-3000:]}")
+
+
+def rows_library(data: Path, n: int) -> str:
+    """Insert ``n`` rows straight into a migrated database; every path a hard link to one clip."""
+    from sqlalchemy import insert
+
+    from player.db.engine import open_database
+    from player.db.models import Track
+    from tests.audio import make_audio
+
+    started = time.perf_counter()
+    clip = make_audio(data / "clip.flac", tags=None)
+    rng = random.Random(11)
+    rows = []
+    for i, tags in enumerate(track_fields(n)):
+        path = data / "music" / f"{i // 1000:04d}" / f"{i:06d}.flac"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.link(clip, path)
+        rows.append({
+            "path": str(path), "size": 1, "mtime": 0.0, "title": tags["title"],
+            "artist": tags["artist"], "album_artist": tags["albumartist"], "album": tags["album"],
+            "track_number": tags["tracknumber"], "disc_number": 1, "genre": tags["genre"],
+            "year": tags["date"], "duration_ms": rng.randint(90_000, 420_000), "codec": "flac",
+            "has_embedded_cover": False, "cover_path": None, "available": True, "added_at": 0.0,
+        })  # fmt: skip
+    db = open_database(data / "library.db")
+    with db.session() as s, s.begin():
+        for start in range(0, n, 20_000):
+            s.execute(insert(Track), rows[start : start + 20_000])
+    db.close()
+    took = time.perf_counter() - started
+    return f"{n:,} rows inserted into SQLite (paths: hard links to one clip) in {took:.0f} s"
+
+
+def radio_model(data: Path, n: int) -> None:
+    """A full-size model over every track id, as radio loads it (prior share small)."""
+    import torch
+
+    from recommender.checkpoint import save_recommender
+    from recommender.config import ModelConfig
+    from recommender.recommender import Recommender
+
+    torch.set_num_threads(1)
+    rec = Recommender.untrained(range(1, n + 1), ModelConfig.for_data(60_000, n))
+    rec.cursor["sessions_seen"] = 1000
+    save_recommender(rec, data / "models")
+
+
+def prepare(data: Path, n: int, real_limit: int) -> str:
+    """Make (or reuse) the data folder for ``n`` tracks; returns how the library was made."""
+    note = data / "bench-library.txt"
+    if note.exists():
+        return note.read_text() + " (reused)"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    made = real_library(data, n) if n <= real_limit else rows_library(data, n)
+    radio_model(data, n)
+    note.write_text(made)
+    return made
+
+
+def run_child(data: Path, *, busy: bool, xvfb: bool) -> dict[str, object]:
+    """Launch the measured window process (a busy loop beside it until the window is shown)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb" if xvfb else "offscreen"}
+    prefix = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"] if xvfb else []
+    spin = None
+    if busy:
+        spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    start = time.time()
+    cmd = [*prefix, sys.executable, str(Path(__file__)), "--child", str(data), repr(start)]
+    result: dict[str, object] | None = None
+    with tempfile.TemporaryFile(mode="w+") as log:  # its stderr (FFmpeg talks a lot)
+        child = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=ROOT
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("SHOWN") and spin is not None:
+                spin.kill()
+            elif line.startswith("RESULT "):
+                result = json.loads(line[len("RESULT ") :])
+        child.wait()
+        if spin is not None:
+            spin.kill()
+            spin.wait()
+        if result is None:
+            log.seek(0)
+            tail = log.read()[-3000:]
+            raise SystemExit(f"the window process failed (exit {child.returncode}):\n{tail}")
+    result["busy"] = busy
+    return result
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(r: dict[str, object]) -> None:
+    """Print one run's figures."""
+    mb = r["rss_mb"]
+    assert isinstance(mb, dict)
+    print(
+        f"  window shown:       {r['shown_s'] * 1000:6.0f} ms after launch (target < 1000), "  # type: ignore[operator]
+        f"busy core beside it: {r['busy']}; imported then: torch {r['torch_at_show']}, "
+        f"sqlalchemy {r['sqlalchemy_at_show']}"
+    )
+    print(f"  library in table:   {r['loaded_s'] * 1000:6.0f} ms ({r['rows']:,} rows)")  # type: ignore[operator]
+    print(
+        f"  RSS: window shown {mb['shown']:.0f} MB, library in table {mb['loaded']:.0f} MB "
+        f"(torch imported: {r['torch_at_loaded']}), radio model loaded and playing "
+        f"{mb['radio']:.0f} MB (target < 500 at 100,000, < 1,000 at 500,000)"
+    )
+    print(f"  radio: {r['radio']}")
+    keys: dict[str, list[float]] = r["keys_ms"]  # type: ignore[assignment]
+    every = [ms for times in keys.values() for ms in times]
+    print(
+        f"  keystroke to repaint: p50 {statistics.median(every):.0f} ms, p90 {pct(every, 0.9):.0f} "
+        f"ms, max {max(every):.0f} ms over {len(every)} keys (target p90 < 50); lost "
+        f"{r['keys_lost']}, out of order {r['keys_out_of_order']}"
+    )
+    for word, times in keys.items():
+        print(f"    {word!r:10} " + " ".join(f"{ms:.0f}" for ms in times))
+    clear: list[float] = r["clear_ms"]  # type: ignore[assignment]
+    print(f"  clearing the search (back to every row): max {max(clear):.0f} ms")
+    frames: list[float] = r["frames_ms"]  # type: ignore[assignment]
+    fps = len(frames) / (sum(frames) / 1000)
+    print(
+        f"  PageDown from the top to row {r['scrolled_to']:,}: {len(frames):,} frames, "
+        f"{fps:.0f} frames/s (target > 50), "
+        f"frame p50 {statistics.median(frames):.1f} ms, p99 {pct(frames, 0.99):.1f} ms, "
+        f"max {max(frames):.1f} ms"
+    )
+    print(f"  sort by artist: {r['sort_ms']:.0f} ms")
 
 
 BROWSER_CHILD = r"""
@@ -307,39 +376,33 @@ def print_browser(r: dict[str, object]) -> None:
 
 
 def main() -> None:
-    """Build the database, run the measured child, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tracks", type=int, default=100_000)
+    """Prepare each size, run the measured window process, print the figures."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child_main(Path(sys.argv[2]), float(sys.argv[3]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--parts-child":
+        memory_parts(Path(sys.argv[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", default="100000,500000", help="comma-separated sizes")
+    parser.add_argument("--real-files", type=int, default=100_000, help="real files up to here")
+    parser.add_argument("--library", type=Path, help="keep (and reuse) the data folders here")
+    parser.add_argument("--no-busy", action="store_true", help="no busy loop beside start-up")
+    parser.add_argument("--xvfb", action="store_true", help="under Xvfb instead of offscreen")
+    parser.add_argument("--parts", action="store_true", help="also measure memory by part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="segue-bench-") as tmp:
-        data = Path(tmp)
-        t = time.perf_counter()
-        build_db(data, args.tracks)
-        print(f"bulk insert of {args.tracks:,} tracks: {time.perf_counter() - t:.1f} s")
-        r = run_child(data)
-        browser = run_browser_child(data)
-    keys: dict[str, list[float]] = r["per_key_ms"]  # type: ignore[assignment]
-    every = [ms for times in keys.values() for ms in times]
-    print(f"process start -> window shown:      {r['shown_s'] * 1000:7.0f} ms  (target < 1000)")
-    print(
-        f"process start -> library in table:  {r['loaded_s'] * 1000:7.0f} ms  ({r['rows']:,} rows)"
-    )
-    print(
-        f"search per keystroke: median {statistics.median(every):.0f} ms, "
-        f"p90 {sorted(every)[int(len(every) * 0.9)]:.0f} ms, max {max(every):.0f} ms "
-        "(target < 50; the window also debounces typing by 120 ms)"
-    )
-    only: list[float] = r["filter_only_ms"]  # type: ignore[assignment]
-    print(
-        f"  of which model filtering: median {statistics.median(only):.0f} ms, "
-        f"max {max(only):.0f} ms (the rest is the view's relayout and repaint)"
-    )
-    for query, times in keys.items():
-        print(f"  {query!r:14} " + " ".join(f"{ms:.0f}" for ms in times))
-    print(f"sort by artist: {r['sort_ms']:.0f} ms")
-    print(f"RSS after load: {r['rss_mb']:.0f} MB")
-    print(f"torch imported: at show {r['torch_at_show']}, at end {r['torch_at_end']}")
-    print_browser(browser)
+        base = args.library or Path(tmp)
+        for n in (int(s) for s in args.tracks.split(",")):
+            data = base / f"tracks-{n}"
+            print(f"{n:,} tracks: {prepare(data, n, args.real_files)}", flush=True)
+            print(f"  load average {os.getloadavg()[0]:.2f}", flush=True)
+            report(run_child(data, busy=not args.no_busy, xvfb=args.xvfb))
+            print_browser(run_browser_child(data))
+            if args.parts:
+                env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+                command = [sys.executable, __file__, "--parts-child", str(data)]
+                subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
