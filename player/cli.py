@@ -10,19 +10,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from player.db.engine import Database, DatabaseError, open_database
-from player.feedback import FeedbackLog
-from player.history import History
-from player.history_import.cli import run_import
 from player.logs import setup_logging
 from player.paths import AppPaths, printable
-from player.playlists.cli import run_playlist
-from player.plugin_api import FeedbackKind
-from player.scanner import ScanProgress, ScanReport, scan
+
+if TYPE_CHECKING:  # the window's start must not wait for SQLAlchemy: imported where used
+    from player.db.engine import Database
+    from player.scanner import ScanProgress, ScanReport
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(paths, debug=debug)
         return _run_window(paths, args.music_dir, debug=debug, radio=args.radio)
     setup_logging(paths, debug=debug, console_level=logging.ERROR)
+    # Here, not at the top: SQLAlchemy, Alembic and mutagen take a good part of a second to
+    # import, and the window (above) loads them only once it is on screen.
+    from player.db.engine import DatabaseError, open_database
+
     try:
         db = open_database(paths.db_path)
     except DatabaseError as error:
@@ -115,9 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "scan":
             return _scan(db, args.folders)
         if args.command == "import":
+            from player.history_import.cli import run_import
+
             return run_import(db, args.paths, report=args.report, as_json=args.json,
                               dry_run=args.dry_run)  # fmt: skip
         if args.command == "playlist":
+            from player.playlists.cli import run_playlist
+
             return run_playlist(db, args)
         return _stats(db)
     finally:
@@ -144,6 +147,10 @@ def _run_window(paths: AppPaths, music_dirs: list[Path], *, debug: bool, radio: 
 
 
 def _scan(db: Database, folders: list[Path]) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from player.scanner import scan
+
     interrupted: list[bool] = []
 
     def on_interrupt(_signum: int, _frame: FrameType | None) -> None:
@@ -202,6 +209,10 @@ def _print_report(report: ScanReport) -> None:
 
 
 def _stats(db: Database) -> int:
+    from player.feedback import FeedbackLog
+    from player.history import History
+    from player.plugin_api import FeedbackKind
+
     stats = History(db).stats()
     print(f"tracks:    {stats.tracks}")
     print(f"available: {stats.available}")

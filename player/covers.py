@@ -8,11 +8,6 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-import mutagen
-from mutagen.flac import Picture
-from mutagen.id3 import ID3
-from mutagen.mp4 import MP4Tags
-
 log = logging.getLogger(__name__)
 
 # Preferred names first; each tried with every image suffix, case-insensitively.
@@ -51,6 +46,13 @@ def cover_bytes(path: str, cover_path: str | None, has_embedded: bool) -> bytes 
 
 def embedded_cover(path: str) -> bytes | None:
     """Return the embedded picture of ``path`` (the front cover if marked), or None."""
+    # Imported here: the window imports this module before it is shown, and mutagen's modules
+    # take a tenth of a second to import on a busy machine; a cover is read only later.
+    import mutagen
+    from mutagen.flac import Picture
+    from mutagen.id3 import ID3
+    from mutagen.mp4 import MP4Tags
+
     try:
         audio: Any = mutagen.File(path)
     except Exception as error:  # a broken file simply has no cover
