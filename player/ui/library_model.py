@@ -55,6 +55,17 @@ TrackRole = Qt.ItemDataRole.UserRole + 10
 TrackIdRole = Qt.ItemDataRole.UserRole + 11
 SortKeyRole = Qt.ItemDataRole.UserRole + 12
 
+# Roles as plain ints: data() runs about 1,700 times per repaint of the table, and comparing an
+# int with an enum member found by attribute look-up costs more than the rest of the call.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_TRACK, _TRACK_ID, _SORT_KEY = (int(r) for r in (TrackRole, TrackIdRole, SortKeyRole))
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+
 
 class LibraryModel(QAbstractTableModel):
     """Every track of the library (unavailable ones greyed), sorted and searched in place."""
@@ -68,8 +79,10 @@ class LibraryModel(QAbstractTableModel):
         self._pos: dict[int, int] = {}  # track id -> index in _all
         self._terms: list[str] = []
         self._scope: Collection[int] | None = None  # track ids chosen in the browser
-        self._rows: list[TrackRow] = []  # what the model shows: _all filtered by _scope, _terms
-        self._by_id_cache: dict[int, int] | None = {}  # track id -> row in _rows, lazy
+        # What the model shows: indexes into _all of the rows in _scope matching _terms (all of
+        # them, as a range, without either), so a keystroke builds one list of ints.
+        self._shown: Sequence[int] = range(0)
+        self._by_id_cache: dict[int, int] | None = {}  # track id -> shown row, lazy
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._grey = QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self._italic = QFont()
@@ -81,7 +94,7 @@ class LibraryModel(QAbstractTableModel):
 
     # -- Qt model --------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._shown)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -94,30 +107,30 @@ class LibraryModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=_DISPLAY):
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        row = self._all[self._shown[index.row()]]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(row, col)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return None if row.available else self._grey
-        if role == Qt.ItemDataRole.FontRole:
+        if role == _FONT:
             if row.id == self._playing:
                 return self._bold
             return None if row.available else self._italic
-        if role == Qt.ItemDataRole.DecorationRole and col == TITLE and row.id == self._playing:
-            return self._playing_icon
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMERIC_COLUMNS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _DECORATION:
+            return self._playing_icon if col == TITLE and row.id == self._playing else None
+        if role == _ALIGNMENT:
+            return _RIGHT if col in NUMERIC_COLUMNS else None
+        if role == _TOOLTIP:
             return row.path if row.available else f"Missing: {row.path}"
-        if role == TrackRole:
+        if role == _TRACK:
             return row
-        if role == TrackIdRole:
+        if role == _TRACK_ID:
             return row.id
-        if role == SortKeyRole:
+        if role == _SORT_KEY:
             return str(sort_key(row, col))
         return None
 
@@ -152,7 +165,7 @@ class LibraryModel(QAbstractTableModel):
     def mimeData(self, indexes) -> QMimeData:
         ids: list[int] = []
         for i in sorted({i.row() for i in indexes if i.isValid()}):
-            ids.append(self._rows[i].id)
+            ids.append(self.row(i).id)
         mime = QMimeData()
         mime.setData(TRACKS_MIME, QByteArray(json.dumps(ids).encode()))
         return mime
@@ -166,9 +179,9 @@ class LibraryModel(QAbstractTableModel):
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()  # selection, current row: follow their tracks
-        old_ids = [self._rows[p.row()].id for p in persistent]
+        old_ids = [self.row(p.row()).id for p in persistent]
         self._reorder()
-        self._rows = self._matching()
+        self._shown = self._matching()
         self._by_id_cache = None
         if persistent:
             rows = self._by_id()
@@ -181,8 +194,11 @@ class LibraryModel(QAbstractTableModel):
 
     def _by_id(self) -> dict[int, int]:
         # Built on demand: a keystroke should not pay for a 100,000-entry dict it may not need.
+        if isinstance(self._shown, range):
+            return self._pos  # every row shown, in order
         if self._by_id_cache is None:
-            self._by_id_cache = {r.id: i for i, r in enumerate(self._rows)}
+            everything = self._all
+            self._by_id_cache = {everything[j].id: i for i, j in enumerate(self._shown)}
         return self._by_id_cache
 
     def _reorder(self) -> None:
@@ -222,7 +238,7 @@ class LibraryModel(QAbstractTableModel):
             self._sorted = True
         else:
             self._reorder()
-        self._rows = self._matching()
+        self._shown = self._matching()
         self._by_id_cache = None
         self.endResetModel()
 
@@ -252,14 +268,17 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = self._sort is None
         scope, terms = self._scope, self._terms
         shown = [
-            r
-            for r, h in zip(new, hay, strict=True)
+            j
+            for j, (r, h) in enumerate(zip(new, hay, strict=True), start=start)
             if (scope is None or r.id in scope) and all(t in h for t in terms)
         ]
         if shown:
-            first = len(self._rows)
+            first = len(self._shown)
             self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
-            self._rows.extend(shown)
+            if isinstance(self._shown, range):  # nothing chosen or searched: every row shown
+                self._shown = range(len(self._all))
+            else:
+                self._shown = [*self._shown, *shown]
             self._by_id_cache = None
             self.endInsertRows()
 
@@ -278,7 +297,7 @@ class LibraryModel(QAbstractTableModel):
         self.beginResetModel()
         self._terms = terms
         # Typing another letter only narrows: test just the rows shown now.
-        self._rows = self._matching(self._rows if narrower else None)
+        self._shown = self._matching(self._shown if narrower else None)
         self._by_id_cache = None
         self.endResetModel()
         return True
@@ -293,19 +312,19 @@ class LibraryModel(QAbstractTableModel):
         apply within them. Costs a pass over the chosen tracks, not over the library."""
         self.beginResetModel()
         self._scope = track_ids
-        self._rows = self._matching()
+        self._shown = self._matching()
         self._by_id_cache = None
         self.endResetModel()
 
-    def _matching(self, among: list[TrackRow] | None = None) -> list[TrackRow]:
-        pos = self._pos
-        candidates: list[int] | None = None  # positions in _all; None: all of them
-        if among is not None:
-            candidates = [pos[r.id] for r in among]
-        elif self._scope is not None:
+    def _matching(self, among: Sequence[int] | None = None) -> Sequence[int]:
+        """Indexes into ``_all`` of the rows in the scope that match every term (only ``among``
+        them, when given: they are in the scope already)."""
+        candidates = among  # positions in _all; None: all of them
+        if candidates is None and self._scope is not None:
+            pos = self._pos
             candidates = sorted(pos[i] for i in self._scope if i in pos)
-        elif not self._terms:
-            return list(self._all)
+        if not self._terms:
+            return range(len(self._all)) if candidates is None else list(candidates)
         hay = self._hay
         # Longest word first: it usually leaves the fewest rows for the next one.
         for term in sorted(self._terms, key=len, reverse=True):
@@ -313,22 +332,21 @@ class LibraryModel(QAbstractTableModel):
                 candidates = [j for j, h in enumerate(hay) if term in h]
             else:
                 candidates = [j for j in candidates if term in hay[j]]
-        everything = self._all
-        return [everything[j] for j in (candidates or ())]
+        return candidates  # a new list: the loop ran at least once
 
     def _extend(self, prepared: PreparedRows) -> None:
         shown = self._by_id()
         for r in prepared.rows:
             i = shown.get(r.id)
-            if i is not None and self._rows[i] != r:
+            if i is not None and self.row(i) != r:
                 self._replace(r)
         fresh = [k for k, r in enumerate(prepared.rows) if r.id not in self._pos]
         if fresh:
-            start = len(self._rows)
+            start = len(self._shown)
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             new = [prepared.rows[k] for k in fresh]
             self._all.extend(new)
-            self._rows.extend(new)
+            self._shown = range(len(self._all))  # no search or browser choice is active here
             self._hay.extend(prepared.hay[k] for k in fresh)
             self._base.extend(prepared.base[k] for k in fresh)
             self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))
@@ -344,7 +362,6 @@ class LibraryModel(QAbstractTableModel):
             self._base[j] = sort_base(row)
         i = self._by_id().get(row.id)
         if i is not None:
-            self._rows[i] = row
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     def _refresh_all(self) -> None:
@@ -359,7 +376,7 @@ class LibraryModel(QAbstractTableModel):
 
     def row(self, i: int) -> TrackRow:
         """The track shown at row ``i``."""
-        return self._rows[i]
+        return self._all[self._shown[i]]
 
     def rows(self) -> list[TrackRow]:
         """Every track of the library (shown or not), in sort order."""
