@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,12 @@ from player.replaygain import ReplayGain
 _PATHS_PER_QUERY = 500  # SQLite limits the parameters of one statement
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrackRow:
-    """One track as the library view shows it (``play_count`` counts finished plays)."""
+    """One track as the library view shows it (``play_count`` counts finished plays).
+
+    Slotted: a library holds 100,000 of them, and a ``__dict__`` per row would cost more than
+    the row's own text (bench/ui.py, memory by part)."""
 
     id: int
     path: str
@@ -61,9 +64,16 @@ def _rows_query() -> Select[*tuple[Any, ...]]:
     return select(*columns).outerjoin(counts, counts.c.track_id == Track.id).order_by(Track.id)
 
 
-def _to_row(row: Any) -> TrackRow:
+Shared = Callable[[Any, Any], Any]
+
+
+def _to_row(row: Any, shared: Shared | None = None) -> TrackRow:
     (track_id, path, title, artist, album_artist, album, track_number, disc_number, genre, year,
      duration_ms, codec, available, play_count, has_cover, cover_path, *gains) = row  # fmt: skip
+    if shared is not None:  # one object for each value many tracks repeat
+        artist, album, genre = shared(artist, artist), shared(album, album), shared(genre, genre)
+        album_artist, codec = shared(album_artist, album_artist), shared(codec, codec)
+        year, cover_path = shared(year, year), shared(cover_path, cover_path)
     return TrackRow(
         id=track_id,
         path=path,
@@ -85,10 +95,18 @@ def _to_row(row: Any) -> TrackRow:
     )
 
 
+def _track_rows(db: Database) -> Iterator[TrackRow]:
+    # The database hands out a new string for every artist, album and genre of every row:
+    # sharing one object per value saves about a third of the rows' memory.
+    shared: Shared = {}.setdefault
+    with db.session() as session:
+        for row in session.execute(_rows_query()):
+            yield _to_row(row, shared)
+
+
 def load_track_rows(db: Database) -> list[TrackRow]:
     """Return every track (unavailable ones included), ordered by id, with finished-play counts."""
-    with db.session() as session:
-        return [_to_row(row) for row in session.execute(_rows_query())]
+    return list(_track_rows(db))
 
 
 def load_track_rows_at(db: Database, paths: Sequence[str]) -> list[TrackRow]:
@@ -130,7 +148,7 @@ def track_info(row: TrackRow) -> plugin_api.TrackInfo:
 
 def track_infos(db: Database) -> list[plugin_api.TrackInfo]:
     """Return every track as the plugin API's plain ``TrackInfo`` records, ordered by id."""
-    return [track_info(row) for row in load_track_rows(db)]
+    return [track_info(row) for row in _track_rows(db)]  # one row at a time
 
 
 def mark_unavailable(db: Database, track_id: int) -> None:

@@ -3,10 +3,10 @@ one pure-Python pass (safe on a worker thread; no widgets)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
@@ -43,8 +43,11 @@ def track_label(disc: int | None, track: int | None) -> str:
     return f"{disc}.{track:02d}" if disc is not None and disc > 1 else str(track)
 
 
-def _num(v: int | None) -> tuple[bool, int]:
-    return (v is None, v or 0)
+_UNKNOWN = 1 << 62  # an unknown number sorts after every known one
+
+
+def _num(v: int | None) -> int:
+    return _UNKNOWN if v is None else v
 
 
 # Fields of a row's precomputed sort base, and which of them each column sorts by.
@@ -62,15 +65,20 @@ _SORT_FIELDS = {
 }
 
 
-def sort_base(row: TrackRow) -> tuple[object, ...]:
-    """Everything a row sorts by, casefolded once (unknown numbers sort last)."""
+def sort_base(row: TrackRow, shared: Callable[[Any, Any], Any] | None = None) -> tuple[object, ...]:
+    """Everything a row sorts by, casefolded once (unknown numbers sort last).
+
+    ``shared`` (a dict's ``setdefault``) keeps one object per repeated value across rows."""
+    artist, album, genre = row.artist.casefold(), row.album.casefold(), row.genre.casefold()
+    if shared is not None:
+        artist, album, genre = shared(artist, artist), shared(album, album), shared(genre, genre)
     return (
         row.title.casefold() or row.path.casefold(),
-        row.artist.casefold(),
-        row.album.casefold(),
+        artist,
+        album,
         _num(row.disc_number),
         _num(row.track_number),
-        row.genre.casefold(),
+        genre,
         _num(row.year),
         _num(row.duration_ms),
         -row.play_count,  # most played first
@@ -106,7 +114,8 @@ def prepare_rows(rows: Sequence[TrackRow], sort: SortSpec | None = None) -> Prep
     """Precompute what :class:`LibraryModel` needs; pure Python, safe on a worker thread."""
     rows = list(rows)
     hay = [haystack(r) for r in rows]
-    base = [sort_base(r) for r in rows]
+    shared: dict[object, object] = {}
+    base = [sort_base(r, shared.setdefault) for r in rows]
     if sort is not None:
         order = sorted_order(base, sort)
         rows, hay, base = (
