@@ -62,7 +62,16 @@ class ColdStartPrior:
         order = sorted(tracks, key=lambda t: t.track_id)
         self._info = order
         self.track_ids = np.asarray([t.track_id for t in order], dtype=np.int64)
-        self._row = {int(t): i for i, t in enumerate(self.track_ids)}
+        # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows (a dict of
+        # 100,000 ids cost ten times its memory); a dict only for ids spread far apart.
+        top = int(self.track_ids.max()) if len(order) else 0
+        self._dense: np.ndarray | None = None
+        self._row: dict[int, int] = {}
+        if top <= 4 * len(order) + 1024:
+            self._dense = np.full(top + 1, -1, dtype=np.int64)
+            self._dense[self.track_ids] = np.arange(len(order))
+        else:
+            self._row = {int(t): i for i, t in enumerate(self.track_ids)}
         self._artist = _codes(t.artist.casefold() for t in order)
         self._album = _codes("\x00".join(album_key(t) or ()) for t in order)
         self._genre = _codes(t.genre.casefold() for t in order)
@@ -72,32 +81,33 @@ class ColdStartPrior:
         self._years, self._year_code = np.unique(self._year, return_inverse=True)
         self.available = np.asarray([t.available for t in order], dtype=bool)
         self._successor = np.full(len(order), -1, dtype=np.int64)
-        for track, following in album_successors(order).items():
-            self._successor[self._row[track]] = self._row[following]
+        pairs = album_successors(order)
+        if pairs:
+            ids = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs))
+            following = np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs))
+            self._successor[self.rows_of(ids)] = self.rows_of(following)
         self._members = {"artist": _groups(self._artist), "album": _groups(self._album)}
         self.unavailable_ids = frozenset(int(t) for t in self.track_ids[~self.available])
-        # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows in O(n).
-        top = int(self.track_ids.max()) if len(order) else 0
-        self._dense: np.ndarray | None = None
-        if top <= 4 * len(order) + 1024:
-            self._dense = np.full(top + 1, -1, dtype=np.int64)
-            self._dense[self.track_ids] = np.arange(len(order))
 
     def __len__(self) -> int:
         return len(self.track_ids)
 
     def row(self, track_id: int) -> int | None:
         """Row of ``track_id`` in :attr:`track_ids`, or None."""
-        return self._row.get(track_id)
+        dense = self._dense
+        if dense is None:
+            return self._row.get(track_id)
+        row = int(dense[track_id]) if 0 <= track_id < len(dense) else -1
+        return row if row >= 0 else None
 
     def info(self, track_id: int) -> TrackInfo | None:
         """The library's record of ``track_id``, or None."""
-        row = self._row.get(track_id)
+        row = self.row(track_id)
         return self._info[row] if row is not None else None
 
     def code(self, kind: str, track_id: int) -> int:
         """The ``artist`` or ``album`` code of ``track_id`` (-1: untagged or unknown)."""
-        row = self._row.get(track_id)
+        row = self.row(track_id)
         if row is None:
             return -1
         return int((self._artist if kind == "artist" else self._album)[row])
