@@ -100,7 +100,7 @@ def _track_rows(db: Database) -> Iterator[TrackRow]:
     # sharing one object per value saves about a third of the rows' memory.
     shared: Shared = {}.setdefault
     with db.session() as session:
-        for row in session.execute(_rows_query()):
+        for row in session.execute(_rows_query().execution_options(yield_per=2000)):
             yield _to_row(row, shared)
 
 
