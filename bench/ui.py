@@ -207,15 +207,23 @@ def prepare(data: Path, n: int, real_limit: int) -> str:
     data.mkdir(parents=True)
     made = real_library(data, n) if n <= real_limit else rows_library(data, n)
     radio_model(data, n)
+    shutil.copyfile(data / "library.db", data / "pristine.db")
+    shutil.copytree(data / "models", data / "pristine-models")
     note.write_text(made)
     return made
 
 
 def run_child(data: Path, *, busy: bool, xvfb: bool) -> dict[str, object]:
     """Launch the measured window process (a busy loop beside it until the window is shown)."""
-    # Each run starts as the first did: no saved queue to resume (radio would wait behind it).
+    # Each run starts as the first did: no history (a session the last run left would be learned
+    # now), no saved queue to resume (radio would wait behind it), the model as it was made.
     shutil.rmtree(data / "state", ignore_errors=True)
     (data / "radio_state.json").unlink(missing_ok=True)
+    for name in ("library.db-wal", "library.db-shm"):
+        (data / name).unlink(missing_ok=True)
+    shutil.copyfile(data / "pristine.db", data / "library.db")
+    shutil.rmtree(data / "models")
+    shutil.copytree(data / "pristine-models", data / "models")
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb" if xvfb else "offscreen"}
     prefix = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"] if xvfb else []
     spin = None
@@ -266,9 +274,10 @@ def report(r: dict[str, object]) -> None:
     print(
         f"  RSS: window shown {mb['shown']:.0f} MB, library in table {mb['loaded']:.0f} MB "
         f"(torch imported: {r['torch_at_loaded']}), radio model loaded and playing "
-        f"{mb['radio']:.0f} MB (target < 500 at 100,000, < 1,000 at 500,000)"
+        f"{mb['ready']:.0f} MB, 5 s later {mb['radio']:.0f} MB (target < 500 at 100,000, "
+        f"< 1,000 at 500,000); at the end {mb['end']:.0f} MB"
     )
-    print(f"  radio: {r['radio']}")
+    print(f"  radio: {r['radio']}; typing and scrolling below with playback paused")
     keys: dict[str, list[float]] = r["keys_ms"]  # type: ignore[assignment]
     every = [ms for times in keys.values() for ms in times]
     print(
