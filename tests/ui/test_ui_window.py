@@ -108,6 +108,19 @@ def test_search_box_filters_the_table(qtbot, player_parts, music_dir) -> None:
     qtbot.waitUntil(lambda: window.proxy.rowCount() == 6)
 
 
+def test_each_key_filters_the_table_as_it_is_pressed(qtbot, player_parts, music_dir) -> None:
+    """Issue 29: typing filtered only after a 120 ms pause, so a fast typist's keys were
+    coalesced; now every key applies at once, in order."""
+    parts = player_parts
+    scanned(qtbot, parts, music_dir)
+    window = parts.window
+    typed = "song 2."
+    for i, key in enumerate(typed):
+        qtbot.keyClick(window.search, key)
+        assert window.model.search_terms == typed[: i + 1].split()
+    assert window.proxy.rowCount() == 3
+
+
 def test_library_lists_by_artist_album_and_track_before_any_sort_is_chosen(
     qtbot, player_parts, tmp_path
 ) -> None:
