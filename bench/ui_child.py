@@ -74,13 +74,13 @@ def main(data: Path, t0: float) -> None:
     mb["loaded"] = rss_mb()
 
     host, radio = parts.radio.host, parts.radio.radio
-    picks: list[str] = []
-    radio.track_picked.connect(lambda _t, _p, source: picks.append(source))
+    picks: list[bool] = []  # per pick: did the recommender make it (not the player's fallback)
+    radio.track_picked.connect(lambda _t, _p, why: picks.append("could not answer" not in why))
     started = time.monotonic()
     ready = wait_until(
         lambda: (
             str(host.state("recommender")) == "ready"
-            and "model" in picks
+            and any(picks)
             and parts.playback.state == "playing"
         ),
         300,
@@ -94,7 +94,7 @@ def main(data: Path, t0: float) -> None:
     parts.playback.pause()
     out["radio"] = (
         f"plugin {host.state('recommender')}, playback {parts.playback.state}, picks "
-        f"{len(picks)} ({picks.count('model')} from the model), ready {ready} after {waited:.1f} s"
+        f"{len(picks)} ({sum(picks)} from the recommender), ready {ready} after {waited:.1f} s"
     )
     out.update(type_words(app, window, paints))
     out["frames_ms"], out["frames_cpu_ms"] = scroll(app, window)
