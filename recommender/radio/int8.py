@@ -69,7 +69,7 @@ class RadioCache:
 
     def __init__(self) -> None:
         self._outputs: dict[tuple[int, int, int], QuantizedOutput] = {}
-        self._rows: tuple[Collection[int], int, Tensor] | None = None
+        self._rows: tuple[Collection[int], Vocabulary, int, Tensor] | None = None
         self._library: tuple[Vocabulary, int, np.ndarray, np.ndarray] | None = None
 
     def output(self, weight: Tensor) -> QuantizedOutput:
@@ -82,14 +82,20 @@ class RadioCache:
         return found
 
     def rows(self, vocab: Vocabulary, ids: Collection[int]) -> Tensor | None:
-        """Row indices of ``ids``, looked up again only for another set object or vocabulary."""
+        """Row indices of ``ids``, looked up again for another set object, another vocabulary
+        (a retrained model's, even of the same size and another order) or a grown one."""
         if not ids:
             return None
         cached = self._rows
-        if cached is None or cached[0] is not ids or cached[1] != len(vocab):
+        if (
+            cached is None
+            or cached[0] is not ids
+            or cached[1] is not vocab
+            or cached[2] != len(vocab)
+        ):
             rows = torch.tensor(vocab.indices(ids), dtype=torch.long)
-            self._rows = cached = (ids, len(vocab), rows)
-        return cached[2]
+            self._rows = cached = (ids, vocab, len(vocab), rows)
+        return cached[3]
 
     def library_rows(self, vocab: Vocabulary, track_ids: np.ndarray) -> np.ndarray:
         """The model row of each library track (``-1``: unknown to the model), in library

@@ -155,3 +155,18 @@ def test_tempered_draw_is_the_masked_softmax_and_refuses_an_empty_choice() -> No
         )
     with pytest.raises(ValueError, match="every track is excluded"):
         tempered_draw(torch.ones(5), 1.0, None, torch.arange(1, 5))
+
+
+def test_masked_rows_follow_a_retrained_vocabulary_of_the_same_size() -> None:
+    """A retrain can give the same tracks other rows; the never-play / missing mask's rows must
+    be looked up again, not reused because the vocabulary has as many rows as before."""
+    from recommender.radio.int8 import RadioCache
+    from recommender.vocab import Vocabulary
+
+    masked = frozenset({10})
+    old, new = Vocabulary(), Vocabulary()
+    old.add([10, 20, 30])
+    new.add([30, 20, 10])
+    cache = RadioCache()
+    assert cache.rows(old, masked).tolist() == [1]
+    assert cache.rows(new, masked).tolist() == [3]
