@@ -185,11 +185,8 @@ class Blend:
                 contexts.append(context)
         return np.asarray(rows).reshape(-1, len(COMPONENTS)), np.asarray(contexts, dtype=np.int64)
 
-    def mixed(self, components: np.ndarray, context: int, temperature: float = 1.0) -> np.ndarray:
-        """The weighted mix of ``components``, each tempered as radio tempers it first."""
-        if temperature != 1.0:
-            components = components ** (1.0 / temperature)
-            components /= components.sum(axis=1, keepdims=True)
+    def mixed(self, components: np.ndarray, context: int) -> np.ndarray:
+        """The weighted mix of ``components`` (what evaluation ranks)."""
         mix: np.ndarray = self.weights[context] @ components
         return mix
 
@@ -208,6 +205,15 @@ class Blend:
         """All of :meth:`score_blocks` at once."""
         blocks = list(self.score_blocks(sessions))
         return torch.cat(blocks) if blocks else torch.empty((0, len(self.vocab)))
+
+
+def tempered(p: np.ndarray, temperature: float) -> np.ndarray:
+    """Each distribution (along the last axis) raised to 1 / ``temperature`` and renormalised,
+    as radio tempers every part of its mix before weighing them; an all-zero one stays zero."""
+    powered = np.power(np.maximum(p, 0.0), 1.0 / temperature)
+    total = powered.sum(axis=-1, keepdims=True)
+    out: np.ndarray = np.divide(powered, total, out=np.zeros_like(powered), where=total > 0)
+    return out
 
 
 def _log(block: list[np.ndarray]) -> Tensor:
@@ -247,8 +253,6 @@ class RadioParts:
     def distribution(self, prefix: Sequence[int], temperature: float) -> np.ndarray:
         """The parts' mix over rows after ``prefix``, each part tempered first."""
         weights = self.weights[self.parts.context(prefix), 1:]
-        parts = self.parts.distributions(prefix) ** (1.0 / temperature)
-        parts /= parts.sum(axis=1, keepdims=True)
-        mix: np.ndarray = weights @ parts
+        mix: np.ndarray = weights @ tempered(self.parts.distributions(prefix), temperature)
         mix /= mix.sum()
         return mix

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from player.plugin_api import DEFAULT_ADVENTUROUSNESS, sampling_options
-from recommender.blend import Blend
+from recommender.blend import Blend, tempered
 from recommender.radio.prior import ColdStartPrior, prior_weight
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
@@ -61,9 +61,8 @@ def radio_likelihood(
     for (previous, model_side), target in zip(
         _model_side(scorer, sessions, temperature, top_p), targets, strict=True
     ):
-        structure = _tempered(
-            prior.scores(vocab.track_id(previous)) if previous else None, temperature
-        )
+        structure = tempered(prior.scores(vocab.track_id(previous) if previous else None),
+                             temperature)  # fmt: skip
         p_prior = structure[prior_rows[target]] if target else 0.0
         p = (1.0 - share) * (model_side[target] if target else 0.0) + share * p_prior
         logs.append(math.log(p) if p > 0 else -math.inf)
@@ -82,9 +81,8 @@ def _model_side(
     previous = [index(i) or 0 for s in sessions if len(s) >= 2 for i in s[:-1]]
     if isinstance(scorer, Blend):
         for (components, context), last in zip(scorer.components(sessions), previous, strict=True):
-            components[0] = _nucleus(_tempered(components[0], temperature), top_p)
-            rest = components[1:] ** (1.0 / temperature)
-            components[1:] = rest / rest.sum(axis=1, keepdims=True)
+            components[0] = _nucleus(tempered(components[0], temperature), top_p)
+            components[1:] = tempered(components[1:], temperature)
             yield last, scorer.weights[context] @ components
         return
     done = 0
@@ -93,15 +91,6 @@ def _model_side(
         for row in log_p:
             yield previous[done], _nucleus(np.exp(row), top_p)
             done += 1
-
-
-def _tempered(scores: np.ndarray | None, temperature: float) -> np.ndarray:
-    if scores is None:
-        return np.zeros(0)
-    powered = np.power(np.maximum(scores, 0.0), 1.0 / temperature)
-    total = powered.sum()
-    out: np.ndarray = powered / total if total > 0 else powered
-    return out
 
 
 def _nucleus(p: np.ndarray, top_p: float) -> np.ndarray:
