@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from recommender.parts import SessionNeighbours
 from recommender.sessions import TrainingSession, item_ids
 from recommender.vocab import Vocabulary
 
@@ -77,8 +78,9 @@ class SessionKNNScorer:
 
     For the prefix's item set S, candidate neighbours are the ``sample_size`` most recent training
     sessions sharing at least one item with S; similarity is cosine on binary item sets,
-    |S ∩ N| / sqrt(|S| |N|); the ``k`` most similar vote for their items with their similarity.
-    Popularity breaks ties (folded in far below the smallest similarity step).
+    |S ∩ N| / sqrt(|S| |N|); the ``k`` most similar vote for their items with their similarity
+    (:class:`recommender.parts.SessionNeighbours`, which the blend uses too). Popularity breaks
+    ties (folded in far below the smallest similarity step).
     """
 
     def __init__(
@@ -86,16 +88,7 @@ class SessionKNNScorer:
     ) -> None:
         """Index ``sessions`` (assumed oldest first) by item."""
         self.vocab, rows = _vocab_and_rows(sessions)
-        self.k, self.sample_size = k, sample_size
-        self.session_items = [np.unique(r) for r in rows]
-        self.session_size = np.array([len(r) for r in self.session_items], dtype=np.float64)
-        flat_items = np.concatenate(self.session_items) if rows else np.zeros(0, dtype=np.int64)
-        flat_sessions = np.repeat(np.arange(len(rows)), [len(r) for r in self.session_items])
-        order = np.argsort(flat_items, kind="stable")  # postings stay sorted by session (time)
-        self.postings = flat_sessions[order]
-        self.posting_ptr = np.searchsorted(flat_items[order], np.arange(len(self.vocab) + 1))
-        self.items_flat = flat_items
-        self.items_ptr = np.concatenate([[0], np.cumsum([len(r) for r in self.session_items])])
+        self.neighbours = SessionNeighbours(rows, len(self.vocab), k, sample_size)
         pop = _popularity(self.vocab, rows)
         self.tiebreak = torch.from_numpy(1e-9 * pop / (pop.max() + 1.0 if len(pop) else 1.0))
 
@@ -109,29 +102,17 @@ class SessionKNNScorer:
         return torch.from_numpy(np.stack(out)) + self.tiebreak
 
     def _prefix_scores(self, rows: list[int]) -> list[np.ndarray]:
-        overlap = np.zeros(len(self.session_items), dtype=np.float64)
+        """Votes after each prefix, the overlap counted as the prefix grows (not from scratch)."""
+        knn = self.neighbours
+        overlap = np.zeros(len(knn.items), dtype=np.float64)
         touched = np.zeros(0, dtype=np.int64)
         seen: set[int] = set()
         results = []
         for row in rows:
             if row and row not in seen:
                 seen.add(row)
-                post = self.postings[self.posting_ptr[row] : self.posting_ptr[row + 1]]
+                post = knn.sessions_with(row)
                 overlap[post] += 1.0
                 touched = np.union1d(touched, post)
-            results.append(self._votes(touched[-self.sample_size :], overlap, len(seen)))
+            results.append(knn.vote(touched, overlap[touched], len(seen)))
         return results
-
-    def _votes(self, candidates: np.ndarray, overlap: np.ndarray, size: int) -> np.ndarray:
-        scores = np.zeros(len(self.vocab), dtype=np.float64)
-        if size == 0 or len(candidates) == 0:
-            return scores
-        sims = overlap[candidates] / np.sqrt(size * self.session_size[candidates])
-        if len(candidates) > self.k:
-            top = np.argpartition(-sims, self.k - 1)[: self.k]
-            candidates, sims = candidates[top], sims[top]
-        starts, ends = self.items_ptr[candidates], self.items_ptr[candidates + 1]
-        lengths = ends - starts
-        idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        np.add.at(scores, self.items_flat[idx], np.repeat(sims, lengths))
-        return scores

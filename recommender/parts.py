@@ -70,7 +70,7 @@ class HistoryParts:
         self._recent = _normalised(self.recent)
         self._rules = _rules(rows, n_rows)
         self._pairs = _second_order(rows)
-        self._neighbours = _Neighbours(rows, n_rows)
+        self._neighbours = SessionNeighbours(rows, n_rows, NEIGHBOUR_K, NEIGHBOUR_SAMPLE)
         self._tags(tags or {})
 
     def _tags(self, tags: Mapping[int, ItemTags]) -> None:
@@ -226,33 +226,58 @@ def _second_order(rows: Sequence[np.ndarray]) -> dict[tuple[int, int], dict[int,
     return pairs
 
 
-class _Neighbours:
-    """Session kNN: the most recent sessions sharing a track vote with their cosine similarity."""
+class SessionNeighbours:
+    """Session kNN (as in session-rec): the most recent training sessions sharing a track with
+    the current one, the ``k`` most similar (cosine on track sets) voting with their similarity.
 
-    def __init__(self, rows: Sequence[np.ndarray], n: int) -> None:
-        self.n = n
+    Args:
+        rows: Training sessions as row indices, oldest first (postings stay in that order).
+        n: Rows of the vocabulary.
+        k: Neighbours that vote.
+        sample: Most recent matching sessions considered.
+    """
+
+    def __init__(self, rows: Sequence[np.ndarray], n: int, k: int, sample: int) -> None:
+        self.n, self.k, self.sample = n, k, sample
         self.items = [np.unique(r) for r in rows]
-        self.size = np.array([len(r) for r in self.items], dtype=np.float64)
+        lengths = [len(r) for r in self.items]
+        self.size = np.array(lengths, dtype=np.float64)
         flat = np.concatenate(self.items) if self.items else np.zeros(0, dtype=np.int64)
-        owner = np.repeat(np.arange(len(self.items)), [len(r) for r in self.items])
+        owner = np.repeat(np.arange(len(self.items)), lengths)
         order = np.argsort(flat, kind="stable")  # postings stay in session (time) order
         self.postings = owner[order]
         self.ptr = np.searchsorted(flat[order], np.arange(n + 1))
+        self.items_flat = flat
+        self.items_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+    def sessions_with(self, row: int) -> np.ndarray:
+        """The training sessions holding ``row``, oldest first."""
+        return self.postings[self.ptr[row] : self.ptr[row + 1]]
 
     def votes(self, rows: Sequence[int]) -> np.ndarray | None:
+        """Votes after a session holding ``rows`` (None: no session shares a track)."""
         current = sorted(set(rows))
-        if not current or not len(self.items):
+        if not current or not self.items:
             return None
-        hits = np.concatenate([self.postings[self.ptr[r] : self.ptr[r + 1]] for r in current])
+        hits = np.concatenate([self.sessions_with(r) for r in current])
         if not len(hits):
             return None
         sessions, overlap = np.unique(hits, return_counts=True)
-        sessions, overlap = sessions[-NEIGHBOUR_SAMPLE:], overlap[-NEIGHBOUR_SAMPLE:]
-        sims = overlap / np.sqrt(len(current) * self.size[sessions])
-        if len(sessions) > NEIGHBOUR_K:
-            top = np.argpartition(-sims, NEIGHBOUR_K - 1)[:NEIGHBOUR_K]
-            sessions, sims = sessions[top], sims[top]
-        out = np.zeros(self.n)
-        for session, sim in zip(sessions, sims, strict=True):
-            out[self.items[session]] += sim
-        return out
+        return self.vote(sessions, overlap.astype(np.float64), len(current))
+
+    def vote(self, candidates: np.ndarray, overlap: np.ndarray, size: int) -> np.ndarray:
+        """Votes of the most similar of ``candidates`` (sessions sorted oldest first, each
+        sharing ``overlap`` tracks with a session of ``size`` distinct tracks)."""
+        scores = np.zeros(self.n, dtype=np.float64)
+        candidates, overlap = candidates[-self.sample :], overlap[-self.sample :]
+        if size == 0 or len(candidates) == 0:
+            return scores
+        sims = overlap / np.sqrt(size * self.size[candidates])
+        if len(candidates) > self.k:
+            top = np.argpartition(-sims, self.k - 1)[: self.k]
+            candidates, sims = candidates[top], sims[top]
+        starts, ends = self.items_ptr[candidates], self.items_ptr[candidates + 1]
+        lengths = ends - starts
+        idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        np.add.at(scores, self.items_flat[idx], np.repeat(sims, lengths))
+        return scores
