@@ -333,7 +333,7 @@ def attach_radio(
         discover: Load the plugins declared under the ``segue.plugins`` entry points.
     """
     from player.feedback import FeedbackLog
-    from player.library import track_info, track_infos
+    from player.library import track_infos
     from player.plugin_api import (
         DEFAULT_ADVENTUROUSNESS,
         LibraryChanged,
@@ -386,14 +386,17 @@ def attach_radio(
     pending_start = [start_radio]
 
     def library_loaded(rows: list[TrackRow]) -> None:
-        infos = [track_info(r) for r in rows]
-        radio.set_library(infos)
-        host.library_changed(LibraryChanged(tuple(infos)))
+        # The table's rows are the plugin API's records: radio and the plugins share them
+        # (an immutable tuple: the plugins read it on their threads).
+        tracks = tuple(rows)
+        radio.set_library(tracks)
+        host.library_changed(LibraryChanged(tracks))
         if pending_start[0]:  # `segue --radio`: once the library is there, radio plays
             pending_start[0] = False
             action.setChecked(True)
             parts.controller.play()  # resumes a restored track; an empty queue starts on a pick
 
+    window.library_loading.connect(host.library_loading)
     window.library_loaded.connect(library_loaded)
 
     def adventurousness_changed(value: float) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from player.albums import album_key
-from player.library import TrackRow, track_info
+from player.library import TrackRow
 from player.playback import Playable, Playback
 from player.queue import QueueModel
 from player.replaygain import GainMode, album_through, applied_gain
@@ -77,4 +77,4 @@ class GainControl(QObject):
 
     def _album(self, track_id: int) -> tuple[str, str] | None:
         row = self._lookup(track_id)
-        return album_key(track_info(row)) if row is not None else None
+        return album_key(row) if row is not None else None

@@ -18,29 +18,23 @@ _PATHS_PER_QUERY = 500  # SQLite limits the parameters of one statement
 
 
 @dataclass(frozen=True, slots=True)
-class TrackRow:
+class TrackRow(plugin_api.TrackInfo):
     """One track as the library view shows it (``play_count`` counts finished plays).
 
-    Slotted: a library holds 100,000 of them, and a ``__dict__`` per row would cost more than
-    the row's own text (bench/ui.py, memory by part)."""
+    It is the plugin API's :class:`~player.plugin_api.TrackInfo` with what only the window
+    shows added, so the table, radio and the plugins hold one record per track, not one each.
+    Slotted: a library holds 100,000 of them (bench/ui.py, memory by part)."""
 
-    id: int
-    path: str
-    title: str
-    artist: str
-    album_artist: str
-    album: str
-    track_number: int | None
-    disc_number: int | None
-    genre: str
-    year: int | None
-    duration_ms: int | None
-    codec: str
-    available: bool
-    play_count: int
-    has_embedded_cover: bool
-    cover_path: str | None
+    codec: str = ""
+    play_count: int = 0
+    has_embedded_cover: bool = False
+    cover_path: str | None = None
     replaygain: ReplayGain | None = None
+
+    @property
+    def id(self) -> int:
+        """The track's id (``track_id``: the window's code has always called it ``id``)."""
+        return self.track_id
 
 
 def _finished_counts() -> Select[int, int]:
@@ -75,7 +69,7 @@ def _to_row(row: Any, shared: Shared | None = None) -> TrackRow:
         album_artist, codec = shared(album_artist, album_artist), shared(codec, codec)
         year, cover_path = shared(year, year), shared(cover_path, cover_path)
     return TrackRow(
-        id=track_id,
+        track_id=track_id,
         path=path,
         title=title,
         artist=artist,
@@ -128,27 +122,9 @@ def get_track(db: Database, track_id: int) -> TrackRow | None:
         return _to_row(found) if found else None
 
 
-def track_info(row: TrackRow) -> plugin_api.TrackInfo:
-    """A library row as the plugin API's plain record."""
-    return plugin_api.TrackInfo(
-        track_id=row.id,
-        path=row.path,
-        title=row.title,
-        artist=row.artist,
-        album_artist=row.album_artist,
-        album=row.album,
-        track_number=row.track_number,
-        disc_number=row.disc_number,
-        genre=row.genre,
-        year=row.year,
-        duration_ms=row.duration_ms,
-        available=row.available,
-    )
-
-
 def track_infos(db: Database) -> list[plugin_api.TrackInfo]:
-    """Return every track as the plugin API's plain ``TrackInfo`` records, ordered by id."""
-    return [track_info(row) for row in _track_rows(db)]  # one row at a time
+    """Return every track as the plugin API's ``TrackInfo`` records (library rows), by id."""
+    return list(_track_rows(db))
 
 
 def mark_unavailable(db: Database, track_id: int) -> None:

@@ -11,10 +11,12 @@ or load is skipped with a message (beets' ``plugins.py`` does the same).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import itertools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any
@@ -29,6 +31,7 @@ from player.plugin_api import (
     SessionClosed,
     Suggestion,
     TrackEnded,
+    TrackInfo,
     TrackStarted,
     TrainProgress,
     TrainResult,
@@ -41,6 +44,47 @@ ENTRY_POINT_GROUP = "segue.plugins"
 
 #: Called on the GUI thread with ``(result, error)``; ``error`` is ``None`` on success.
 DoneCallback = Callable[[Any, str | None], None]
+
+#: How long a loading plugin waits for the library the window is reading before it reads it
+#: itself (a failed or very slow read).
+LIBRARY_WAIT_S = 60.0
+
+
+class SharedLibrary:
+    """The library as the player last handed it to the plugins, for a plugin's ``load``.
+
+    A plugin that loads while the window reads the library waits for that read rather than
+    reading the database a second time (a second record per track, bench/NOTES.md); with no
+    read under way, or one that does not come, it reads the database itself.
+    """
+
+    def __init__(self, read: Callable[[], Sequence[TrackInfo]]) -> None:
+        self._read = read
+        self._tracks: Sequence[TrackInfo] | None = None
+        self._expected = False
+        self._came = threading.Event()
+
+    def expect(self) -> None:
+        """The window has begun to read the library (GUI thread)."""
+        if self._tracks is None:
+            self._expected = True
+
+    def publish(self, tracks: Sequence[TrackInfo]) -> None:
+        """The library as the player now holds it (GUI thread; an immutable sequence)."""
+        self._tracks = tracks
+        self._came.set()
+
+    def release(self) -> None:
+        """Stop waiting (the player quits)."""
+        self._expected = False
+        self._came.set()
+
+    def get(self) -> Sequence[TrackInfo]:
+        """The last library handed over; otherwise the database's (a plugin's thread)."""
+        if self._tracks is None and self._expected:
+            self._came.wait(LIBRARY_WAIT_S)
+        tracks = self._tracks
+        return tracks if tracks is not None else self._read()
 
 
 class PluginState(enum.StrEnum):
@@ -80,7 +124,8 @@ class PluginHost(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._context = context
+        self._library = SharedLibrary(context.load_library)
+        self._context = dataclasses.replace(context, load_library=self._library.get)
         self._injected = list(plugins)
         self._discover = discover
         self._group = group
@@ -110,6 +155,7 @@ class PluginHost(QObject):
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop training, save every plugin's state, close it and stop its threads (on quit)."""
+        self._library.release()
         for name, worker in self._workers.items():
             self._states[name] = PluginState.CLOSED
             if not worker.stop(timeout_ms):
@@ -187,8 +233,14 @@ class PluginHost(QObject):
         """Relay a closed listening session to every plugin (it learns on its training thread)."""
         self.broadcast("on_session_closed", event)
 
+    def library_loading(self) -> None:
+        """The player has begun to read the library: a plugin loading now waits for it."""
+        self._library.expect()
+
     def library_changed(self, event: LibraryChanged) -> None:
-        """Relay the library after a scan to every plugin."""
+        """Relay the library (loaded, or after a scan) to every plugin; a plugin that loads
+        later is handed these same records."""
+        self._library.publish(event.tracks)
         self.broadcast("on_library_changed", event)
 
     def feedback(self, event: Feedback) -> None:

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
     """The Segue window.
 
     Signals:
+        library_loading(): :meth:`start` began to read the library.
         library_loaded(list[TrackRow]): the library was (re)loaded, e.g. after a scan.
         library_scanned(ScanReport): a scan finished.
         options_changed(Options): the user changed options in the settings dialog.
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
     ``menus["playback"]`` / ``menus["tools"]``, :meth:`show_message`, :meth:`begin_progress`.
     """
 
+    library_loading = Signal()
     library_loaded = Signal(list)
     library_scanned = Signal(object)
     options_changed = Signal(object)
@@ -317,6 +319,7 @@ class MainWindow(QMainWindow):
         self._runner.run(
             lambda: prepare_rows(library.load_rows(), spec), loaded, self._on_load_failed
         )
+        self.library_loading.emit()
 
     def reload_library(self) -> None:
         """Load the rows again in the background (play counts after an import)."""

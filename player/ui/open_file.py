@@ -98,7 +98,6 @@ class FileOpener(QObject):
         return None
 
     def _play(self, track: TrackRow) -> None:
-        # A TrackRow has the tag fields album order reads from a TrackInfo.
         key = album_key(track)
         if key is None:
             self._controller.play_through([track])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from player.db.engine import Database
 from player.history import History
 from player.paths import AppPaths
 from player.plugin_api import (
+    LibraryChanged,
     Origin,
     Outcome,
     PlayRecord,
@@ -22,6 +24,7 @@ from player.plugin_api import (
     SessionClosed,
     SessionRecord,
     Suggestion,
+    TrackInfo,
     TrackStarted,
     TrainProgress,
 )
@@ -61,6 +64,52 @@ def test_a_plugin_raising_everywhere_is_degraded_and_reported(
     host.call("broken", "suggest", 1, frozenset(), on_done=lambda r, e: answers.append(e))
     assert answers and "not available" in str(answers[0])
     host.shutdown()
+
+
+class KeepsLibrary(Plugin):
+    """Keeps what ``load`` was handed as the library."""
+
+    name = "keeps"
+
+    def __init__(self) -> None:
+        self.loading = threading.Event()
+
+    def load(self, context: PluginContext) -> None:
+        self.loading.set()
+        self.library = context.load_library()
+
+
+def test_a_plugin_loading_while_the_library_is_read_is_handed_the_players_records(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    """Issue 29: no second read of the library (and no second record per track) for a plugin."""
+    reads: list[int] = []
+    context = make_context(app_paths, db, history)
+    read = context.load_library
+    context = replace(context, load_library=lambda: reads.append(1) or read())
+    plugin = KeepsLibrary()
+    host = PluginHost(context, plugins=[plugin], discover=False)
+    host.library_loading()  # the window has begun to read the library
+    host.start()
+    qtbot.waitUntil(plugin.loading.is_set)
+    tracks: tuple[TrackInfo, ...] = tuple(library)
+    host.library_changed(LibraryChanged(tracks))  # ...and hands it over
+    qtbot.waitUntil(lambda: host.state("keeps") is PluginState.READY, timeout=10000)
+    try:
+        assert plugin.library is tracks and reads == []
+    finally:
+        host.shutdown()
+
+
+def test_with_no_read_under_way_a_loading_plugin_reads_the_library_itself(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    plugin = KeepsLibrary()
+    host = start_host(qtbot, make_context(app_paths, db, history), [plugin])
+    try:
+        assert [t.track_id for t in plugin.library] == [t.track_id for t in library]
+    finally:
+        host.shutdown()
 
 
 class FailsInSuggest(ShufflePlugin):

@@ -20,7 +20,7 @@ D = Qt.ItemDataRole.DisplayRole
 
 def track(i: int, artist: str, album: str, **kw: object) -> TrackRow:
     base = TrackRow(
-        id=i,
+        track_id=i,
         path=f"/music/{artist}/{album}/{i:02d}.flac",
         title=f"Song {i}",
         artist=artist,
