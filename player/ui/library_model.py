@@ -40,8 +40,6 @@ from player.ui.library_rows import (
     format_ms,
     haystack,
     prepare_rows,
-    sort_base,
-    sort_key,
     sorted_order,
     track_label,
 )
@@ -53,7 +51,6 @@ log = logging.getLogger(__name__)
 
 TrackRole = Qt.ItemDataRole.UserRole + 10
 TrackIdRole = Qt.ItemDataRole.UserRole + 11
-SortKeyRole = Qt.ItemDataRole.UserRole + 12
 
 # Roles as plain ints: data() runs about 1,700 times per repaint of the table, and comparing an
 # int with an enum member found by attribute look-up costs more than the rest of the call.
@@ -63,7 +60,7 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _FONT = int(Qt.ItemDataRole.FontRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
-_TRACK, _TRACK_ID, _SORT_KEY = (int(r) for r in (TrackRole, TrackIdRole, SortKeyRole))
+_TRACK, _TRACK_ID = int(TrackRole), int(TrackIdRole)
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
@@ -74,7 +71,6 @@ class LibraryModel(QAbstractTableModel):
         super().__init__(parent)
         self._all: list[TrackRow] = []  # every track, in sort order
         self._hay: list[str] = []  # lowercase search text, parallel to _all
-        self._base: list[tuple[object, ...]] = []  # sort fields, parallel to _all
         self._sorted = True
         self._pos: dict[int, int] = {}  # track id -> index in _all
         self._terms: list[str] = []
@@ -130,8 +126,6 @@ class LibraryModel(QAbstractTableModel):
             return row
         if role == _TRACK_ID:
             return row.id
-        if role == _SORT_KEY:
-            return str(sort_key(row, col))
         return None
 
     @staticmethod
@@ -206,10 +200,9 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         if self._sort is None:
             return
-        new = sorted_order(self._base, self._sort)
+        new = sorted_order(self._all, self._sort)
         self._all = [self._all[j] for j in new]
         self._hay = [self._hay[j] for j in new]
-        self._base = [self._base[j] for j in new]
         self._pos = {r.id: j for j, r in enumerate(self._all)}
 
     # -- content ---------------------------------------------------------------------------
@@ -228,11 +221,7 @@ class LibraryModel(QAbstractTableModel):
             self._extend(prepared)
             return
         self.beginResetModel()
-        self._all, self._hay, self._base = (
-            list(prepared.rows),
-            list(prepared.hay),
-            list(prepared.base),
-        )
+        self._all, self._hay = list(prepared.rows), list(prepared.hay)
         self._pos = {r.id: j for j, r in enumerate(self._all)}
         if prepared.sort == self._sort:
             self._sorted = True
@@ -263,7 +252,6 @@ class LibraryModel(QAbstractTableModel):
         start = len(self._all)
         self._all.extend(new)
         self._hay.extend(hay)
-        self._base.extend(prepared.base[k] for k in fresh)
         self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
         self._sorted = self._sort is None
         scope, terms = self._scope, self._terms
@@ -348,7 +336,6 @@ class LibraryModel(QAbstractTableModel):
             self._all.extend(new)
             self._shown = range(len(self._all))  # no search or browser choice is active here
             self._hay.extend(prepared.hay[k] for k in fresh)
-            self._base.extend(prepared.base[k] for k in fresh)
             self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))
             self._sorted = self._sort is None
             self._by_id_cache = None
@@ -359,14 +346,12 @@ class LibraryModel(QAbstractTableModel):
         if j is not None:
             self._all[j] = row
             self._hay[j] = haystack(row)
-            self._base[j] = sort_base(row)
         i = self._by_id().get(row.id)
         if i is not None:
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     def _refresh_all(self) -> None:
         self._hay = [haystack(r) for r in self._all]
-        self._base = [sort_base(r) for r in self._all]
         self._pos = {r.id: j for j, r in enumerate(self._all)}
 
     def resort(self) -> None:

@@ -1,11 +1,11 @@
-"""Library rows made ready for the table: columns, search text and sort keys, precomputed in
-one pure-Python pass (safe on a worker thread; no widgets)."""
+"""Library rows made ready for the table: columns, search text (precomputed in one pure-Python
+pass, safe on a worker thread; no widgets) and the order of each column's sort."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -31,8 +31,12 @@ def format_ms(ms: int | None) -> str:
 
 
 def haystack(row: TrackRow) -> str:
-    """The folded text searched for ``row`` (see :func:`fold`)."""
-    return fold(f"{row.title}\n{row.artist}\n{row.album}\n{row.album_artist}")
+    """The folded text searched for ``row`` (see :func:`fold`): title, artist, album, and the
+    album artist where it is not the artist (a search word never spans two lines)."""
+    text = f"{row.title}\n{row.artist}\n{row.album}"
+    if row.album_artist != row.artist:
+        text += f"\n{row.album_artist}"
+    return fold(text)
 
 
 def track_label(disc: int | None, track: int | None) -> str:
@@ -46,81 +50,75 @@ def track_label(disc: int | None, track: int | None) -> str:
 _UNKNOWN = 1 << 62  # an unknown number sorts after every known one
 
 
-def _num(v: int | None) -> int:
-    return _UNKNOWN if v is None else v
+def _numbers(rows: Sequence[TrackRow], field: str) -> list[int]:
+    return [_UNKNOWN if v is None else v for v in map(attrgetter(field), rows)]
 
 
-# Fields of a row's precomputed sort base, and which of them each column sorts by.
-_F_TITLE, _F_ARTIST, _F_ALBUM, _F_DISC, _F_TRACK, _F_GENRE, _F_YEAR, _F_TIME, _F_PLAYS = range(9)
-_ALBUM_ORDER = (_F_ALBUM, _F_DISC, _F_TRACK)
-_SORT_FIELDS = {
-    TITLE: (_F_TITLE, _F_ARTIST, *_ALBUM_ORDER),
-    ARTIST: (_F_ARTIST, *_ALBUM_ORDER, _F_TITLE),
-    ALBUM: (*_ALBUM_ORDER, _F_ARTIST),
-    TRACKNO: (_F_TRACK, _F_ARTIST, *_ALBUM_ORDER),
-    TIME: (_F_TIME, _F_ARTIST, *_ALBUM_ORDER),
-    GENRE: (_F_GENRE, _F_ARTIST, *_ALBUM_ORDER),
-    YEAR: (_F_YEAR, _F_ARTIST, *_ALBUM_ORDER),
-    PLAYS: (_F_PLAYS, _F_ARTIST, *_ALBUM_ORDER),
+def _folded(rows: Sequence[TrackRow], field: str) -> list[str]:
+    # Casefold each distinct artist, album or genre once: rows share those strings.
+    folded: dict[str, str] = {}
+    out = []
+    for value in map(attrgetter(field), rows):
+        key = folded.get(value)
+        if key is None:
+            key = folded[value] = value.casefold()
+        out.append(key)
+    return out
+
+
+# What each field sorts by, computed for every row at each sort: keeping the keys of every row
+# between sorts cost more memory than the rows' own text (bench/NOTES.md).
+_FIELD_KEYS: dict[str, Callable[[Sequence[TrackRow]], list[Any]]] = {
+    "title": lambda rows: [r.title.casefold() or r.path.casefold() for r in rows],
+    "artist": lambda rows: _folded(rows, "artist"),
+    "album": lambda rows: _folded(rows, "album"),
+    "genre": lambda rows: _folded(rows, "genre"),
+    "disc": lambda rows: _numbers(rows, "disc_number"),
+    "track": lambda rows: _numbers(rows, "track_number"),
+    "year": lambda rows: _numbers(rows, "year"),
+    "time": lambda rows: _numbers(rows, "duration_ms"),
+    "plays": lambda rows: [-r.play_count for r in rows],  # most played first
 }
-
-
-def sort_base(row: TrackRow, shared: Callable[[Any, Any], Any] | None = None) -> tuple[object, ...]:
-    """Everything a row sorts by, casefolded once (unknown numbers sort last).
-
-    ``shared`` (a dict's ``setdefault``) keeps one object per repeated value across rows."""
-    artist, album, genre = row.artist.casefold(), row.album.casefold(), row.genre.casefold()
-    if shared is not None:
-        artist, album, genre = shared(artist, artist), shared(album, album), shared(genre, genre)
-    return (
-        row.title.casefold() or row.path.casefold(),
-        artist,
-        album,
-        _num(row.disc_number),
-        _num(row.track_number),
-        genre,
-        _num(row.year),
-        _num(row.duration_ms),
-        -row.play_count,  # most played first
-    )
-
-
-def sort_key(row: TrackRow, column: int) -> tuple[object, ...]:
-    """Key for sorting by ``column``; ties fall back to artist, album, disc, track."""
-    return itemgetter(*_SORT_FIELDS[column])(sort_base(row))  # type: ignore[no-any-return]
-
+_ALBUM_ORDER = ("album", "disc", "track")
+# Which fields each column sorts by, most significant first (ties: artist, album, disc, track).
+_SORT_FIELDS = {
+    TITLE: ("title", "artist", *_ALBUM_ORDER),
+    ARTIST: ("artist", *_ALBUM_ORDER, "title"),
+    ALBUM: (*_ALBUM_ORDER, "artist"),
+    TRACKNO: ("track", "artist", *_ALBUM_ORDER),
+    TIME: ("time", "artist", *_ALBUM_ORDER),
+    GENRE: ("genre", "artist", *_ALBUM_ORDER),
+    YEAR: ("year", "artist", *_ALBUM_ORDER),
+    PLAYS: ("plays", "artist", *_ALBUM_ORDER),
+}
 
 SortSpec = tuple[int, Qt.SortOrder]
 
 
-def sorted_order(base: list[tuple[object, ...]], spec: SortSpec) -> list[int]:
-    keys = list(map(itemgetter(*_SORT_FIELDS[spec[0]]), base))
-    return sorted(
-        range(len(keys)), key=keys.__getitem__, reverse=spec[1] == Qt.SortOrder.DescendingOrder
-    )
+def sorted_order(rows: Sequence[TrackRow], spec: SortSpec) -> list[int]:
+    """Positions of ``rows`` in the order of ``spec``: one stable sort per field, the least
+    significant first, so only one field's keys exist at a time."""
+    column, order = spec
+    reverse = order == Qt.SortOrder.DescendingOrder
+    positions = list(range(len(rows)))
+    for field in reversed(_SORT_FIELDS[column]):
+        keys = _FIELD_KEYS[field](rows)
+        positions.sort(key=keys.__getitem__, reverse=reverse)
+    return positions
 
 
 @dataclass(frozen=True)
 class PreparedRows:
-    """Rows with their search text and sort fields computed (and sorted) off the GUI thread."""
+    """Rows with their search text computed (and sorted) off the GUI thread."""
 
     rows: list[TrackRow]
     hay: list[str]
-    base: list[tuple[object, ...]]
     sort: SortSpec | None
 
 
 def prepare_rows(rows: Sequence[TrackRow], sort: SortSpec | None = None) -> PreparedRows:
     """Precompute what :class:`LibraryModel` needs; pure Python, safe on a worker thread."""
     rows = list(rows)
-    hay = [haystack(r) for r in rows]
-    shared: dict[object, object] = {}
-    base = [sort_base(r, shared.setdefault) for r in rows]
     if sort is not None:
-        order = sorted_order(base, sort)
-        rows, hay, base = (
-            [rows[j] for j in order],
-            [hay[j] for j in order],
-            [base[j] for j in order],
-        )
-    return PreparedRows(rows, hay, base, sort)
+        rows = [rows[j] for j in sorted_order(rows, sort)]
+    return PreparedRows(rows, [haystack(r) for r in rows], sort)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -13,6 +14,8 @@ from player.ui.library_model import LibraryModel, TrackIdRole, make_library_prox
 from player.ui.library_rows import (
     ALBUM,
     ARTIST,
+    COLUMNS,
+    GENRE,
     PLAYS,
     TIME,
     TITLE,
@@ -20,12 +23,13 @@ from player.ui.library_rows import (
     YEAR,
     format_ms,
     prepare_rows,
+    sorted_order,
 )
 
 
 def row(i: int, title: str, artist: str, album: str, **kw: object) -> TrackRow:
     base = TrackRow(
-        id=i,
+        track_id=i,
         path=f"/music/{i}.mp3",
         title=title,
         artist=artist,
@@ -100,6 +104,59 @@ def test_sort_by_columns_through_the_proxy(qapp) -> None:
     assert titles(proxy)[-1] == "Naima"  # unknown year last
     model.sort(PLAYS, Qt.SortOrder.AscendingOrder)
     assert titles(proxy)[0] == "So What"  # most played first
+
+
+def _n(value: int | None) -> float:
+    return float("inf") if value is None else value  # unknown numbers last
+
+
+def _album_order(r: TrackRow) -> tuple[object, ...]:
+    return (r.album.casefold(), _n(r.disc_number), _n(r.track_number))
+
+
+def _title(r: TrackRow) -> str:
+    return r.title.casefold() or r.path.casefold()
+
+
+# Each column's whole key at once: what the table's order must be (ties keep the rows' order).
+WHOLE_KEY = {
+    TITLE: lambda r: (_title(r), r.artist.casefold(), *_album_order(r)),
+    ARTIST: lambda r: (r.artist.casefold(), *_album_order(r), _title(r)),
+    ALBUM: lambda r: (*_album_order(r), r.artist.casefold()),
+    TRACKNO: lambda r: (_n(r.track_number), r.artist.casefold(), *_album_order(r)),
+    TIME: lambda r: (_n(r.duration_ms), r.artist.casefold(), *_album_order(r)),
+    GENRE: lambda r: (r.genre.casefold(), r.artist.casefold(), *_album_order(r)),
+    YEAR: lambda r: (_n(r.year), r.artist.casefold(), *_album_order(r)),
+    PLAYS: lambda r: (-r.play_count, r.artist.casefold(), *_album_order(r)),
+}
+
+
+def test_each_sort_is_the_order_of_the_columns_whole_key(qapp) -> None:
+    """Issue 29: no key is kept per row; a sort runs one stable pass per field instead."""
+    rng = random.Random(29)
+    names = ("Miles", "miles", "Été", "ete", "", "Nina")
+    numbers = (None, 1, 2, 2, 10)
+    rows = [
+        replace(
+            row(i, rng.choice(names), rng.choice(names), rng.choice(names)),
+            disc_number=rng.choice(numbers),
+            track_number=rng.choice(numbers),
+            duration_ms=rng.choice(numbers),
+            year=rng.choice(numbers),
+            genre=rng.choice(names),
+            play_count=rng.choice((0, 0, 3)),
+        )
+        for i in range(1, 400)
+    ]
+    for column in range(len(COLUMNS)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            key = WHOLE_KEY[column]
+            expected = sorted(
+                range(len(rows)),
+                key=lambda j, key=key: key(rows[j]),  # type: ignore[misc]
+                reverse=order == Qt.SortOrder.DescendingOrder,
+            )
+            assert sorted_order(rows, (column, order)) == expected, (COLUMNS[column], order)
 
 
 def test_search_is_case_insensitive_and_needs_every_word(qapp) -> None:
