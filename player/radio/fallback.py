@@ -9,11 +9,13 @@ or a busy one.
 from __future__ import annotations
 
 import random
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 
 from player.albums import album_successors
 from player.plugin_api import TrackInfo
+from player.track_positions import TrackPositions
 
 
 class FallbackPicker:
@@ -32,21 +34,27 @@ class FallbackPicker:
         self, tracks: Iterable[TrackInfo], rng: random.Random, missing: Collection[int] = ()
     ) -> None:
         self._rng = rng
-        self._tracks = {track.track_id: track for track in tracks}
-        self.missing = {t for t in missing if (track := self._tracks.get(t)) and track.available}
-        self._successor = album_successors(self._tracks.values())
+        self._tracks = tuple(tracks)  # the library's own tuple: not copied
+        self._at = TrackPositions(t.track_id for t in self._tracks)
+        self.missing = {t for t in missing if (track := self.get(t)) and track.available}
+        # The next track on each one's album, as a position (-1: none). An array, not a dict of
+        # ids: 4 bytes a track where a dict took about 50 (bench/NOTES.md).
+        self._successor = array("i", [-1]) * len(self._tracks)
+        for track_id, next_id in album_successors(self._tracks).items():
+            self._successor[self._at[track_id]] = self._at[next_id]
         self._by_artist: dict[str, list[int]] = defaultdict(list)
-        for track in self._tracks.values():
+        for track in self._tracks:
             if track.artist:
                 self._by_artist[track.artist.casefold()].append(track.track_id)
-        self.available = [t.track_id for t in self._tracks.values() if t.available]
+        self.available = [t.track_id for t in self._tracks if t.available]
 
     def __len__(self) -> int:
         return len(self._tracks)
 
     def get(self, track_id: int) -> TrackInfo | None:
         """The library row of ``track_id``, if known."""
-        return self._tracks.get(track_id)
+        position = self._at.get(track_id)
+        return None if position is None else self._tracks[position]
 
     def mark_missing(self, track_id: int) -> None:
         """``track_id``'s file could not be played: never pick it again."""
@@ -58,10 +66,11 @@ class FallbackPicker:
         Returns:
             ``(track_id, reason)`` or None when nothing is allowed.
         """
-        prev = self._tracks.get(previous) if previous is not None else None
-        if prev is not None:
-            nxt = self._successor.get(prev.track_id)
-            if nxt is not None and self._allowed(nxt, blocked):
+        at = self._at.get(previous) if previous is not None else None
+        if at is not None:
+            prev = self._tracks[at]
+            after = self._successor[at]
+            if after >= 0 and self._allowed(nxt := self._tracks[after].track_id, blocked):
                 return nxt, "album order"
             same = [t for t in self._by_artist.get(prev.artist.casefold(), ()) if t != previous]
             choice = self._uniform(same, blocked)
@@ -71,7 +80,7 @@ class FallbackPicker:
         return (choice, "shuffle") if choice is not None else None
 
     def _allowed(self, track_id: int, blocked: Collection[int]) -> bool:
-        track = self._tracks.get(track_id)
+        track = self.get(track_id)
         return (
             track is not None
             and track.available

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -24,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QFont, QIcon, QPalette
 
 from player.queue import TRACKS_MIME
+from player.track_positions import TrackPositions
 from player.ui.library_rows import (
     ALBUM,
     ARTIST,
@@ -61,6 +63,7 @@ _FONT = int(Qt.ItemDataRole.FontRole.value)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _TRACK, _TRACK_ID = int(TrackRole), int(TrackIdRole)
+_ID = attrgetter("track_id")
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 
 
@@ -72,13 +75,13 @@ class LibraryModel(QAbstractTableModel):
         self._all: list[TrackRow] = []  # every track, in sort order
         self._hay: list[str] = []  # lowercase search text, parallel to _all
         self._sorted = True
-        self._pos: dict[int, int] = {}  # track id -> index in _all
+        self._pos = TrackPositions()  # track id -> index in _all
         self._terms: list[str] = []
         self._scope: Collection[int] | None = None  # track ids chosen in the browser
         # What the model shows: indexes into _all of the rows in _scope matching _terms (all of
         # them, as a range, without either), so a keystroke builds one list of ints.
         self._shown: Sequence[int] = range(0)
-        self._by_id_cache: dict[int, int] | None = {}  # track id -> shown row, lazy
+        self._by_id_cache: TrackPositions | None = None  # track id -> shown row, lazy
         self._sort: tuple[int, Qt.SortOrder] | None = None
         self._grey = QBrush(QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         self._italic = QFont()
@@ -186,13 +189,13 @@ class LibraryModel(QAbstractTableModel):
             self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
-    def _by_id(self) -> dict[int, int]:
+    def _by_id(self) -> TrackPositions:
         # Built on demand: a keystroke should not pay for a 100,000-entry dict it may not need.
         if isinstance(self._shown, range):
             return self._pos  # every row shown, in order
         if self._by_id_cache is None:
             everything = self._all
-            self._by_id_cache = {everything[j].id: i for i, j in enumerate(self._shown)}
+            self._by_id_cache = TrackPositions(everything[j].track_id for j in self._shown)
         return self._by_id_cache
 
     def _reorder(self) -> None:
@@ -203,7 +206,7 @@ class LibraryModel(QAbstractTableModel):
         new = sorted_order(self._all, self._sort)
         self._all = [self._all[j] for j in new]
         self._hay = [self._hay[j] for j in new]
-        self._pos = {r.id: j for j, r in enumerate(self._all)}
+        self._pos = TrackPositions(map(_ID, self._all))
 
     # -- content ---------------------------------------------------------------------------
     @property
@@ -216,13 +219,14 @@ class LibraryModel(QAbstractTableModel):
         is active, only new rows are inserted and changed ones refreshed, so the view keeps its
         place. Pass :class:`PreparedRows` to keep the heavy part off the GUI thread."""
         prepared = rows if isinstance(rows, PreparedRows) else prepare_rows(rows)
-        ids = {r.id for r in prepared.rows}
-        if self._all and not self._terms and self._scope is None and self._pos.keys() <= ids:
+        ids = set(map(_ID, prepared.rows))
+        unfiltered = self._all and not self._terms and self._scope is None
+        if unfiltered and ids.issuperset(map(_ID, self._all)):  # a scan adding rows
             self._extend(prepared)
             return
         self.beginResetModel()
         self._all, self._hay = list(prepared.rows), list(prepared.hay)
-        self._pos = {r.id: j for j, r in enumerate(self._all)}
+        self._pos = TrackPositions(map(_ID, self._all))
         if prepared.sort == self._sort:
             self._sorted = True
         else:
@@ -352,7 +356,7 @@ class LibraryModel(QAbstractTableModel):
 
     def _refresh_all(self) -> None:
         self._hay = [haystack(r) for r in self._all]
-        self._pos = {r.id: j for j, r in enumerate(self._all)}
+        self._pos = TrackPositions(map(_ID, self._all))
 
     def resort(self) -> None:
         """Sort again by the last sort column (after a scan appended rows)."""
