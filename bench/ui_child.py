@@ -99,11 +99,13 @@ def main(data: Path, t0: float) -> None:
     out.update(type_words(app, window, paints))
     out["frames_ms"], out["frames_cpu_ms"] = scroll(app, window)
     out["scrolled_to"] = window.table.currentIndex().row() + 1
-    t = time.perf_counter()
     header = window.table.horizontalHeader()
-    header.setSortIndicator(1, header.sortIndicatorOrder())  # a click on "Artist"
-    app.processEvents()
-    out["sort_ms"] = (time.perf_counter() - t) * 1000
+    out["sort_ms"] = {}
+    for column, name in ((0, "title"), (1, "artist"), (4, "time")):  # clicks on those headers
+        t = time.perf_counter()
+        header.setSortIndicator(column, header.sortIndicatorOrder())
+        app.processEvents()
+        out["sort_ms"][name] = (time.perf_counter() - t) * 1000  # type: ignore[index]
     mb["end"] = rss_mb()
     out["rss_mb"] = mb
     parts.shutdown()
@@ -209,7 +211,7 @@ def memory_parts(data: Path) -> None:
     step("Qt and the window's modules", qt)
     step("SQLAlchemy, Alembic, mutagen (the library's modules)", _import_library)
     from player.db.engine import open_database
-    from player.library import load_track_rows, track_info, track_infos
+    from player.library import load_track_rows
 
     db = open_database(data / "library.db")
     rows = step("the library's rows (TrackRow)", lambda: load_track_rows(db))
@@ -217,7 +219,7 @@ def memory_parts(data: Path) -> None:
     from player.ui.library_model import LibraryModel
     from player.ui.library_rows import prepare_rows
 
-    prepared = step("search text and sort keys", lambda: prepare_rows(rows, (1, 0)))  # type: ignore[arg-type]
+    prepared = step("search text (sorted by artist)", lambda: prepare_rows(rows, (1, 0)))  # type: ignore[arg-type]
 
     def model() -> object:
         m = LibraryModel()
@@ -225,8 +227,20 @@ def memory_parts(data: Path) -> None:
         return m
 
     step("the table model (its lists and id index)", model)
-    step("radio's library records (TrackInfo)", lambda: [track_info(r) for r in rows])
-    step("the plugin's own library records", lambda: track_infos(db))
+    import random
+
+    from player.plugin_host import SharedLibrary
+    from player.radio.fallback import FallbackPicker
+    from player.ui.browser_index import build_index
+
+    step("the browser's lists (artists, albums)", lambda: build_index(rows))  # type: ignore[arg-type]
+    tracks = step("radio's library records (the rows, shared)", lambda: tuple(rows))
+    assert isinstance(tracks, tuple)
+    picker = lambda: FallbackPicker(tracks, random.Random())  # noqa: E731
+    step("radio's fallback picker (id index, album order)", picker)
+    shared = SharedLibrary(lambda: ())  # what the plugin host hands a loading plugin
+    shared.publish(tracks)
+    infos = step("the plugin's library records (the same rows)", shared.get)
     import importlib
 
     step("import torch (the runtime)", lambda: importlib.import_module("torch"))
@@ -239,8 +253,7 @@ def memory_parts(data: Path) -> None:
 
     rec = step("the model's weights", lambda: load_recommender(data / "models"))
     step("radio's int8 copy of V", lambda: QuantizedOutput(rec.model.output_weight()))  # type: ignore[attr-defined]
-    infos = track_infos(db)
-    step("the cold-start prior", lambda: ColdStartPrior(infos))
+    step("the cold-start prior", lambda: ColdStartPrior(list(infos)))  # type: ignore[call-overload]
     print(f"  memory by part (RSS added, one step after another; interpreter {base:.0f} MB):")
     for name, added in steps:
         print(f"    {name:55} {added:6.0f} MB")
