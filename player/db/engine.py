@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.resources
 import logging
 import shutil
 import sqlite3
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from player.db.lock import exclusive_lock
 from player.db.models import Base
 from player.db.salvage import salvage
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +62,15 @@ class Database:
         self.engine.dispose()
 
 
+# Alembic is imported where a database is created or upgraded, not at the top: its modules
+# are 17 MB of a player's memory for as long as it runs (bench/NOTES.md), and a database
+# already at the newest schema never needs them.
+
+
 def alembic_config() -> Config:
     """Build the Alembic configuration in code (no alembic.ini is shipped)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     return config
@@ -72,6 +78,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     """The newest schema revision this version of Segue knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -131,6 +139,11 @@ def _create_or_upgrade(path: Path) -> str | None:
             f"{path} is an SQLite file but not a Segue library; it was left untouched. "
             "Move it away or choose another folder with --data-dir."
         )
+    if state == "ours" and version is not None and version == _written_head():
+        return notice  # at the newest schema already: nothing for Alembic to do
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     if version is not None and version != head:
@@ -159,6 +172,43 @@ def _create_or_upgrade(path: Path) -> str | None:
     return notice
 
 
+def _written_head() -> str | None:
+    """The newest revision as the migration files name it, read without importing Alembic;
+    None unless they form one chain with one head (then Alembic decides)."""
+    package, colon, folder = MIGRATIONS.partition(":")
+    if colon and not Path(MIGRATIONS).exists():
+        versions = Path(str(importlib.resources.files(package) / folder / "versions"))
+    else:
+        versions = Path(MIGRATIONS) / "versions"
+    revisions: set[object] = set()
+    parents: set[object] = set()
+    for file in versions.glob("*.py"):
+        names: dict[str, object] = {}
+        try:
+            body = ast.parse(file.read_text(encoding="utf-8")).body
+        except (OSError, SyntaxError, ValueError):
+            return None  # Alembic says what is wrong with it
+        for node in body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                try:
+                    names[target.id] = ast.literal_eval(value)
+                except ValueError:
+                    return None
+        if "revision" in names:
+            revisions.add(names["revision"])
+            parent = names.get("down_revision")
+            parents.update(parent if isinstance(parent, tuple) else (parent,))
+    heads = revisions - parents
+    head = heads.pop() if len(heads) == 1 else None
+    return head if isinstance(head, str) else None
+
+
 def _recovered(kept: dict[str, int]) -> str:
     """The notice's account of what :func:`salvage` carried over."""
     if not any(kept.values()):
@@ -180,6 +230,10 @@ def _migrate(path: Path, *, partial: bool) -> None:
     later start failed with "table ... already exists". This engine turns the driver's own
     transaction handling off and issues ``BEGIN IMMEDIATE`` itself, so DDL rolls back too.
     """
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     engine = _make_engine(path, transactional_ddl=True)
     try:
         with engine.begin() as connection:

@@ -17,6 +17,7 @@ from player.db import engine as engine_module
 from player.db.engine import Database, DatabaseError, head_revision, open_database
 from player.db.models import Base, Track
 from tests.faults import DEADLINE_S, full_disk, segue_env, start_until
+from tests.fresh_python import run_offscreen
 
 
 def test_migrated_schema_matches_the_models(db: Database) -> None:
@@ -33,6 +34,22 @@ def test_pragmas_and_revision(db: Database) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     assert version == head_revision()
     assert db.notice is None
+
+
+def test_a_library_at_the_newest_schema_opens_without_importing_alembic(tmp_path: Path) -> None:
+    """Issue 29: Alembic's modules cost a running player 17 MB; only an upgrade needs them."""
+    path = tmp_path / "library.db"
+    open_database(path).close()  # created (and migrated) here
+    assert engine_module._written_head() == head_revision()
+    script = (
+        "import sys\n"
+        "from player.db.engine import open_database\n"
+        f"open_database({str(path)!r}).close()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    result = run_offscreen(script, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False"]
 
 
 def test_reopening_keeps_data(tmp_path: Path) -> None:
