@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from player.controller import PlayerController
 from player.db.lock import try_lock
+from player.memory import release_freed_memory
 from player.paths import AppPaths
 from player.playback import Playback
 from player.qt_noise import quiet_ffmpeg, quiet_qt
@@ -377,6 +378,7 @@ def attach_radio(
     parts.controller.queue.queue_changed.connect(radio.on_queue_changed)
     parts.controller.queue_ended.connect(radio.on_queue_ended)
     host.status_message.connect(window.show_message)
+    host.plugin_loaded.connect(lambda _name: release_freed_memory())  # what loading freed
     radio.status_message.connect(window.show_message)
     radio.replanned.connect(window.queue_panel.show_note)
     action = window.radio_action

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.controller import PLAY_THROUGH_LIMIT, PlayerController
+from player.memory import release_freed_memory
 from player.playback import Playable, PlayState
 from player.plugin_api import Outcome, TrackEnded
 from player.ui.actions import SEEK_STEP_MS, SearchKeys, build_actions
@@ -304,6 +305,7 @@ class MainWindow(QMainWindow):
             rows = prepared.rows
             self._restore_queue()
             self.library_loaded.emit(rows)
+            release_freed_memory()  # the reading's buffers and copies, now that all took theirs
             if music_dirs:
                 self.scan(music_dirs)
             if notice:
@@ -495,6 +497,7 @@ class MainWindow(QMainWindow):
         self.library_scanned.emit(report)
         if report.changed or not background:  # radio and the browser take the library again
             self.library_loaded.emit(self.model.rows())
+            release_freed_memory()
 
     def _on_scan_failed(self, message: str) -> None:
         self.end_progress()
