@@ -15,7 +15,8 @@ shown, and measures: window shown (torch not imported yet), library in the table
 step and once the radio model is loaded and radio plays, real key presses in the search box at
 human speed (each timed until the table has repainted; a key whose result is never painted, or
 painted out of order, is counted), and PageDown from the first row to the last.
-``--parts`` adds what each part of the memory costs, measured one step at a time.
+``--parts`` adds what each part of the memory costs, measured one step at a time, and the
+window's memory with the library and the browser but no radio (the player's side).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.* and tests.audio when run as a file
 
 from bench.ui_child import main as child_main  # noqa: E402
-from bench.ui_child import memory_parts  # noqa: E402
+from bench.ui_child import memory_parts, window_memory  # noqa: E402
 
 WORDS = (
     "blue",
@@ -411,6 +412,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--parts-child":
         memory_parts(Path(sys.argv[2]))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--window-child":
+        window_memory(Path(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", default="100000,500000", help="comma-separated sizes")
     parser.add_argument("--real-files", type=int, default=100_000, help="real files up to here")
@@ -429,8 +433,9 @@ def main() -> None:
             print_browser(run_browser_child(data))
             if args.parts:
                 env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-                command = [sys.executable, __file__, "--parts-child", str(data)]
-                subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+                for child in ("--window-child", "--parts-child"):
+                    command = [sys.executable, __file__, child, str(data)]
+                    subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

@@ -187,6 +187,34 @@ def scroll(app, window, limit_s: float = 90.0) -> tuple[list[float], list[float]
     return frames, cpu
 
 
+def window_memory(data: Path) -> None:
+    """Print the RSS of the window with the library in the table and the browser, no radio."""
+    from PySide6.QtWidgets import QApplication
+
+    from player.app import attach_database, build_window
+    from player.db.engine import open_database
+    from player.paths import AppPaths
+
+    app = QApplication(sys.argv[:1])
+    paths = AppPaths.resolve(str(data))
+    parts = build_window(paths)
+    parts.window.show()
+    attach_database(parts, open_database(paths.db_path))
+    browser = parts.window.browser.tree_model
+    listed: list[bool] = []
+    browser.modelReset.connect(lambda: listed.append(browser.rowCount() > 1))
+    parts.window.start()
+    end = time.monotonic() + 300
+    while not any(listed) and time.monotonic() < end:  # rows loaded, then the browser's lists
+        app.processEvents()
+        time.sleep(0.005)
+    print(
+        f"  RSS of the window with the library and the browser's lists, no radio: {rss_mb():.0f} MB"
+    )
+    parts.shutdown()
+    parts.dispose()
+
+
 def memory_parts(data: Path) -> None:
     """Print the RSS each part adds, loaded one after another in this one thread."""
     base = rss_mb()
@@ -209,7 +237,7 @@ def memory_parts(data: Path) -> None:
         return QApplication([])
 
     step("Qt and the window's modules", qt)
-    step("SQLAlchemy, Alembic, mutagen (the library's modules)", _import_library)
+    step("SQLAlchemy, mutagen (the library's modules; Alembic only to upgrade)", _import_library)
     from player.db.engine import open_database
     from player.library import load_track_rows
 
