@@ -237,7 +237,7 @@ def memory_parts(data: Path) -> None:
         return QApplication([])
 
     step("Qt and the window's modules", qt)
-    step("SQLAlchemy, mutagen (the library's modules; Alembic only to upgrade)", _import_library)
+    step("SQLAlchemy, mutagen (modules; Alembic only to upgrade)", _import_library)
     from player.db.engine import open_database
     from player.library import load_track_rows
 
