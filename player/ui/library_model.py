@@ -1,8 +1,8 @@
 """The library table: a QAbstractTableModel over TrackRow records, and the view's proxy.
 
 The model keeps a precomputed lowercase "haystack" (title, artist, album) per track so search-
-as-you-type stays fast with 100,000 rows; searching and sorting are single Python passes in the
-model (not one Python call per row or comparison from the proxy).
+as-you-type stays fast with 100,000 rows; searching is one Python pass, sorting one stable sort
+per field, in the model (not one Python call per row or comparison from the proxy).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class LibraryModel(QAbstractTableModel):
         return mime
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by ``column`` in one pass of C-level comparisons (keeps selections)."""
+        """Sort by ``column``: one stable sort per field it orders by (keeps selections)."""
         if not 0 <= column < len(COLUMNS):
             return
         if self._sort == (column, order) and self._sorted:
