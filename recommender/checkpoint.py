@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from recommender.config import ModelConfig
@@ -26,6 +26,9 @@ FORMAT_VERSION = 1
 META_FILE = "meta.json"
 #: Where checkpoints before the weights got names of their own kept them.
 LEGACY_WEIGHTS_FILE = "model.safetensors"
+#: The update optimizer's moments beside the checkpoint (a name write_checkpoint's cleanup of
+#: older ``model-*`` weights leaves alone).
+MOMENTS_FILE = "optimizer.safetensors"
 
 
 class CheckpointError(Exception):
@@ -54,13 +57,7 @@ def write_checkpoint(
     weights_tmp = directory / f".{weights_name}.tmp"
     meta_tmp = directory / f".{META_FILE}.{stamp}.tmp"
     try:
-        try:
-            save_file(
-                {k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(weights_tmp)
-            )
-        except SafetensorError as exc:  # safetensors reports a failed write (a full disk) so
-            raise OSError(f"could not write {weights_tmp}: {exc}") from exc
-        _sync(weights_tmp)
+        _save_tensors(weights_tmp, tensors)
         os.replace(weights_tmp, directory / weights_name)
         meta = {
             **metadata,
@@ -157,6 +154,53 @@ def load_recommender(directory: Path) -> Recommender:
     return Recommender(model, vocab, config, counts, cursor)
 
 
+def save_moments(rec: Recommender, directory: Path) -> None:
+    """Write ``rec``'s update optimizer moments beside the checkpoint :func:`save_recommender`
+    just wrote in ``directory``, tied to it by its weights' hash (atomic, as the checkpoint).
+
+    A learning process per update would otherwise start each one with a fresh Adam
+    (``bench/NOTES.md``: worse).
+
+    Raises:
+        OSError: It could not be written (the checkpoint stays).
+    """
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    path = directory / MOMENTS_FILE
+    tmp = directory / f".{MOMENTS_FILE}.{time.time_ns():x}-{os.getpid()}.tmp"
+    try:
+        _save_tensors(tmp, rec.update_optimizer().moments(), {"weights": meta["weights_sha256"]})
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def load_moments(rec: Recommender, directory: Path) -> bool:
+    """Give ``rec``'s update optimizer the moments saved beside its checkpoint in ``directory``.
+
+    Returns:
+        True if they were taken; False (a fresh optimizer, never an error) when there are none,
+        or they belong to another checkpoint, or do not fit the model, or are unreadable.
+    """
+    path = directory / MOMENTS_FILE
+    if not path.is_file():
+        return False
+    try:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        with safe_open(str(path), "pt") as saved:
+            if (saved.metadata() or {}).get("weights") != meta.get("weights_sha256"):
+                log.info("optimizer moments in %s belong to another checkpoint", path)
+                return False
+            moments = {name: saved.get_tensor(name) for name in saved.keys()}  # noqa: SIM118 (not a dict)
+        if not all(torch.isfinite(m).all() for m in moments.values() if m.is_floating_point()):
+            raise ValueError("NaN or infinity")
+        rec.update_optimizer().restore(moments)
+    except (OSError, SafetensorError, ValueError, TypeError, AttributeError) as exc:
+        log.warning("optimizer moments in %s unusable (%s); a fresh optimizer", path, exc)
+        return False
+    return True
+
+
 def load_or_none(directory: Path) -> Recommender | None:
     """Load the checkpoint in ``directory``; a bad one is moved aside and ``None`` returned.
 
@@ -197,6 +241,19 @@ def set_aside(directory: Path, reason: str) -> Path | None:
         return None
     log.warning("checkpoint %s set aside as %s: %s", directory, target, reason)
     return target
+
+
+def _save_tensors(
+    path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> None:
+    """Write ``tensors`` to ``path`` and sync it; a failed write raises ``OSError``."""
+    try:
+        save_file(
+            {k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(path), metadata
+        )
+    except SafetensorError as exc:  # safetensors reports a failed write (a full disk) so
+        raise OSError(f"could not write {path}: {exc}") from exc
+    _sync(path)
 
 
 def _sync(path: Path) -> None:

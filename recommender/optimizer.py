@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import Tensor
 
@@ -52,6 +54,45 @@ class Optimizer:
                     }
         return fresh
 
+    def moments(self) -> dict[str, Tensor]:
+        """Every parameter's Adam state as tensors named ``<parameter>/<key>`` (a lazy row
+        step count as an int64 scalar), for :meth:`restore`."""
+        names = {id(p): name for name, p in self.named}
+        out: dict[str, Tensor] = {}
+        for optimizer in self.optimizers:
+            for p in optimizer.param_groups[0]["params"]:
+                for key, value in optimizer.state.get(p, {}).items():
+                    tensor = value if torch.is_tensor(value) else torch.tensor(value)
+                    out[f"{names[id(p)]}/{key}"] = tensor
+        return out
+
+    def restore(self, moments: Mapping[str, Tensor]) -> None:
+        """Take the state :meth:`moments` gave, for this optimizer's parameters.
+
+        Raises:
+            ValueError: ``moments`` do not fit these parameters (names or shapes); nothing was
+                taken.
+        """
+        names = {id(p): name for name, p in self.named}
+        states: list[tuple[torch.optim.Optimizer, Tensor, dict[str, Tensor | int]]] = []
+        expected: set[str] = set()
+        for optimizer in self.optimizers:
+            for p in optimizer.param_groups[0]["params"]:
+                prefix = f"{names[id(p)]}/"
+                state = {k[len(prefix) :]: v for k, v in moments.items() if k.startswith(prefix)}
+                for key, value in state.items():
+                    if value.dim() and tuple(value.shape) != tuple(p.shape):
+                        raise ValueError(
+                            f"{prefix}{key}: shape {tuple(value.shape)}, not {tuple(p.shape)}"
+                        )
+                expected |= {prefix + key for key in state}
+                states.append((optimizer, p, {k: _value(v) for k, v in state.items()}))
+        if unknown := set(moments) - expected:
+            raise ValueError(f"moments of unknown parameters: {sorted(unknown)[:3]}")
+        for optimizer, p, values in states:
+            if values:
+                optimizer.state[p] = values
+
     def set_lr(self, lr: float) -> None:
         """Set the learning rate of every group."""
         for optimizer, scale in zip(self.optimizers, (self.dense_scale, 1.0), strict=True):
@@ -81,6 +122,13 @@ class Optimizer:
         """Apply one update."""
         for optimizer in self.optimizers:
             optimizer.step()
+
+
+def _value(tensor: Tensor) -> Tensor | int:
+    """A saved state value as the optimizer keeps it (lazy Adam counts steps in a Python int)."""
+    if tensor.dim() == 0 and tensor.dtype == torch.int64:
+        return int(tensor)
+    return tensor.clone()
 
 
 def _padded(value: Tensor, shape: torch.Size) -> Tensor:

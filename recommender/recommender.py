@@ -157,16 +157,7 @@ class Recommender:
             )
         data = split_long([*encoded_new, *self.encode(replay)])
         if data:
-            # One optimizer lives across updates: a fresh Adam's first steps move every weight
-            # by about the full learning rate whatever the gradient's size, and a few hundred
-            # such restarts add up to noise in the weights.
-            if self._optimizer is None:
-                dense_scale = self.config.update_dense_lr_scale
-                if dense_scale is None:
-                    dense_scale = self.config.dense_lr_scale
-                self._optimizer = Optimizer(self.model, self.config.update_lr, dense_scale)
-            elif not self._optimizer.follows(self.model):
-                self._optimizer = self._optimizer.rebuilt_for(self.model)
+            optimizer = self.update_optimizer()
             seed = int(torch.randint(0, 2**31 - 1, (1,), generator=self._generator))
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -180,11 +171,28 @@ class Recommender:
                     progress=progress,
                     should_stop=should_stop,
                     label="update",
-                    optimizer=self._optimizer,
+                    optimizer=optimizer,
                     by_length=False,
                 )
         self.cursor["sessions_seen"] = int(self.cursor.get("sessions_seen", 0)) + len(new_sessions)
         self.cursor["updates"] = int(self.cursor.get("updates", 0)) + 1
+
+    def update_optimizer(self) -> Optimizer:
+        """The optimizer :meth:`update` steps with, made on first use and grown with the model.
+
+        One optimizer lives across updates: a fresh Adam's first steps move every weight by
+        about the full learning rate whatever the gradient's size, and a few hundred such
+        restarts add up to noise in the weights (a learning process carries its moments over
+        in a file, :func:`recommender.checkpoint.save_moments`).
+        """
+        if self._optimizer is None:
+            dense_scale = self.config.update_dense_lr_scale
+            if dense_scale is None:
+                dense_scale = self.config.dense_lr_scale
+            self._optimizer = Optimizer(self.model, self.config.update_lr, dense_scale)
+        elif not self._optimizer.follows(self.model):
+            self._optimizer = self._optimizer.rebuilt_for(self.model)
+        return self._optimizer
 
     def seed_updates(self, seed: int) -> None:
         """Seed the randomness of later :meth:`update` calls (batch order, negatives, dropout)."""

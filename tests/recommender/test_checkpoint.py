@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import signal
 import subprocess
@@ -12,16 +13,23 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import save_file
 
 from recommender.checkpoint import (
     META_FILE,
+    MOMENTS_FILE,
     CheckpointError,
     NewerCheckpointError,
+    load_moments,
     load_or_none,
     load_recommender,
+    save_moments,
     save_recommender,
 )
 from recommender.recommender import Recommender
+from recommender.sessions import TrainingSession
+from tests.recommender.conftest import planted_sessions, small_config
 
 
 def test_round_trip(trained: Recommender, tmp_path: Path) -> None:
@@ -230,3 +238,61 @@ def test_a_full_disk_keeps_the_old_checkpoint_and_leaks_no_temporary_file(
     assert out.stdout.startswith("OSError")
     assert sorted(p.name for p in directory.iterdir()) == before
     np.testing.assert_allclose(load_recommender(directory).scores([3, 4]), trained.scores([3, 4]))
+
+
+def _updated(rec: Recommender, sessions: list[TrainingSession], seed: int) -> Recommender:
+    rec.seed_updates(seed)
+    rec.update(sessions[:2], replay=sessions[2:])
+    return rec
+
+
+def test_moments_saved_beside_the_checkpoint_carry_the_optimizer_over(
+    trained: Recommender, tmp_path: Path
+) -> None:
+    """A learning process per update (issue 29) goes on with the optimizer of the last one:
+    reloaded with its moments, the next update is the one a kept optimizer makes."""
+    first, second = planted_sessions(12, seed=5), planted_sessions(12, seed=6)
+    first[0] = TrainingSession((401, 402, 403))  # the update grows the model (and its moments)
+    kept = _updated(copy.deepcopy(trained), first, 1)
+    directory = tmp_path / "model"
+    save_recommender(kept, directory)
+    save_moments(kept, directory)
+    save_recommender(kept, directory)  # a second write of the weights: the moments stay
+    save_moments(kept, directory)
+    assert (directory / MOMENTS_FILE).is_file()
+
+    reloaded = load_recommender(directory)
+    assert load_moments(reloaded, directory)
+    fresh = load_recommender(directory)
+    for rec in (kept, reloaded, fresh):
+        _updated(rec, second, 2)
+    after_kept, after_reloaded = kept.model.state_dict(), reloaded.model.state_dict()
+    assert all(torch.equal(after_kept[k], after_reloaded[k]) for k in after_kept)
+    after_fresh = fresh.model.state_dict()  # the test can fail: a fresh Adam moves otherwise
+    assert not torch.equal(after_fresh["cell.weight_hh_l0"], after_kept["cell.weight_hh_l0"])
+
+
+@pytest.mark.parametrize("damage", ["missing", "another_checkpoint", "garbage", "other_shape"])
+def test_moments_that_do_not_belong_mean_a_fresh_optimizer(
+    trained: Recommender, tmp_path: Path, damage: str
+) -> None:
+    rec = _updated(copy.deepcopy(trained), planted_sessions(12, seed=5), 1)
+    directory = tmp_path / "model"
+    save_recommender(rec, directory)
+    save_moments(rec, directory)
+    moments = directory / MOMENTS_FILE
+    if damage == "missing":
+        moments.unlink()
+    elif damage == "another_checkpoint":  # weights learned further, their moments not saved
+        save_recommender(_updated(rec, planted_sessions(12, seed=6), 2), directory)
+    elif damage == "garbage":
+        moments.write_bytes(b"\x00" * 64)
+    else:
+        other = Recommender.untrained([1, 2, 3], small_config(hidden_dim=8))
+        other.update([TrainingSession((1, 2, 3))])
+        weights = json.loads((directory / META_FILE).read_text())["weights_sha256"]
+        save_file(other.update_optimizer().moments(), str(moments), {"weights": weights})
+    loaded = load_recommender(directory)
+    assert not load_moments(loaded, directory)
+    optimizer = loaded.update_optimizer()
+    assert not any(o.state for o in optimizer.optimizers)  # fresh: no state at all
