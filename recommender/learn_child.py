@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -113,6 +115,9 @@ def _learn(job: LearnJob, out: IO[str], ending: _Ending) -> dict[str, Any] | Non
         except OSError as exc:  # the model is saved; the next update starts a fresh optimizer
             log.warning("could not write the optimizer's moments to %s: %s", job.out_dir, exc)
         _send(out, {"result": {"learned": True, "message": "", "cursor": rec.cursor}})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log.info("learned %s in %.1f s of CPU, at most %d MB resident", job.kind,
+             time.process_time(), peak_mb)  # fmt: skip
     return None
 
 
