@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -56,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.nice(NICE)
     ending = _Ending()
     signal.signal(signal.SIGTERM, ending)
+    threading.Thread(target=_end_with_the_player, daemon=True).start()
     try:
-        job = LearnJob.from_json(json.loads(Path(args[0]).read_text(encoding="utf-8")))
+        with Path(args[0]).open(encoding="utf-8") as lines:
+            job = LearnJob.read(lines)
     except (OSError, KeyError, TypeError, ValueError) as exc:
         _send(out, {"result": {"learned": False, "message": f"unreadable job {args[0]}: {exc}"}})
         return 2
@@ -144,6 +147,14 @@ class _Ending:
             self._holding = False
             if self._pending:
                 raise SystemExit(128 + signal.SIGTERM)
+
+
+def _end_with_the_player() -> None:
+    """The player holds our stdin open until we end; at its end (even a crash) the pipe closes
+    and learning stops as on a cancel, so no orphan writes the checkpoint after a new player
+    has started learning into it too."""
+    sys.stdin.buffer.read()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _protocol_stream() -> IO[str]:

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -87,55 +87,70 @@ class LearnJob:
         if self.threads < 1:
             raise ValueError(f"threads must be at least 1, not {self.threads}")
 
-    def to_json(self) -> dict[str, Any]:
-        """The job as JSON values (sessions as ``[items, weights or null]``, tags as rows)."""
+    def write(self, out: IO[str]) -> None:
+        """Write the job as JSON lines: a head, then a line per session (``[items, weights or
+        null]``), per tagged track (``[id, *fields]``) and one for the library, so the job is
+        never held twice in the player's memory."""
         tags = self.tags if self.kind == "full" else {}
-        return {
+        head = {
             "kind": self.kind,
             "checkpoint_dir": str(self.checkpoint_dir),
             "out_dir": str(self.out_dir),
-            "sessions": [
-                [list(s.items), None if s.weights is None else list(s.weights)]
-                for s in self.sessions
-            ],
             "new_count": self.new_count,
             "overrides": dict(self.overrides),
-            "tag_fields": list(_TAG_FIELDS),
-            "tags": [[track_id, *dataclasses.astuple(t)] for track_id, t in tags.items()],
-            "library": [int(t) for t in self.library],
             "seed": self.seed,
             "threads": self.threads,
+            "sessions": len(self.sessions),
+            "tags": len(tags),
+            "tag_fields": _TAG_FIELDS,
         }
+        out.write(json.dumps(head) + "\n")
+        for session in self.sessions:
+            out.write(json.dumps([session.items, session.weights]) + "\n")
+        for track_id, track in tags.items():
+            out.write(json.dumps([track_id, *(getattr(track, f) for f in _TAG_FIELDS)]) + "\n")
+        out.write(json.dumps([int(t) for t in self.library]) + "\n")
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> LearnJob:
-        """Inverse of :meth:`to_json`.
+    def read(cls, lines: Iterable[str]) -> LearnJob:
+        """Inverse of :meth:`write`.
 
         Raises:
-            KeyError, TypeError, ValueError: Not a job :meth:`to_json` wrote.
+            KeyError, TypeError, ValueError: Not a job :meth:`write` wrote (or cut short).
         """
-        if list(data["tag_fields"]) != list(_TAG_FIELDS):
-            raise ValueError(f"tag fields {data['tag_fields']} are not {list(_TAG_FIELDS)}")
-        sessions = [
-            TrainingSession(
-                tuple(int(i) for i in items),
-                None if weights is None else tuple(float(w) for w in weights),
-            )
-            for items, weights in data["sessions"]
-        ]
-        tags = {int(row[0]): ItemTags(*row[1:]) for row in data["tags"]}
+        rows = (json.loads(line) for line in lines)
+        try:
+            head = next(rows)
+            if list(head["tag_fields"]) != list(_TAG_FIELDS):
+                raise ValueError(f"tag fields {head['tag_fields']} are not {list(_TAG_FIELDS)}")
+            sessions = [_session(*next(rows)) for _ in range(int(head["sessions"]))]
+            tags = {int(row[0]): ItemTags(*row[1:]) for row in _taken(rows, int(head["tags"]))}
+            library = [int(t) for t in next(rows)]
+        except StopIteration:
+            raise ValueError("the job ends early") from None
         return cls(
-            kind=str(data["kind"]),
-            checkpoint_dir=Path(data["checkpoint_dir"]),
-            out_dir=Path(data["out_dir"]),
+            kind=str(head["kind"]),
+            checkpoint_dir=Path(head["checkpoint_dir"]),
+            out_dir=Path(head["out_dir"]),
             sessions=sessions,
-            new_count=int(data["new_count"]),
-            overrides=dict(data["overrides"]),
+            new_count=int(head["new_count"]),
+            overrides=dict(head["overrides"]),
             tags=tags,
-            library=[int(t) for t in data["library"]],
-            seed=int(data["seed"]),
-            threads=int(data["threads"]),
+            library=library,
+            seed=int(head["seed"]),
+            threads=int(head["threads"]),
         )
+
+
+def _session(items: Sequence[int], weights: Sequence[float] | None) -> TrainingSession:
+    return TrainingSession(
+        tuple(int(i) for i in items), None if weights is None else tuple(float(w) for w in weights)
+    )
+
+
+def _taken(rows: Iterator[Any], count: int) -> Iterator[Any]:
+    for _ in range(count):
+        yield next(rows)
 
 
 @dataclass(frozen=True)
@@ -190,7 +205,7 @@ def _write_job(job: LearnJob) -> Path:
     path = Path(name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(job.to_json(), out)
+            job.write(out)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -204,7 +219,7 @@ def _run_child(
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", CHILD_MODULE, str(job_file)],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written: it closes when this process ends
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -249,6 +264,8 @@ def _run_child(
         for reader in readers:
             reader.join()
         status = child.wait()  # after the last line: the child may be running atexit hooks
+        if child.stdin is not None:
+            child.stdin.close()
     return _outcome(result, cancelled, status, tail)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +64,11 @@ def test_a_job_goes_over_as_json_and_back(tmp_path: Path) -> None:
         seed=7,
         threads=2,
     )
-    back = LearnJob.from_json(json.loads(json.dumps(job.to_json())))
-    assert back == job
+    text = io.StringIO()
+    job.write(text)
+    assert LearnJob.read(io.StringIO(text.getvalue())) == job
+    with pytest.raises(ValueError, match="ends early"):
+        LearnJob.read(text.getvalue().splitlines()[:2])
 
 
 def test_a_full_learning_writes_a_checkpoint_that_covers_the_library(tmp_path: Path) -> None:
@@ -202,3 +209,72 @@ def test_the_parent_never_imports_torch(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.splitlines()[-1])
     assert figures == {"learned": True, "message": "", "torch": False}
+
+
+def test_a_learning_that_raises_comes_back_in_words(tmp_path: Path) -> None:
+    job = LearnJob(
+        "full", tmp_path / "out", tmp_path / "out", planted_sessions(20),
+        overrides={"no_such_option": 1},
+    )  # fmt: skip
+    outcome = learn_in_child(job)
+    assert not outcome.learned
+    assert outcome.message.startswith("learning failed: ") and "no_such_option" in outcome.message
+    assert "\n" not in outcome.message
+
+
+def test_a_job_that_cannot_be_written_is_said(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    out = tmp_path / "file" / "models"
+    outcome = learn_in_child(LearnJob("full", out, out, planted_sessions(20)))
+    assert not outcome.learned
+    assert outcome.message.startswith(f"could not write the learning job beside {out}: ")
+
+
+ORPHANED = """
+import json, os, sys
+from pathlib import Path
+from recommender.learn_process import LearnJob, learn_in_child
+from tests.recommender.test_learn_process import TINY, planted_sessions
+
+def tell_and_wait(done, total, message):  # the child's pid, then this process waits to die
+    children = Path(f"/proc/{os.getpid()}/task").glob("*/children")
+    print(" ".join(p for c in children for p in c.read_text().split()), flush=True)
+    sys.stdin.read()
+
+out = Path(sys.argv[1])
+job = LearnJob("full", out, out, planted_sessions(300), overrides={**TINY, "epochs": 200})
+learn_in_child(job, tell_and_wait)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended; its new parent may not have reaped it yet
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task").is_dir(), reason="needs Linux /proc")
+def test_the_child_ends_when_the_player_dies(trained: Recommender, tmp_path: Path) -> None:
+    """No orphan learns on and writes the checkpoint beside the next player's learning. Two
+    things end it: its stdin closing, and its next progress line meeting a closed pipe."""
+    out = tmp_path / "out"
+    save_recommender(trained, out)
+    before = files(out)
+    player = subprocess.Popen(
+        [sys.executable, "-c", ORPHANED, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert player.stdout is not None
+    child = int(player.stdout.readline())
+    player.kill()  # as a crash: no cleanup runs in the player
+    player.wait()
+    deadline = time.monotonic() + 60
+    while _running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(child)
+    assert files(out) == before
