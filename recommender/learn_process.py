@@ -56,8 +56,10 @@ class LearnJob:
     Attributes:
         kind: ``"full"`` (fit from scratch on ``sessions``) or ``"update"`` (fine-tune the model
             in ``checkpoint_dir`` on the last ``new_count`` sessions, older ones replayed).
-        checkpoint_dir: The live checkpoint, read by ``"update"``.
-        out_dir: Where the learned model is written (atomic: a failure keeps what was there).
+        checkpoint_dir: The live checkpoint, read by ``"update"`` with the optimizer moments
+            saved beside it (:func:`recommender.checkpoint.load_moments`).
+        out_dir: Where the learned model is written (atomic: a failure keeps what was there),
+            with an update's moments beside it (a full training removes older ones).
         sessions: The whole history, oldest first.
         new_count: ``"update"``: how many of the last sessions are new.
         overrides: ModelConfig fields forced on a full training (tests use tiny models).
