@@ -170,9 +170,6 @@ class LearnOutcome:
     cursor: dict[str, Any] = field(default_factory=dict)
 
 
-# ---- the parent (no torch) -----------------------------------------------------------------
-
-
 def learn_in_child(
     job: LearnJob, progress: Report | None = None, should_stop: StopCheck | None = None
 ) -> LearnOutcome:
