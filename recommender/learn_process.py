@@ -45,7 +45,7 @@ TAIL_LINES = 20
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 _LEVELS = {name: getattr(logging, name) for name in ("DEBUG", "INFO", "WARNING", "ERROR")}
 _TAG_FIELDS = tuple(f.name for f in dataclasses.fields(ItemTags))
-#: Where the ``recommender`` package is found (the child gets it on its path).
+#: The folder that holds the ``recommender`` package.
 _ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -214,7 +214,6 @@ def _write_job(job: LearnJob) -> Path:
 def _run_child(
     job_file: Path, progress: Report | None, should_stop: StopCheck | None
 ) -> LearnOutcome:
-    path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH")) if p)
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", CHILD_MODULE, str(job_file)],
@@ -224,7 +223,7 @@ def _run_child(
             text=True,
             encoding="utf-8",
             errors="replace",
-            env={**os.environ, "PYTHONPATH": path},
+            env=_child_environment(),
         )
     except OSError as exc:
         return _failed(f"could not start the learning process: {exc}")
@@ -266,6 +265,15 @@ def _run_child(
         if child.stdin is not None:
             child.stdin.close()
     return _outcome(result, cancelled, status, tail)
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment; from a source tree (not installed), with the tree on the
+    child's path so it runs the same code (an installed package is found as it is)."""
+    env = dict(os.environ)
+    if _ROOT.name not in ("site-packages", "dist-packages"):  # never ahead of the stdlib
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
+    return env
 
 
 def _outcome(
