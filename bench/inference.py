@@ -2,16 +2,14 @@
 
 A pick is what radio does per track: advance the carried state by the track just played, then a
 masked (recently played excluded), tempered softmax over every track and one sample. Radio
-scores with an int8 copy of V (``recommender/radio/int8.py``) through the model's own forward
-pass (``recommender/radio/scores.py``);
-``--accuracy`` prints how far that distribution is from exact float32 scoring (total-variation
-distance, max error of log p).
+scores in numpy (``recommender/radio/engine.py``, float32, one BLAS pass over V) through the
+model's own forward pass (``recommender/radio/scores.py``).
 
     .venv/bin/python bench/inference.py [--tracks 100000] [--picks 2000] [--top-p 0.9]
-        [--temperature 0.9] [--checkpoint DIR] [--accuracy 200]
+        [--temperature 0.9] [--checkpoint DIR]
 
-With ``--checkpoint`` (a directory written by ``Recommender.save``, e.g. a model trained on the
-nowplaying data) the trained model is timed and measured instead of an untrained one.
+With ``--checkpoint`` (a model folder, e.g. a model trained on the nowplaying data) the trained
+model is timed instead of an untrained one.
 
 ``--steered`` times a pick the way the plugin makes it with every steering feature on (issue
 #28): the mixture with the library prior over a 100,000-track library (3 albums of 10 per
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from player.plugin_api import (
     Feedback,
@@ -47,27 +46,25 @@ from player.plugin_api import (
     TrackInfo,
     TrackStarted,
 )
-from recommender.checkpoint import load_recommender
 from recommender.config import ModelConfig
 from recommender.plugin import RecommenderPlugin
 from recommender.radio import scores as radio
-from recommender.radio.int8 import QuantizedOutput
+from recommender.radio.engine import RadioModel
 from recommender.radio.state import advance, initial_state
 from recommender.recommender import Recommender
 
 
-def build(args: argparse.Namespace) -> Recommender:
+def build(args: argparse.Namespace) -> RadioModel:
     """The model to time: a checkpoint, or an untrained one of the size radio sees."""
     if args.checkpoint is not None:
-        return load_recommender(args.checkpoint)
+        return RadioModel.load(args.checkpoint)
     config = ModelConfig.for_data(120_000, args.tracks)
-    return Recommender.untrained(range(1, args.tracks + 1), config)
+    return RadioModel.of(Recommender.untrained(range(1, args.tracks + 1), config))
 
 
-def latency(rec: Recommender, args: argparse.Namespace) -> None:
+def latency(rec: RadioModel, args: argparse.Namespace) -> None:
     """Time advance + sample, as radio does per track."""
-    generator = torch.Generator().manual_seed(0)
-    fast = QuantizedOutput(rec.model.output_weight())
+    generator = np.random.default_rng(0)
     ids = rec.vocab.to_list()
     state = initial_state(rec)
     recent: list[int] = []
@@ -77,7 +74,7 @@ def latency(rec: Recommender, args: argparse.Namespace) -> None:
         start, cpu_start = time.perf_counter(), time.thread_time()
         state = advance(rec, state, track)
         draw = radio.next_draw(
-            rec, state, temperature=args.temperature, top_p=args.top_p, exclude=recent, fast=fast
+            rec, state, temperature=args.temperature, top_p=args.top_p, exclude=recent
         )
         track = rec.vocab.track_id(draw.sample(generator)[0][0])
         elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
@@ -104,7 +101,7 @@ def latency(rec: Recommender, args: argparse.Namespace) -> None:
     )
 
 
-def steered(rec: Recommender, args: argparse.Namespace) -> None:
+def steered(rec: RadioModel, args: argparse.Namespace) -> None:
     """Time the plugin's pick (step + suggest) with never-play, variety, a love and reasons."""
     ids = rec.vocab.to_list()
     tracks = [
@@ -160,39 +157,8 @@ def steered(rec: Recommender, args: argparse.Namespace) -> None:
         )
 
 
-def accuracy(rec: Recommender, args: argparse.Namespace) -> None:
-    """Radio's int8 distribution against exact float32 scoring, over states along random walks."""
-    fast = QuantizedOutput(rec.model.output_weight())
-    rng = random.Random(1)
-    ids = rec.vocab.to_list()
-    state = initial_state(rec)
-    tvs, errors, likely_errors = [], [], []
-    for step in range(args.accuracy):
-        if step % 20 == 0:
-            state = initial_state(rec)  # fresh sessions now and then
-        state = advance(rec, state, rng.choice(ids))
-        exact = radio.log_scores(rec, state)
-        approx = radio.log_scores(rec, state, fast)
-        p = torch.softmax(exact / args.temperature, 0)
-        q = torch.softmax(approx / args.temperature, 0)
-        tvs.append(0.5 * float((p - q).abs().sum()))
-        error = (exact - approx)[1:].abs()
-        errors.append(float(error.max()))
-        likely_errors.append(float(error[exact[1:].exp() > 1e-4].max()))
-    logits = radio.log_scores(rec, state)[1:]
-    print(
-        f"int8 vs float32 over {args.accuracy} states (temperature {args.temperature}; "
-        f"last state's log p: max {float(logits.max()):.2f}, std {float(logits.std()):.2f}):"
-    )
-    print(
-        f"  total-variation distance: mean {np.mean(tvs):.5f}, max {np.max(tvs):.5f}; "
-        f"max |log p error|: {np.max(errors):.4f} over all tracks, "
-        f"{np.max(likely_errors):.4f} over tracks with p > 1e-4"
-    )
-
-
 def main() -> None:
-    """Time picks (and measure the approximation) and print the figures."""
+    """Time picks and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--picks", type=int, default=2000)
@@ -200,18 +166,16 @@ def main() -> None:
     parser.add_argument("--top-p", type=float, default=None)
     parser.add_argument("--temperature", type=float, default=0.9)
     parser.add_argument("--checkpoint", type=Path, default=None)
-    parser.add_argument("--accuracy", type=int, default=0, help="states to compare (0: off)")
     parser.add_argument("--steered", action="store_true", help="the plugin's pick, all steering on")
     parser.add_argument("--never", type=int, default=1000, help="never-play tracks (--steered)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    threadpool_limits(1, user_api="blas")  # as the plugin does
     rec = build(args)
     if args.steered:
         steered(rec, args)
     elif args.picks:
         latency(rec, args)
-    if args.accuracy:
-        accuracy(rec, args)
 
 
 if __name__ == "__main__":

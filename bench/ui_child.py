@@ -269,18 +269,13 @@ def memory_parts(data: Path) -> None:
     shared = SharedLibrary(lambda: ())  # what the plugin host hands a loading plugin
     shared.publish(tracks)
     infos = step("the plugin's library records (the same rows)", shared.get)
-    import importlib
-
-    step("import torch (the runtime)", lambda: importlib.import_module("torch"))
-    import torch
-
-    torch.set_num_threads(1)
-    from recommender.checkpoint import load_recommender
-    from recommender.radio.int8 import QuantizedOutput
+    from recommender.radio.engine import RadioModel
     from recommender.radio.prior import ColdStartPrior
 
-    rec = step("the model's weights", lambda: load_recommender(data / "models"))
-    step("radio's int8 copy of V", lambda: QuantizedOutput(rec.model.output_weight()))  # type: ignore[attr-defined]
+    step(
+        "the model's weights (numpy: W, neighbours, vocabulary)",
+        lambda: RadioModel.load(data / "models"),
+    )
     step("the cold-start prior", lambda: ColdStartPrior(list(infos)))  # type: ignore[call-overload]
     print(f"  memory by part (RSS added, one step after another; interpreter {base:.0f} MB):")
     for name, added in steps:

@@ -17,16 +17,18 @@ import torch
 from torch import Tensor
 
 from recommender.config import ModelConfig
-from recommender.parts import CONTEXTS, PART_NAMES, HistoryParts
+from recommender.parts import (
+    COMPONENTS,
+    CONTEXTS,
+    HistoryParts,
+    history_parts,
+)
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession, item_ids
 from recommender.tags import ItemTags
 from recommender.training import Progress, ShouldStop
 from recommender.vocab import Vocabulary
 
-#: Histories of fewer sessions than this get the blend; larger ones the RNN alone (at crowd
-#: scale the parts add little and cost a pass over every session per pick).
-BLEND_LIMIT = 10_000
 #: Share of the most recent sessions held out to fit the weights (at least MIN_HELD_OUT).
 HELD_OUT_SHARE = 0.15
 MIN_HELD_OUT = 5
@@ -38,12 +40,6 @@ WEIGHT_FLOOR = 0.005
 CONTEXT_PRIOR = 30.0
 #: Weights before any fit (every context): the model, then PART_NAMES.
 DEFAULT_WEIGHTS = (0.4, 0.1, 0.15, 0.05, 0.05, 0.1, 0.05, 0.05, 0.05)
-COMPONENTS = ("model", *PART_NAMES)
-
-
-def use_blend(n_sessions: int) -> bool:
-    """Whether a history of ``n_sessions`` is served by the blend (else the RNN alone)."""
-    return n_sessions < BLEND_LIMIT
 
 
 def fit_weights(
@@ -146,14 +142,7 @@ class Blend:
         weights: np.ndarray | Sequence[float],
     ) -> Blend:
         """The parts of ``sessions`` over ``rec``'s rows, with the given weights."""
-        index = rec.vocab.index
-        rows = [np.array([index(i) or 0 for i in s.items], dtype=np.int64) for s in sessions]
-        by_row = {}
-        for track_id, tag in (tags or {}).items():
-            row = index(track_id)
-            if row is not None:
-                by_row[row] = tag
-        parts = HistoryParts(rows, len(rec.vocab), by_row)
+        parts = history_parts(rec.vocab, sessions, tags)
         return cls(rec, parts, np.asarray(weights, dtype=np.float64))
 
     # --- distributions ------------------------------------------------------------------------
@@ -207,15 +196,6 @@ class Blend:
         return torch.cat(blocks) if blocks else torch.empty((0, len(self.vocab)))
 
 
-def tempered(p: np.ndarray, temperature: float) -> np.ndarray:
-    """Each distribution (along the last axis) raised to 1 / ``temperature`` and renormalised,
-    as radio tempers every part of its mix before weighing them; an all-zero one stays zero."""
-    powered = np.power(np.maximum(p, 0.0), 1.0 / temperature)
-    total = powered.sum(axis=-1, keepdims=True)
-    out: np.ndarray = np.divide(powered, total, out=np.zeros_like(powered), where=total > 0)
-    return out
-
-
 def _log(block: list[np.ndarray]) -> Tensor:
     values = torch.from_numpy(np.stack(block))
     values[:, 0] = 0.0
@@ -232,27 +212,3 @@ def _scaled(progress: Progress | None, part: int, parts: int) -> Progress | None
         report(part * total + done, parts * total, message)
 
     return scaled
-
-
-@dataclass
-class RadioParts:
-    """The blend's parts as radio draws from them beside the model (the live model's rows).
-
-    Attributes:
-        parts: The history parts over the live model's rows.
-        weights: (CONTEXTS, COMPONENTS) weights of the last full fit.
-    """
-
-    parts: HistoryParts
-    weights: np.ndarray
-
-    def model_share(self, prefix: Sequence[int]) -> float:
-        """The model's weight after ``prefix`` (rows); the parts share the rest."""
-        return float(self.weights[self.parts.context(prefix), 0])
-
-    def distribution(self, prefix: Sequence[int], temperature: float) -> np.ndarray:
-        """The parts' mix over rows after ``prefix``, each part tempered first."""
-        weights = self.weights[self.parts.context(prefix), 1:]
-        mix: np.ndarray = weights @ tempered(self.parts.distributions(prefix), temperature)
-        mix /= mix.sum()
-        return mix

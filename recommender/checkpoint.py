@@ -1,4 +1,9 @@
-"""Checkpoints: safetensors weights + JSON metadata; a kill never leaves half of one; no pickle."""
+"""Checkpoints: safetensors weights + JSON metadata; a kill never leaves half of one; no pickle.
+
+Files are read and written as numpy arrays, so radio reads a checkpoint without torch
+(:class:`recommender.radio.engine.RadioModel`); only :func:`save_recommender` and
+:func:`load_recommender`, which learning uses, import torch.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,23 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file, save_file
 
 from recommender.config import ModelConfig
-from recommender.model import SessionRNN
-from recommender.recommender import Recommender
 from recommender.vocab import Vocabulary
 
+if TYPE_CHECKING:
+    from recommender.recommender import Recommender
+
 log = logging.getLogger(__name__)
+
+Loaded = TypeVar("Loaded")
 
 FORMAT_VERSION = 1
 META_FILE = "meta.json"
@@ -40,7 +48,7 @@ class NewerCheckpointError(CheckpointError):
 
 
 def write_checkpoint(
-    directory: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]
+    directory: Path, tensors: dict[str, np.ndarray], metadata: dict[str, Any]
 ) -> None:
     """Write ``tensors`` and ``metadata`` into ``directory`` so a kill leaves old or new whole.
 
@@ -57,7 +65,7 @@ def write_checkpoint(
     weights_tmp = directory / f".{weights_name}.tmp"
     meta_tmp = directory / f".{META_FILE}.{stamp}.tmp"
     try:
-        _save_tensors(weights_tmp, tensors)
+        _save_tensors(weights_tmp, {k: np.ascontiguousarray(v) for k, v in tensors.items()})
         os.replace(weights_tmp, directory / weights_name)
         meta = {
             **metadata,
@@ -79,7 +87,7 @@ def write_checkpoint(
             old.unlink(missing_ok=True)
 
 
-def read_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def read_checkpoint(directory: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read a checkpoint written by :func:`write_checkpoint` (or by a Segue before it).
 
     Raises:
@@ -115,15 +123,15 @@ def read_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str,
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{weights_path}: unreadable weights ({exc})") from exc
     for tensor_name, tensor in tensors.items():
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+        if np.issubdtype(tensor.dtype, np.floating) and not np.isfinite(tensor).all():
             raise CheckpointError(f"{weights_path}: tensor {tensor_name!r} holds NaN or infinity")
     return tensors, meta
 
 
 def save_recommender(rec: Recommender, directory: Path) -> None:
     """Write ``rec`` (weights, counts, config, vocabulary, cursor) as a checkpoint."""
-    tensors = dict(rec.model.state_dict())
-    tensors["_counts"] = torch.from_numpy(np.ascontiguousarray(rec.counts, dtype=np.float64))
+    tensors = {k: v.detach().cpu().numpy() for k, v in rec.model.state_dict().items()}
+    tensors["_counts"] = np.ascontiguousarray(rec.counts, dtype=np.float64)
     metadata = {
         "config": rec.config.to_dict(),
         "vocabulary": rec.vocab.to_list(),
@@ -138,13 +146,18 @@ def load_recommender(directory: Path) -> Recommender:
     Raises:
         CheckpointError: The checkpoint is missing, corrupt, incompatible or newer.
     """
-    tensors, meta = read_checkpoint(directory)
+    import torch  # lazy: radio reads checkpoints without it (see the module docstring)
+
+    from recommender.model import SessionRNN
+    from recommender.recommender import Recommender
+
+    arrays, meta = read_checkpoint(directory)
     try:
         config = ModelConfig.from_dict(meta["config"])
         vocab = Vocabulary.from_list(int(i) for i in meta["vocabulary"])
-        counts = tensors.pop("_counts").numpy().astype(np.float64)
+        counts = arrays.pop("_counts").astype(np.float64)
         model = SessionRNN(len(vocab), config)
-        model.load_state_dict(tensors, strict=True)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=True)
         cursor = dict(meta.get("cursor") or {})
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{directory}: incompatible checkpoint ({exc})") from exc
@@ -168,7 +181,10 @@ def save_moments(rec: Recommender, directory: Path) -> None:
     path = directory / MOMENTS_FILE
     tmp = directory / f".{MOMENTS_FILE}.{time.time_ns():x}-{os.getpid()}.tmp"
     try:
-        _save_tensors(tmp, rec.update_optimizer().moments(), {"weights": meta["weights_sha256"]})
+        from safetensors.torch import save_file as save_torch  # lazy: learning's side
+
+        moments = rec.update_optimizer().moments()  # torch's own writer keeps 0-d step counts
+        _save_tensors(tmp, moments, {"weights": meta["weights_sha256"]}, save_torch)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -182,6 +198,8 @@ def load_moments(rec: Recommender, directory: Path) -> bool:
         True if they were taken; False (a fresh optimizer, never an error) when there are none,
         or they belong to another checkpoint, or do not fit the model, or are unreadable.
     """
+    import torch  # lazy: only learning (in its own process) reads the moments
+
     path = directory / MOMENTS_FILE
     if not path.is_file():
         return False
@@ -201,11 +219,12 @@ def load_moments(rec: Recommender, directory: Path) -> bool:
     return True
 
 
-def load_or_none(directory: Path) -> Recommender | None:
+def load_or_none(directory: Path, loader: Callable[[Path], Loaded]) -> Loaded | None:
     """Load the checkpoint in ``directory``; a bad one is moved aside and ``None`` returned.
 
     A missing checkpoint returns ``None`` quietly; a corrupt or incompatible one is renamed
     ``<name>.corrupt-<timestamp>`` with a logged warning saying why, so the caller retrains.
+    ``loader`` reads it (:func:`load_recommender`, or radio's ``RadioModel.load``).
 
     Raises:
         NewerCheckpointError: A newer Segue's checkpoint, left where it is.
@@ -213,7 +232,7 @@ def load_or_none(directory: Path) -> Recommender | None:
     if not directory.exists() or not any(directory.iterdir()):
         return None
     try:
-        return load_recommender(directory)
+        return loader(directory)
     except NewerCheckpointError:
         raise
     except CheckpointError as exc:
@@ -244,13 +263,15 @@ def set_aside(directory: Path, reason: str) -> Path | None:
 
 
 def _save_tensors(
-    path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+    path: Path,
+    tensors: Mapping[str, Any],
+    metadata: dict[str, str] | None = None,
+    save: Callable[..., None] = save_file,
 ) -> None:
-    """Write ``tensors`` to ``path`` and sync it; a failed write raises ``OSError``."""
+    """Write ``tensors`` (numpy; torch's with ``save`` from ``safetensors.torch``) to ``path``
+    and sync it; a failed write raises ``OSError``."""
     try:
-        save_file(
-            {k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(path), metadata
-        )
+        save(dict(tensors), str(path), metadata)
     except SafetensorError as exc:  # safetensors reports a failed write (a full disk) so
         raise OSError(f"could not write {path}: {exc}") from exc
     _sync(path)

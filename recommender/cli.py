@@ -19,12 +19,12 @@ import torch
 
 from player.plugin_api import TrainProgress
 from recommender.baselines import MarkovScorer, PopularityScorer, SessionKNNScorer
-from recommender.blend import COMPONENTS, DEFAULT_WEIGHTS, Blend, fit_weights, use_blend
+from recommender.blend import DEFAULT_WEIGHTS, Blend, fit_weights
 from recommender.config import CELLS, ModelConfig
 from recommender.evaluation import evaluate
 from recommender.incremental import train_incremental
 from recommender.likelihood import markov_likelihood, radio_likelihood
-from recommender.parts import CONTEXTS
+from recommender.parts import COMPONENTS, CONTEXTS, use_blend
 from recommender.player_data import PlayerDataError, open_player_data, plugin_context
 from recommender.plugin import RecommenderPlugin
 from recommender.radio.preview import add_command as add_radio_command
@@ -308,12 +308,12 @@ def run_train(args: argparse.Namespace) -> int:
             bar.close()
             print("Cancelled; the previous model is kept.", file=sys.stderr)
             return 130
-        if not result.trained:  # the same rule and words as the window's Retrain
+        if not result.trained and not plugin.write_errors:  # the same words as the window's
             print(f"Nothing trained: {result.message}.")
             return 0
         bar.close()
         plugin.save_state()
-        if plugin.write_errors:
+        if plugin.write_errors:  # learning's own errors too (a full disk in the child)
             for message in plugin.write_errors:
                 print(f"error: {message}", file=sys.stderr)
             return 1

@@ -40,8 +40,9 @@ def fitted(
     """A model trained from scratch on ``sessions`` (the plugin grows it to the library when it
     swaps it in). A small history gets the blend (:mod:`recommender.blend`): its fitted weights
     go into the model's cursor (``blend_weights``), saved with the checkpoint."""
-    from recommender.blend import Blend, use_blend  # lazy: pulls torch with it
+    from recommender.blend import Blend  # lazy: pulls torch with it
     from recommender.config import ModelConfig
+    from recommender.parts import use_blend
     from recommender.recommender import Recommender
 
     n_items = len({i for s in sessions for i in s.items})

@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from player.plugin_api import DEFAULT_ADVENTUROUSNESS, sampling_options
-from recommender.blend import Blend, tempered
+from recommender.blend import Blend
+from recommender.parts import tempered
 from recommender.radio.prior import ColdStartPrior, prior_weight
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from recommender.sessions import TrainingSession
 from recommender.tags import ItemTags
+from recommender.vocab import Vocabulary
 
 #: The parts, in the order of :meth:`HistoryParts.distributions`' rows.
 PART_NAMES = (
@@ -28,9 +31,14 @@ PART_NAMES = (
     "successor",
     "sequence",
 )
+#: What the blend mixes: the model, then each part.
+COMPONENTS = ("model", *PART_NAMES)
 #: Where a session stands, each with its own weights: its first track, an album going on,
 #: an artist going on (another album), a track heard again, anything else, and the last two
 #: tracks in an order the history has heard before.
+#: Histories of fewer sessions than this get the blend; larger ones the RNN alone (at crowd
+#: scale the parts add little and cost a pass over every session per pick).
+BLEND_LIMIT = 10_000
 CONTEXTS = ("first", "album", "artist", "again", "other", "known")
 #: Sequence rules: a track counts for the ones up to this many steps after it, by 1 / distance.
 RULE_STEPS = 10
@@ -42,6 +50,44 @@ NEIGHBOUR_K = 100
 RECENT_HALF_LIFE = 30.0
 #: Artists of this session: an earlier track's weight decays by this factor per track since.
 ARTIST_DECAY = 0.7
+
+
+def use_blend(n_sessions: int) -> bool:
+    """Whether a history of ``n_sessions`` is served by the blend (else the RNN alone)."""
+    return n_sessions < BLEND_LIMIT
+
+
+def tempered(p: np.ndarray, temperature: float) -> np.ndarray:
+    """Each distribution (along the last axis) raised to 1 / ``temperature`` and renormalised,
+    as radio tempers every part of its mix before weighing them; an all-zero one stays zero."""
+    powered = np.power(np.maximum(p, 0.0), 1.0 / temperature)
+    total = powered.sum(axis=-1, keepdims=True)
+    out: np.ndarray = np.divide(powered, total, out=np.zeros_like(powered), where=total > 0)
+    return out
+
+
+@dataclass
+class RadioParts:
+    """The blend's parts as radio draws from them beside the model (the live model's rows).
+
+    Attributes:
+        parts: The history parts over the live model's rows.
+        weights: (CONTEXTS, COMPONENTS) weights of the last full fit.
+    """
+
+    parts: HistoryParts
+    weights: np.ndarray
+
+    def model_share(self, prefix: Sequence[int]) -> float:
+        """The model's weight after ``prefix`` (rows); the parts share the rest."""
+        return float(self.weights[self.parts.context(prefix), 0])
+
+    def distribution(self, prefix: Sequence[int], temperature: float) -> np.ndarray:
+        """The parts' mix over rows after ``prefix``, each part tempered first."""
+        weights = self.weights[self.parts.context(prefix), 1:]
+        mix: np.ndarray = weights @ tempered(self.parts.distributions(prefix), temperature)
+        mix /= mix.sum()
+        return mix
 
 
 class HistoryParts:
@@ -281,3 +327,17 @@ class SessionNeighbours:
         idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
         np.add.at(scores, self.items_flat[idx], np.repeat(sims, lengths))
         return scores
+
+
+def history_parts(
+    vocab: Vocabulary, sessions: Sequence[TrainingSession], tags: Mapping[int, ItemTags] | None
+) -> HistoryParts:
+    """The parts of ``sessions`` over ``vocab``'s rows (unknown tracks as row 0)."""
+    index = vocab.index
+    rows = [np.array([index(i) or 0 for i in s.items], dtype=np.int64) for s in sessions]
+    by_row = {}
+    for track_id, tag in (tags or {}).items():
+        row = index(track_id)
+        if row is not None:
+            by_row[row] = tag
+    return HistoryParts(rows, len(vocab), by_row)

@@ -6,7 +6,7 @@ How listening enters training (the feedback loop), decided in
 * failed plays are dropped (a broken file says nothing about taste);
 * a skip before half of the track is dropped from the sequence (neither input nor target), the
   same rule radio inference follows: an early skip never steps the hidden state, it only pushes
-  the next distribution away from the skipped track (:meth:`Recommender.advance`);
+  the next distribution away from the skipped track (:func:`recommender.radio.state.advance`);
 * a late skip stays in the sequence with target weight 0.5 (and steps the state, as heard);
 * a finished track that *radio* chose is a target with weight 0.7, a user's own choice 1.0:
   radio's picks are the model's own guesses, so confirming them at full weight would let the
@@ -21,21 +21,20 @@ side predicted the listener's real next tracks, each scored before the model lea
 (:func:`recommender.radio.mixture.fit_share`): an album-in-order listener keeps the structure,
 one with habits of their own hands over to the model.
 
-Learning runs on the host's training thread (``on_session_closed``, ``train``), picks on the
-event thread. A closed session fine-tunes a *copy* of the model (with replay of older sessions),
-or a young history that doubled is refitted from scratch; the new model is swapped in under
-:attr:`RecommenderPlugin._lock` (held only for that swap and for each event or pick, never
-while training) and then checkpointed: a failed or cancelled training leaves the live model
-untouched, and a pick never waits for training.
+Learning is started from the host's training thread (``on_session_closed``, ``train``) and
+runs in a child process (:mod:`recommender.learn_process`), picks on the event thread. A closed
+session fine-tunes the checkpointed model (with replay of older sessions), or a young history
+that doubled is refitted from scratch; the child writes the new checkpoint, which is read back
+and swapped in under :attr:`RecommenderPlugin._lock` (held only for that swap and for each event
+or pick, never while training): a failed or cancelled training leaves the live model untouched,
+and a pick never waits for training.
 
-torch is imported lazily (in :meth:`RecommenderPlugin.load`, on the plugin host's worker
-thread): importing this module must stay cheap and must not pull torch, Qt or SQLAlchemy into
-the player's GUI thread at start-up.
+Radio reads the model in numpy (:class:`recommender.radio.engine.RadioModel`): the player's
+process never imports torch, which alone costs about 200 MB of memory.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import threading
@@ -60,8 +59,11 @@ from player.plugin_api import (
     TrackStarted,
     TrainResult,
 )
-from recommender.learning import Report, fine_tuned, fitted, progress_adapter
-from recommender.parts import CONTEXTS
+from recommender.checkpoint import CheckpointError, NewerCheckpointError, load_or_none
+from recommender.learn_process import LearnJob, learn_in_child
+from recommender.learning import Report, progress_adapter
+from recommender.parts import COMPONENTS, CONTEXTS, RadioParts, history_parts, use_blend
+from recommender.radio.engine import RadioModel
 from recommender.radio.memory import EVIDENCE_LENGTH, RadioMemory, load_memory, save_memory
 from recommender.radio.mixture import Mixture, evidence, fit_share
 from recommender.radio.prior import ColdStartPrior, prior_weight
@@ -72,9 +74,7 @@ from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_f
 from recommender.tags import ItemTags, tags_of_library
 
 if TYPE_CHECKING:
-    from recommender.blend import RadioParts
     from recommender.radio.state import RadioState
-    from recommender.recommender import Recommender
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,12 @@ class RecommenderPlugin(Plugin):
         self._overrides = dict(config_overrides or {})
         self._seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
         self._mix = Mixture(self._seed)
-        self._train_rng = np.random.default_rng(self._seed + 1)  # the training thread's own
+        self._train_rng = np.random.default_rng(self._seed + 1)  # seeds of the learning jobs
         # Guards the live model, the carried state and the memory between the event thread
         # (events, picks) and the training thread's swap; never held while training.
         self._lock = threading.Lock()
         self._context: PluginContext | None = None
-        self._rec: Recommender | None = None
+        self._rec: RadioModel | None = None
         self._state: RadioState | None = None
         self._before: tuple[RadioState | None, int | None] = (None, None)
         self._memory = RadioMemory()
@@ -142,6 +142,7 @@ class RecommenderPlugin(Plugin):
         self._keep_checkpoint = False  # a newer Segue's checkpoint is in the folder
         #: What could not be written (a full disk): logged, and told by the command line.
         self.write_errors: list[str] = []
+        self._failure: str | None = None  # why the last learning did not finish
 
     # ---- life cycle -------------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ class RecommenderPlugin(Plugin):
         return self._ctx.data_dir / "models"
 
     @property
-    def model(self) -> Recommender | None:
+    def model(self) -> RadioModel | None:
         """The live model (None before the first training)."""
         return self._rec
 
@@ -178,10 +179,10 @@ class RecommenderPlugin(Plugin):
     def load(self, context: PluginContext) -> None:
         """Load the checkpoint (or start cold) and restore radio's state; no training here
         (the host's first training job catches up, see :meth:`train`)."""
-        import torch  # lazy: only here, on the host's worker thread (see module docstring)
+        from threadpoolctl import threadpool_limits
 
+        threadpool_limits(1, user_api="blas")  # see pyproject.toml
         self._context = context
-        self._mix.torch_generator = torch.Generator().manual_seed(self._seed)
         library = list(context.load_library())
         self._mix.prior = ColdStartPrior(library)
         self._tags = tags_of_library(library)
@@ -192,7 +193,7 @@ class RecommenderPlugin(Plugin):
         self._memory = load_memory(context.data_dir / STATE_FILE)
         self._refit()
         if self._rec is not None:
-            self._rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
+            self._rec.add_tracks(self._mix.prior.track_ids)
             self._mix.prepare(self._rec)
         self._state = self._restore_state()
         log.info(
@@ -259,7 +260,7 @@ class RecommenderPlugin(Plugin):
             self._mix.prior = prior
             self._tags = tags
             if self._rec is not None:
-                self._rec.add_tracks(int(t) for t in prior.track_ids)
+                self._rec.add_tracks(prior.track_ids)
 
     def on_feedback(self, event: Feedback) -> None:
         """Never-play masks the track at once; a love pulls the next picks toward it."""
@@ -332,7 +333,7 @@ class RecommenderPlugin(Plugin):
             return self._fitted_share
         return prior_weight(int(self._rec.cursor.get("sessions_seen", 0)))
 
-    def _observe(self, rec: Recommender, sessions: Sequence[TrainingSession]) -> None:
+    def _observe(self, rec: RadioModel, sessions: Sequence[TrainingSession]) -> None:
         """Score sessions ``rec`` has not learned yet under both sides of the mix."""
         self._memory.evidence.extend(evidence(rec, self._mix.prior, sessions, self._mix.parts))
         del self._memory.evidence[:-EVIDENCE_LENGTH]
@@ -367,6 +368,7 @@ class RecommenderPlugin(Plugin):
         Catching up learns the sessions the model has not seen, or trains a first model once
         there are :data:`MIN_SESSIONS_FOR_MODEL` sessions; a full training needs as many.
         """
+        self._failure = None
         converted = self._convert(sessions)
         self._history = converted
         steer = Steering()  # the index and spacing rebuilt off the lock, swapped in under it
@@ -391,96 +393,111 @@ class RecommenderPlugin(Plugin):
                 return TrainResult(False, "nothing new to learn", count)
             trained = self._learn(converted[seen:], report, may_refit=False)
         if not trained:
-            return TrainResult(False, "cancelled", count)
+            return TrainResult(False, self._failure or "cancelled", count)
         return TrainResult(True, f"Radio learned from {count:,} listening sessions.", count)
 
     def _learn(
         self, new: Sequence[TrainingSession], progress: Report | None, *, may_refit: bool
     ) -> bool:
         """Learn ``new``, the last sessions of :attr:`_history`: a first model once there are
-        enough sessions, else a fine-tuned copy of the live one (or, when ``may_refit`` and a
-        young history doubled since its last full fit, a refit from scratch). False when nothing
-        was swapped in (too few sessions, or cancelled)."""
-        if self._rec is None:
+        enough sessions, else a fine-tuned live one (or, when ``may_refit`` and a young history
+        doubled since its last full fit, a refit from scratch). False when nothing was swapped
+        in (too few sessions, cancelled, or the learning failed)."""
+        live = self._rec
+        if live is None:
             if too_few_sessions(len(self._history)) is None:
                 return self._train_full(self._history, progress)
             return False
-        before = self._snapshot()
-        self._observe(before, new)  # before learning them: an honest test of model vs prior
-        full_at = int(before.cursor.get("full_at", 0))
+        self._observe(live, new)  # before learning them: an honest test of model vs prior
+        full_at = int(live.cursor.get("full_at", 0))
         young = full_at and 2 * full_at <= len(self._history) <= REFIT_LIMIT
         if may_refit and young:
             # Refits are geometric, so the total cost stays linear; fine-tuning alone learns a
             # small history slowly.
             return self._train_full(self._history, progress)
-        return self._update(before, new, progress)
+        return self._run("update", new, progress)
 
     def _train_full(self, sessions: Sequence[TrainingSession], progress: Report | None) -> bool:
-        rec = fitted(sessions, self._overrides, progress, self._ctx.should_stop, self._tags)
-        if rec is None:
+        return self._run("full", sessions, progress)
+
+    def _run(self, kind: str, new: Sequence[TrainingSession], progress: Report | None) -> bool:
+        """Learn in a child process (``full``: from scratch on :attr:`_history`; ``update``:
+        the checkpoint fine-tuned on ``new``), then read its checkpoint and swap it in."""
+        job = LearnJob(
+            kind=kind,
+            checkpoint_dir=self._learn_dir,
+            out_dir=self._learn_dir,
+            sessions=list(self._history),
+            new_count=len(new) if kind == "update" else 0,
+            overrides=self._overrides,
+            tags=self._tags,
+            library=[int(t) for t in self._mix.prior.track_ids],
+            seed=int(self._train_rng.integers(2**31 - 1)),
+        )
+        outcome = learn_in_child(job, progress, self._ctx.should_stop)
+        if not outcome.learned:
+            if outcome.message != "cancelled":
+                self.write_errors.append(outcome.message)
+                log.error("learning failed: %s", outcome.message)
+            self._failure = outcome.message
             return False
-        self._swap(rec)
+        try:
+            rec = RadioModel.load(self._learn_dir)
+        except CheckpointError as exc:
+            self.write_errors.append(f"could not read the model just learned: {exc}")
+            log.error("%s", self.write_errors[-1])
+            return False
+        self._swap(rec, keep_state=kind == "update")
         return True
 
-    def _update(
-        self, rec: Recommender, new: Sequence[TrainingSession], progress: Report | None
-    ) -> bool:
-        """Fine-tune ``rec`` (a copy of the live model) on ``new`` and swap it in."""
-        stop = self._ctx.should_stop
-        if not fine_tuned(rec, new, self._history, self._train_rng, progress, stop):
-            return False
-        self._swap(rec, keep_state=True)
-        return True
+    @property
+    def _learn_dir(self) -> Path:
+        """Where learning reads and writes the model: the models folder, or a folder of this
+        Segue's own while the models folder holds a newer Segue's checkpoint (left untouched)."""
+        if self._keep_checkpoint:
+            return self._ctx.data_dir / "models.older-format"
+        return self.models_dir
 
-    def _snapshot(self) -> Recommender:
-        """A copy of the live model to learn on (the event thread may grow the live one)."""
-        with self._lock:
-            assert self._rec is not None
-            return copy.deepcopy(self._rec)
-
-    def _swap(self, rec: Recommender, *, keep_state: bool = False) -> None:
-        """Make ``rec`` the live model, then checkpoint it.
+    def _swap(self, rec: RadioModel, *, keep_state: bool = False) -> None:
+        """Make ``rec`` the live model.
 
         A fine-tuned model keeps the carried hidden state (same shape, nearby weights), so radio
         goes on where it was; a retrained one gets a state rebuilt from the recent window.
-        Everything slow happens before the lock: the vocabulary grown to the library and
-        radio's int8 copy of V, so the next pick is as fast as any other.
+        Everything slow happens before the lock: the vocabulary grown to the library, so the
+        next pick is as fast as any other.
         """
         prior = self._mix.prior
-        rec.add_tracks(int(t) for t in prior.track_ids)
+        rec.add_tracks(prior.track_ids)
         self._mix.prepare(rec)
         parts = self._radio_parts(rec)
         with self._lock:
             if self._mix.prior is not prior:  # the library changed meanwhile
-                rec.add_tracks(int(t) for t in self._mix.prior.track_ids)
+                rec.add_tracks(self._mix.prior.track_ids)
                 self._mix.prepare(rec)
                 parts = self._radio_parts(rec)
             self._mix.parts = parts
             state = self._state
-            fits = state is not None and len(state.hidden) == rec.model.state_size
+            fits = state is not None and len(state.hidden) == rec.state_size
             if not (keep_state and fits):
                 self._state = replayed_state(rec, self._memory.recent)
             self._rec = rec
-        self._save(rec)
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    def _radio_parts(self, rec: Recommender) -> RadioParts | None:
+    def _radio_parts(self, rec: RadioModel) -> RadioParts | None:
         """The blend's parts of the history over ``rec``'s rows, when ``rec`` was fitted as a
         blend (its weights are in its cursor) and the history is still small enough."""
-        from recommender.blend import COMPONENTS, Blend, RadioParts, use_blend  # lazy: torch
-
         weights = rec.cursor.get("blend_weights")
         if weights is None or not use_blend(len(self._history)):
             return None
         try:
-            blend = Blend.build(rec, self._history, self._tags, weights)
-            if blend.weights.shape != (len(CONTEXTS), len(COMPONENTS)):
-                raise ValueError(f"weights of shape {blend.weights.shape}")
+            fitted = np.asarray(weights, dtype=np.float64)
+            if fitted.shape != (len(CONTEXTS), len(COMPONENTS)):
+                raise ValueError(f"weights of shape {fitted.shape}")
         except (ValueError, TypeError) as exc:  # a damaged or foreign checkpoint: model alone
             log.warning("blend weights unusable (%s); radio uses the model alone", exc)
             return None
-        return RadioParts(blend.parts, blend.weights)
+        return RadioParts(history_parts(rec.vocab, self._history, self._tags), fitted)
 
     @property
     def _ctx(self) -> PluginContext:
@@ -522,25 +539,10 @@ class RecommenderPlugin(Plugin):
             return None
         return restored_state(self._rec, self._memory.state, self._memory.recent)
 
-    def _load_checkpoint(self) -> Recommender | None:
-        from recommender.checkpoint import NewerCheckpointError, load_or_none  # lazy: torch
-
+    def _load_checkpoint(self) -> RadioModel | None:
         try:
-            return load_or_none(self.models_dir)
+            return load_or_none(self.models_dir, RadioModel.load)
         except NewerCheckpointError as exc:
             log.warning("%s", exc)
-            self._keep_checkpoint = True
-            return None
-
-    def _save(self, rec: Recommender) -> None:
-        """Checkpoint ``rec``, unless the folder holds a newer Segue's (left untouched)."""
-        from recommender.checkpoint import save_recommender  # lazy: torch
-
-        if self._keep_checkpoint:
-            log.info("not saving the model: %s holds a newer Segue's checkpoint", self.models_dir)
-            return
-        try:
-            save_recommender(rec, self.models_dir)
-        except OSError as exc:
-            self.write_errors.append(f"could not write the checkpoint to {self.models_dir}: {exc}")
-            log.error("%s", self.write_errors[-1])
+            self._keep_checkpoint = True  # learning keeps this Segue's model beside it
+            return load_or_none(self._learn_dir, RadioModel.load)

@@ -12,8 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import Tensor
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +29,18 @@ class Draw:
     """A prepared next-track distribution to draw from (several times if needed).
 
     Attributes:
-        probs: The probability of every row (summing to 1; 0 for rows left out).
+        probs: The probability of every row, float32 (summing to 1; 0 for rows left out).
     """
 
-    probs: Tensor
-    _cumulative: tuple[np.ndarray, np.ndarray] | None = None  # (probs as numpy, block CDF)
+    probs: np.ndarray
+    _cumulative: tuple[np.ndarray, np.ndarray] | None = None  # (probs drawn from, block CDF)
 
-    def row_probs(self) -> tuple[Tensor, Tensor]:
+    def row_probs(self) -> tuple[np.ndarray, np.ndarray]:
         """``(rows, probabilities)`` of the tracks with a chance, in row order."""
-        rows = torch.nonzero(self.probs > 0).squeeze(1)
+        rows = np.flatnonzero(self.probs > 0)
         return rows, self.probs[rows]
 
-    def sample(self, generator: torch.Generator, count: int = 1) -> list[tuple[int, float]]:
+    def sample(self, rng: np.random.Generator, count: int = 1) -> list[tuple[int, float]]:
         """Up to ``count`` distinct ``(row, probability)`` draws, without replacement.
 
         The first is a plain draw; each later one is redrawn until it differs from the earlier
@@ -53,15 +51,15 @@ class Draw:
         out: list[tuple[int, float]] = []
         taken: set[int] = set()
         while len(out) < count:
-            index = self._draw_index(probs, generator)
+            index = self._draw_index(probs, rng)
             tries = 1
             while index in taken and tries < REDRAWS:
-                index, tries = self._draw_index(probs, generator), tries + 1
+                index, tries = self._draw_index(probs, rng), tries + 1
             if index in taken:
-                probs = probs.clone()
-                probs[torch.tensor(sorted(taken))] = 0.0
+                probs = probs.copy()
+                probs[sorted(taken)] = 0.0
                 self._cumulative = None
-                if not bool(probs.gt(0).any()):
+                if not (probs > 0).any():
                     break
                 continue
             taken.add(index)
@@ -70,17 +68,14 @@ class Draw:
             self._cumulative = None  # it described the copy without the draws
         return out
 
-    # The small steps run in numpy (a fraction of torch's per-call cost); the one pass over all
-    # tracks (the block sums) runs in torch.
-    def _draw_index(self, probs: Tensor, generator: torch.Generator) -> int:
+    def _draw_index(self, probs: np.ndarray, rng: np.random.Generator) -> int:
         # Inverse-CDF draw in two levels: the cumulative mass of blocks of BLOCK tracks (kept for
         # later draws) picks a block, the cumulative sum inside it the track. Far cheaper than
-        # torch.multinomial over 100k categories, and than one cumsum over all of them.
-        if self._cumulative is None:
-            values = probs.detach().numpy()
-            self._cumulative = (values, _block_cumulative(probs, values))
+        # one cumulative sum over 100k categories.
+        if self._cumulative is None or self._cumulative[0] is not probs:
+            self._cumulative = (probs, _block_cumulative(probs))
         values, blocks = self._cumulative
-        point = float(torch.rand(1, generator=generator)) * float(blocks[-1])
+        point = float(rng.random()) * float(blocks[-1])
         block = min(int(np.searchsorted(blocks, point, side="right")), len(blocks) - 1)
         start = block * BLOCK
         inside = np.cumsum(values[start : start + BLOCK], dtype=np.float64)
@@ -93,27 +88,23 @@ class Draw:
         return index
 
 
-def _block_cumulative(probs: Tensor, values: np.ndarray) -> np.ndarray:
-    """Cumulative mass (float64) of consecutive blocks of ``BLOCK`` entries (the last shorter).
-
-    ``values`` is ``probs`` as numpy (the same memory): torch sums the whole blocks in one
-    vectorised pass, numpy does the few small steps.
-    """
+def _block_cumulative(values: np.ndarray) -> np.ndarray:
+    """Cumulative mass (float64) of consecutive blocks of ``BLOCK`` entries (the last shorter)."""
     size = len(values)
     whole = size - size % BLOCK
-    sums = probs[:whole].detach().reshape(-1, BLOCK).sum(dim=1).numpy()
+    sums = values[:whole].reshape(-1, BLOCK).sum(axis=1, dtype=np.float64)
     if whole < size:
-        sums = np.append(sums, values[whole:].sum())
-    return np.cumsum(sums, dtype=np.float64)
+        sums = np.append(sums, values[whole:].sum(dtype=np.float64))
+    return np.cumsum(sums)
 
 
 def tempered_draw(
-    log_scores: Tensor, temperature: float, top_p: float | None, excluded: Tensor | None
+    log_scores: np.ndarray, temperature: float, top_p: float | None, excluded: np.ndarray | None
 ) -> Draw:
     """``softmax(log_scores / temperature)`` with ``excluded`` rows (and row 0) left out.
 
     Args:
-        log_scores: log p(next) over all rows up to one constant; modified in place.
+        log_scores: log p(next) over all rows up to one constant (float32); modified in place.
         temperature: Divides the log-scores (below 1 sharpens, above 1 flattens).
         top_p: Keep only the smallest set of most likely tracks whose mass reaches it.
         excluded: Row indices that must not be drawn.
@@ -123,19 +114,24 @@ def tempered_draw(
     """
     if temperature <= 0:
         raise ValueError("temperature must be positive")
-    scores = log_scores.mul_(1.0 / temperature) if temperature != 1.0 else log_scores
+    scores = log_scores
+    if temperature != 1.0:
+        scores *= np.float32(1.0 / temperature)
     scores[0] = -math.inf
-    if excluded is not None and excluded.numel():
-        scores.index_fill_(0, excluded, -math.inf)
-    probs = torch.softmax(scores, dim=0)
-    if math.isnan(float(probs[0])):  # row 0 is 0 unless every score was -inf (all NaN)
+    if excluded is not None and len(excluded):
+        scores[excluded] = -math.inf
+    top = float(scores.max())
+    if not math.isfinite(top):
         raise ValueError("every track is excluded: nothing left to choose")
+    scores -= np.float32(top)
+    probs = np.exp(scores, out=scores)
+    probs /= float(probs.sum(dtype=np.float64))
     if top_p is not None and 0.0 < top_p < 1.0:
         return _nucleus(probs, top_p)
     return Draw(probs)
 
 
-def _nucleus(probs: Tensor, top_p: float) -> Draw:
+def _nucleus(probs: np.ndarray, top_p: float) -> Draw:
     """The smallest set of most likely rows whose mass reaches ``top_p``, renormalised.
 
     Without sorting the library (a sort costs ~6 ms at 100,000 tracks): a positive float32
@@ -143,20 +139,21 @@ def _nucleus(probs: Tensor, top_p: float) -> Draw:
     the most likely down find the bin the cut-off falls in, and only that bin's rows (usually a
     few hundred) are sorted. Rows tied with the last one kept are taken in row order.
     """
-    bins = probs.view(torch.int32) >> BIN_SHIFT
+    bins = probs.view(np.int32) >> BIN_SHIFT
     size = 1 << (31 - BIN_SHIFT)
-    from_top = torch.bincount(bins, weights=probs.double(), minlength=size).flip(0).cumsum(0)
-    k = int(torch.searchsorted(from_top, torch.tensor([top_p], dtype=torch.float64)))
+    from_top = np.cumsum(np.bincount(bins, weights=probs, minlength=size)[::-1])
+    k = int(np.searchsorted(from_top, top_p))
     if k >= size:  # rounding left the total short of top_p: every row with a chance
-        return Draw(probs / probs.sum())
+        return Draw(probs / float(probs.sum(dtype=np.float64)))
     cut = size - 1 - k
     above = float(from_top[k - 1]) if k > 0 else 0.0
-    values = torch.sort(torch.masked_select(probs, bins == cut), descending=True).values
-    before = torch.cumsum(values.double(), 0) - values.double()
+    values = -np.sort(-probs[bins == cut])
+    wide = values.astype(np.float64)
+    before = np.cumsum(wide) - wide
     take = max(1, int((before < top_p - above).sum()))
     last = values[take - 1]
     keep = probs > last
-    ties = torch.nonzero(probs == last).squeeze(1)
+    ties = np.flatnonzero(probs == last)
     keep[ties[: int((values[:take] == last).sum())]] = True
-    kept = torch.where(keep, probs, 0.0)
-    return Draw(kept / kept.sum())
+    kept = np.where(keep, probs, np.float32(0.0))
+    return Draw(kept / float(kept.sum(dtype=np.float64)))

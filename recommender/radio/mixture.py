@@ -1,24 +1,27 @@
 """Radio's pick: the model mixed with the cold-start prior, tempered, masked and drawn.
 
-Importing this module loads neither torch nor Qt (torch comes in lazily with the first model
-or draw, on the plugin's thread), so the plugin stays cheap to import.
+numpy only: neither torch nor Qt (the model is :class:`RadioModel`, read without torch).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from player.plugin_api import Suggestion
+from recommender.radio.cache import RadioCache
+from recommender.radio.draw import Draw
+from recommender.radio.engine import RadioModel
 from recommender.radio.prior import ColdStartPrior
+from recommender.radio.scores import distribution, log_scores, next_draw
+from recommender.radio.state import advance, initial_state
 
 if TYPE_CHECKING:
-    from recommender.blend import RadioParts
-    from recommender.radio.int8 import QuantizedOutput, RadioCache
+    from recommender.parts import RadioParts
     from recommender.radio.state import RadioState
-    from recommender.recommender import Recommender
     from recommender.sessions import TrainingSession
 
 #: Below this share the prior is left out of the mix (saves its cost on big libraries).
@@ -26,42 +29,36 @@ PRIOR_FLOOR = 0.02
 
 
 def evidence(
-    rec: Recommender,
+    rec: RadioModel,
     prior: ColdStartPrior,
     sessions: Sequence[TrainingSession],
     parts: RadioParts | None = None,
 ) -> list[list[float]]:
     """``[p_model, p_prior]`` of every next track of ``sessions`` (call before learning them).
 
-    ``p_model`` is the model's side of radio's mix: with the blend's ``parts``, the model and
-    the parts at their fitted weights. The model's scores come a block of positions at a time
-    and only each real next track's probability is kept: a radio session runs to thousands of
-    plays.
+    ``p_model`` is the model's side of radio's mix, as radio would have drawn it at each step
+    (the state carried through the session): with the blend's ``parts``, the model and the
+    parts at their fitted weights.
     """
-    import torch  # lazy: torch is loaded already when there is a model; see recommender.plugin
-
     out: list[list[float]] = []
     for session in sessions:
         items = list(session.items)
-        targets = torch.tensor([rec.vocab.index(i) or 0 for i in items[1:]])
-        p_model: list[float] = []
-        for block in rec.score_blocks([items]):
-            rows = targets[len(p_model) : len(p_model) + len(block)].unsqueeze(1)
-            log_probs = torch.log_softmax(block, dim=-1).gather(1, rows)
-            p_model.extend(log_probs.exp().squeeze(1).tolist())
         heard = [rec.vocab.index(i) or 0 for i in items]
+        state = initial_state(rec)
         for t in range(len(items) - 1):
+            state = advance(rec, state, items[t])
             row, prior_row = rec.vocab.index(items[t + 1]), prior.row(items[t + 1])
             if row is None or prior_row is None:
                 continue
+            p_model = math.exp(float(log_scores(rec, state)[row]))
             if parts is not None and row < parts.parts.n_rows:
                 share = parts.model_share(heard[: t + 1])
                 p_parts = float(parts.distribution(heard[: t + 1], 1.0)[row])
-                p_model[t] = share * p_model[t] + (1.0 - share) * p_parts
+                p_model = share * p_model + (1.0 - share) * p_parts
             scores = prior.scores(items[t])
             total = float(scores[prior.available].sum())
             p_prior = float(scores[prior_row]) / total if total > 0 else 0.0
-            out.append([p_model[t], p_prior])
+            out.append([p_model, p_prior])
     return out
 
 
@@ -91,8 +88,7 @@ class Mixture:
 
     Attributes:
         prior: The library-structure prior (replaced when the library changes).
-        rng: numpy generator of the component choice.
-        torch_generator: torch generator of every draw (set once torch is loaded).
+        rng: numpy generator of the component choice and of every draw.
         temperature: Divides the log-scores (above 1 flattens, below 1 sharpens).
         top_p: Nucleus cut-off of the model's distribution (None: off).
         never: Tracks the listener said never to play: never drawn.
@@ -101,7 +97,6 @@ class Mixture:
     def __init__(self, seed: int) -> None:
         self.prior = ColdStartPrior(())
         self.rng = np.random.default_rng(seed)
-        self.torch_generator: Any = None
         self.temperature = 1.0
         self.top_p: float | None = None
         #: The blend's history parts beside the model (small histories; None: the model alone).
@@ -110,10 +105,8 @@ class Mixture:
         self._cache: RadioCache | None = None
         self._masked: tuple[ColdStartPrior, frozenset[int], frozenset[int]] | None = None
 
-    def prepare(self, rec: Recommender) -> None:
-        """Make ``rec`` ready to pick from (eval mode, its int8 copy of V built now)."""
-        rec.model.eval()
-        self._int8(rec)
+    def prepare(self, rec: RadioModel) -> None:
+        """Make ``rec`` ready to pick from (its library rows looked up now)."""
         self._radio_cache().library_rows(rec.vocab, self.prior.track_ids)
 
     def masked_ids(self) -> frozenset[int]:
@@ -125,14 +118,9 @@ class Mixture:
         return self._masked[2]
 
     def _radio_cache(self) -> RadioCache:
-        from recommender.radio.int8 import RadioCache  # lazy: torch (see the module docstring)
-
         if self._cache is None:
             self._cache = RadioCache()
         return self._cache
-
-    def _int8(self, rec: Recommender) -> QuantizedOutput:
-        return self._radio_cache().output(rec.model.output_weight())
 
     def set_option(self, name: str, value: float) -> bool:
         """Apply ``temperature`` or ``top_p`` (1 = off); False for any other name."""
@@ -146,7 +134,7 @@ class Mixture:
 
     def pick(
         self,
-        rec: Recommender | None,
+        rec: RadioModel | None,
         state: RadioState | None,
         last: int | None,
         blocked: set[int],
@@ -211,22 +199,18 @@ class Mixture:
 
     def _model_draws(
         self,
-        rec: Recommender,
+        rec: RadioModel,
         state: RadioState,
         blocked: set[int],
         count: int,
         variety: np.ndarray | None,
     ) -> list[tuple[int, float]]:
-        import torch  # lazy, as below
-
-        from recommender.radio.scores import next_draw  # lazy: torch
-
         cache = self._radio_cache()
         excluded = cache.rows(rec.vocab, self.masked_ids())
         if variety is not None and len(variety):
             rows = cache.library_rows(rec.vocab, self.prior.track_ids)[variety]
-            extra = torch.from_numpy(rows[rows > 0])
-            excluded = extra if excluded is None else torch.cat([excluded, extra])
+            extra = rows[rows > 0]
+            excluded = extra if excluded is None else np.concatenate([excluded, extra])
         try:
             draw = next_draw(
                 rec,
@@ -235,16 +219,15 @@ class Mixture:
                 top_p=self.top_p,
                 exclude=blocked,
                 excluded_rows=excluded,
-                fast=cache.output(rec.model.output_weight()),
             )
         except ValueError:  # everything the model knows is excluded
             return []
         track_id = rec.vocab.track_id
-        return [(track_id(row), p) for row, p in draw.sample(self.torch_generator, count)]
+        return [(track_id(row), p) for row, p in draw.sample(self.rng, count)]
 
     def _parts_distribution(
         self,
-        rec: Recommender,
+        rec: RadioModel,
         prefix: Sequence[int],
         blocked: set[int],
         variety: np.ndarray | None = None,
@@ -260,7 +243,7 @@ class Mixture:
         probs[rec.vocab.indices(blocked)] = 0.0
         masked = self._radio_cache().rows(rec.vocab, self.masked_ids())
         if masked is not None:
-            probs[masked.numpy()] = 0.0
+            probs[masked] = 0.0
         if variety is not None and len(variety):
             rows = self._radio_cache().library_rows(rec.vocab, self.prior.track_ids)[variety]
             probs[rows[rows > 0]] = 0.0
@@ -269,22 +252,18 @@ class Mixture:
 
     def _parts_draws(
         self,
-        rec: Recommender,
+        rec: RadioModel,
         prefix: Sequence[int],
         blocked: set[int],
         count: int,
         variety: np.ndarray | None,
     ) -> list[tuple[int, float]]:
-        import torch  # lazy, as above
-
-        from recommender.radio.draw import Draw
-
         probs = self._parts_distribution(rec, prefix, blocked, variety)
         if probs.sum() <= 0:
             return []
-        draw = Draw(torch.from_numpy(probs.astype(np.float32)))
+        draw = Draw(probs.astype(np.float32))
         track_id = rec.vocab.track_id
-        return [(track_id(row), float(p)) for row, p in draw.sample(self.torch_generator, count)]
+        return [(track_id(row), float(p)) for row, p in draw.sample(self.rng, count)]
 
     def _prior_draws(
         self,
@@ -295,15 +274,11 @@ class Mixture:
         variety: np.ndarray | None,
         loves: Sequence[int],
     ) -> list[tuple[int, float]]:
-        import torch  # lazy, as above
-
-        from recommender.radio.draw import Draw
-
         ids, probs = self.prior_distribution(last, blocked, skips, variety, loves)
         if len(ids) == 0:
             return []
-        draw = Draw(torch.from_numpy(probs.astype(np.float32)))
-        return [(int(ids[i]), float(probs[i])) for i, _ in draw.sample(self.torch_generator, count)]
+        draw = Draw(probs.astype(np.float32))
+        return [(int(ids[i]), float(probs[i])) for i, _ in draw.sample(self.rng, count)]
 
     def prior_distribution(
         self,
@@ -331,7 +306,7 @@ class Mixture:
 
     def distribution(
         self,
-        rec: Recommender | None,
+        rec: RadioModel | None,
         state: RadioState | None,
         last: int | None,
         blocked: set[int],
@@ -345,18 +320,10 @@ class Mixture:
         mixed = np.zeros(len(self.prior), dtype=np.float64)
         mixed[self.prior.rows_of(ids)] = share * probs
         if rec is not None and state is not None and share < 1.0:
-            from recommender.radio.scores import distribution  # lazy: torch
-
             try:
-                ids_tensor, probs_tensor = distribution(
-                    rec,
-                    state,
-                    temperature=self.temperature,
-                    top_p=self.top_p,
-                    exclude=blocked,
-                    fast=self._int8(rec),
+                model_ids, model_probs = distribution(
+                    rec, state, temperature=self.temperature, top_p=self.top_p, exclude=blocked
                 )
-                model_ids, model_probs = ids_tensor.numpy(), probs_tensor.numpy()
             except ValueError:
                 model_ids, model_probs = np.zeros(0, dtype=np.int64), np.zeros(0)
             model_share = 1.0

@@ -1,10 +1,8 @@
 """Radio's carried state: the hidden vector after each play, skip feedback, restore and replay.
 
-A play steps the state through the model's own forward pass (:meth:`SessionRNN.run` on one
-track, in eval mode): the same computation training and evaluation make, one position long.
-A skip does not step it; it is remembered and pushes the next query away from the skipped
-track (:mod:`recommender.radio.scores`). torch is imported inside the functions that step a
-model (the plugin imports this module before torch is needed).
+A play steps the state through the model's own cell (:meth:`RadioModel.step`, numpy): the
+computation training and evaluation make, one position long. A skip does not step it; it is
+remembered and pushes the next query away from the skipped track (:mod:`recommender.radio.scores`).
 """
 
 from __future__ import annotations
@@ -15,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from torch import Tensor
+import numpy as np
 
-    from recommender.recommender import Recommender
+if TYPE_CHECKING:
+    from recommender.radio.engine import RadioModel
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +51,18 @@ class RadioState:
     last_track: int | None = None
     history: list[int] = field(default_factory=list)
     skips: list[list[float]] = field(default_factory=list)
-    _tensor: Tensor | None = field(default=None, init=False, repr=False, compare=False)
+    _array: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
-    def hidden_tensor(self) -> Tensor:
-        """The hidden vector as a float32 tensor (cached; do not modify it)."""
-        if self._tensor is None:
-            import torch  # lazy (see the module docstring)
-
-            self._tensor = torch.tensor(self.hidden, dtype=torch.float32)
-        return self._tensor
+    def hidden_array(self) -> np.ndarray:
+        """The hidden vector as a float32 array (cached; do not modify it)."""
+        if self._array is None:
+            self._array = np.asarray(self.hidden, dtype=np.float32)
+        return self._array
 
     def with_skips(self, skips: list[list[float]]) -> RadioState:
         """The same state with other skips."""
         new = RadioState(self.hidden, self.last_track, self.history, skips)
-        new._tensor = self._tensor
+        new._array = self._array
         return new
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,13 +89,13 @@ class RadioState:
         return cls(hidden, None if last is None else int(last), history, skips)
 
 
-def initial_state(rec: Recommender) -> RadioState:
+def initial_state(rec: RadioModel) -> RadioState:
     """A fresh state for ``rec``: zero hidden vector, nothing heard."""
-    return RadioState(hidden=[0.0] * rec.model.state_size)
+    return RadioState(hidden=[0.0] * rec.state_size)
 
 
 def advance(
-    rec: Recommender,
+    rec: RadioModel,
     state: RadioState,
     track_id: int,
     *,
@@ -120,18 +116,15 @@ def advance(
     if skipped:
         strength = max(0.2, min(1.0, 1.0 - played_fraction))
         return state.with_skips([[float(track_id), strength], *state.skips][:SKIP_MEMORY])
-    import torch  # lazy (see the module docstring)
-
-    with torch.no_grad():
-        _, hidden = rec.model.run(torch.tensor([[row]]), state.hidden_tensor().unsqueeze(0))
+    hidden = rec.step(state.hidden_array(), row)
     skips = [[t, s * SKIP_DECAY] for t, s in state.skips if abs(s * SKIP_DECAY) >= SKIP_FLOOR]
     history = [*state.history, track_id][-HISTORY_LENGTH:]
-    new = RadioState(hidden[0].tolist(), track_id, history, skips)
-    new._tensor = hidden[0]
+    new = RadioState(hidden.tolist(), track_id, history, skips)
+    new._array = hidden
     return new
 
 
-def loved(rec: Recommender, state: RadioState, track_id: int, pull: float) -> RadioState:
+def loved(rec: RadioModel, state: RadioState, track_id: int, pull: float) -> RadioState:
     """The state with a love of ``track_id`` remembered: it pulls the next queries toward the
     track (as a skip pushes away), fading with the plays that follow. Unknown ids: unchanged."""
     if rec.vocab.index(track_id) is None:
@@ -139,7 +132,7 @@ def loved(rec: Recommender, state: RadioState, track_id: int, pull: float) -> Ra
     return state.with_skips([[float(track_id), -pull], *state.skips][:SKIP_MEMORY])
 
 
-def replayed_state(rec: Recommender, recent: Sequence[int]) -> RadioState:
+def replayed_state(rec: RadioModel, recent: Sequence[int]) -> RadioState:
     """A fresh state for ``rec``, fed the most recent plays (after a retrain)."""
     state = initial_state(rec)
     for track_id in recent[-REPLAY_LENGTH:]:
@@ -148,13 +141,13 @@ def replayed_state(rec: Recommender, recent: Sequence[int]) -> RadioState:
 
 
 def restored_state(
-    rec: Recommender, saved: dict[str, Any] | None, recent: Sequence[int]
+    rec: RadioModel, saved: dict[str, Any] | None, recent: Sequence[int]
 ) -> RadioState:
     """The saved state if it fits ``rec``, else one replayed from ``recent``."""
     if saved is not None:
         try:
             state = RadioState.from_dict(saved)
-            if len(state.hidden) == rec.model.state_size:
+            if len(state.hidden) == rec.state_size:
                 return state
             log.info("saved radio state does not fit the model; rebuilt from recent plays")
         except ValueError as exc:
@@ -170,9 +163,9 @@ class AdvanceMemo:
     """
 
     def __init__(self) -> None:
-        self._entries: list[tuple[Recommender, RadioState, int, RadioState]] = []
+        self._entries: list[tuple[RadioModel, RadioState, int, RadioState]] = []
 
-    def advance(self, rec: Recommender, state: RadioState, track_id: int) -> RadioState:
+    def advance(self, rec: RadioModel, state: RadioState, track_id: int) -> RadioState:
         """The state after ``track_id`` was heard (computed once per model, state and track)."""
         for model, before, track, after in self._entries:
             if model is rec and before is state and track == track_id:

@@ -19,8 +19,8 @@ from recommender.radio.variety import KINDS, MAX_SPACING, Spacing, learned_spaci
 from recommender.radio.why import ListeningIndex, explain
 
 if TYPE_CHECKING:
+    from recommender.radio.engine import RadioModel
     from recommender.radio.state import RadioState
-    from recommender.recommender import Recommender
 
 #: Strength of a fresh love's pull on the next query (a skip pushes with up to 1; both fade).
 LOVE_PULL = 1.0
@@ -36,7 +36,7 @@ class Picking:
     the prior's share, recent skips and the time (for reasons)."""
 
     mix: Mixture
-    rec: Recommender | None
+    rec: RadioModel | None
     share: float
     skips: Sequence[int]
     now: float
@@ -171,7 +171,7 @@ class Steering:
         rec = draw.rec
 
         def nearest(track_id: int, candidates: Sequence[int]) -> int | None:
-            from recommender.radio.scores import nearest  # lazy: torch
+            from recommender.radio.scores import nearest
 
             return nearest(rec, track_id, candidates) if rec is not None else None
 

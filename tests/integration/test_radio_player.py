@@ -235,7 +235,10 @@ def test_radio_resumes_after_reopening_with_the_same_hidden_state(
     assert second.radio_state.hidden == pytest.approx(saved)
     assert second.memory.recent == first.memory.recent
     # The session closed at quit is learned on the next start, in the background.
-    qtbot.waitUntil(lambda: second.model.cursor["sessions_seen"] == sessions_seen + 1)  # type: ignore[union-attr]
+    qtbot.waitUntil(
+        lambda: second.model.cursor["sessions_seen"] == sessions_seen + 1,  # type: ignore[union-attr]
+        timeout=60_000,  # a learning process starts, learns and writes the checkpoint
+    )
     assert second.radio_state.hidden == pytest.approx(saved)  # a fine-tune keeps the state
 
 

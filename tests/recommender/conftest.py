@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recommender.config import ModelConfig
-from recommender.radio.int8 import QuantizedOutput
+from recommender.radio.engine import RadioModel
 from recommender.radio.scores import distribution, next_draw
 from recommender.radio.state import RadioState
 from recommender.recommender import Recommender
@@ -59,18 +59,23 @@ def trained() -> Recommender:
     )
 
 
+@pytest.fixture(scope="session")
+def engine(trained: Recommender) -> RadioModel:
+    """Radio's numpy engine of :func:`trained` (shared: treat as read-only)."""
+    return RadioModel.of(trained)
+
+
 def radio_distribution(
-    rec: Recommender, state: RadioState, **options: Any
+    rec: RadioModel | Recommender, state: RadioState, **options: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Radio's distribution as numpy, through the int8 copy of V as radio draws."""
-    fast = QuantizedOutput(rec.model.output_weight())
-    ids, probs = distribution(rec, state, fast=fast, **options)
-    return ids.numpy(), probs.numpy()
+    """Radio's distribution, through the numpy engine as radio draws."""
+    model = rec if isinstance(rec, RadioModel) else RadioModel.of(rec)
+    return distribution(model, state, **options)
 
 
 def radio_sample(
-    rec: Recommender, state: RadioState, generator: torch.Generator, **options: Any
+    rec: RadioModel, state: RadioState, rng: np.random.Generator, **options: Any
 ) -> tuple[int, float]:
     """One radio draw at ``state``: (track id, its probability)."""
-    row, probability = next_draw(rec, state, **options).sample(generator)[0]
+    row, probability = next_draw(rec, state, **options).sample(rng)[0]
     return rec.vocab.track_id(row), probability

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from recommender.blend import COMPONENTS, Blend, fit_weights
+from recommender.blend import Blend, fit_weights
 from recommender.evaluation import evaluate
 from recommender.likelihood import markov_likelihood, radio_likelihood
-from recommender.parts import CONTEXTS, PART_NAMES, HistoryParts
+from recommender.parts import COMPONENTS, CONTEXTS, PART_NAMES, HistoryParts
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
 from recommender.tags import ItemTags

@@ -90,7 +90,7 @@ def test_checkpoint_trained_with_an_option_off_is_set_aside(
     _edit_config(directory, lambda config: config.update(old))
     with pytest.raises(CheckpointError, match=f"trained with {field}=False.*no longer supports"):
         load_recommender(directory)
-    assert load_or_none(directory) is None  # so the plugin retrains
+    assert load_or_none(directory, load_recommender) is None  # so the plugin retrains
     assert not directory.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith("model.corrupt-")]
 
@@ -132,14 +132,14 @@ def test_bad_checkpoint_is_set_aside(trained: Recommender, tmp_path: Path, damag
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(CheckpointError):
         load_recommender(directory)
-    assert load_or_none(directory) is None
+    assert load_or_none(directory, load_recommender) is None
     assert not directory.exists()
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("model.corrupt-")]
     assert len(aside) == 1 and (aside[0] / META_FILE).exists()  # nothing lost
 
 
 def test_missing_checkpoint_is_none(tmp_path: Path) -> None:
-    assert load_or_none(tmp_path / "nothing") is None
+    assert load_or_none(tmp_path / "nothing", load_recommender) is None
     with pytest.raises(CheckpointError, match="no checkpoint"):
         load_recommender(tmp_path)
 
@@ -153,7 +153,7 @@ def test_a_newer_segues_checkpoint_is_left_untouched(trained: Recommender, tmp_p
     (directory / META_FILE).write_text(json.dumps(meta))
     before = {p.name: p.read_bytes() for p in directory.iterdir()}
     with pytest.raises(NewerCheckpointError, match="newer Segue"):
-        load_or_none(directory)
+        load_or_none(directory, load_recommender)
     assert {p.name: p.read_bytes() for p in directory.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 

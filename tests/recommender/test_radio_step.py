@@ -1,4 +1,4 @@
-"""Radio steps and scores through the model's own forward pass (every cell, every option)."""
+"""Radio's numpy engine steps and scores as the torch model does (every cell, every option)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import torch
 
 from recommender.model import SessionRNN, repeat_flags
 from recommender.radio import scores as radio
+from recommender.radio.engine import RadioModel
+from recommender.radio.engine import repeat_flags as engine_flags
 from recommender.radio.state import advance, initial_state
 from recommender.recommender import Recommender
 from recommender.vocab import Vocabulary
@@ -43,14 +45,15 @@ def test_radio_scores_equal_the_models_after_the_same_plays(cell: str, neighbour
     model = _model(cell, neighbours=neighbours)
     vocab = Vocabulary()
     vocab.add(range(101, 140))  # rows 1..39
-    rec = Recommender(model, vocab, model.config, np.ones(len(vocab)))
+    rec = RadioModel.of(Recommender(model, vocab, model.config, np.ones(len(vocab))))
+    torch_rec = Recommender(model, vocab, model.config, np.ones(len(vocab)))
     for plays in ([105, 117, 133], [104, 109, 104, 121, 130, 109, 109]):
         state = initial_state(rec)
         for track in plays:
             state = advance(rec, state, track)
-        expected = rec.scores(plays)
+        expected = torch_rec.scores(plays)
         got = radio.log_scores(rec, state)
-        np.testing.assert_allclose(got[1:].numpy(), expected[1:], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(got[1:], expected[1:], atol=1e-5, rtol=0)
 
 
 def test_repeat_flags_mark_same_again_earlier_and_any_repeat_so_far() -> None:
@@ -66,3 +69,6 @@ def test_repeat_flags_mark_same_again_earlier_and_any_repeat_so_far() -> None:
         [0, 0, 1],
     ]
     assert flags[1, :5].tolist() == [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 1, 1], [1, 1, 1]]
+
+    for row in (items[0].tolist(), items[1, :5].tolist()):  # the engine's flags after the last
+        np.testing.assert_array_equal(engine_flags(row), repeat_flags(torch.tensor([row]))[0, -1])

@@ -12,6 +12,7 @@ import torch
 from recommender.config import ModelConfig
 from recommender.model import LOG_ZERO, repeat_flags
 from recommender.radio import scores as radio
+from recommender.radio.engine import RadioModel
 from recommender.radio.state import advance, initial_state
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession
@@ -223,11 +224,12 @@ def test_explore_new_leaves_repeats_to_the_repeat_head(with_neighbours: Recommen
         log_g, _ = rec.model.gate(rec.model.run(rows)[0][0, -1], repeat_flags(rows)[0, -1])
     assert float(log_p[heard].exp().sum()) == pytest.approx(float(log_g.exp()), rel=1e-4)
     # radio's one-step path gives the same distribution
-    state = initial_state(rec)
+    engine = RadioModel.of(rec)
+    state = initial_state(engine)
     for track in prefix:
-        state = advance(rec, state, track)
-    stepped = radio.log_scores(rec, state)
-    np.testing.assert_allclose(stepped[1:].numpy(), log_p[1:].numpy(), rtol=1e-4, atol=1e-4)
+        state = advance(engine, state, track)
+    stepped = radio.log_scores(engine, state)
+    np.testing.assert_allclose(stepped[1:], log_p[1:].numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_exact_softmax_training_learns_the_planted_sequence() -> None:
