@@ -25,7 +25,7 @@ from recommender.parts import (
 )
 from recommender.recommender import Recommender
 from recommender.sessions import TrainingSession, item_ids
-from recommender.tags import ItemTags
+from recommender.tags import Tagged
 from recommender.training import Progress, ShouldStop
 from recommender.vocab import Vocabulary
 
@@ -110,7 +110,7 @@ class Blend:
         sessions: Sequence[TrainingSession],
         config: ModelConfig | None = None,
         *,
-        tags: Mapping[int, ItemTags] | None = None,
+        tags: Mapping[int, Tagged] | None = None,
         progress: Progress | None = None,
         should_stop: ShouldStop | None = None,
     ) -> Blend:
@@ -138,7 +138,7 @@ class Blend:
         cls,
         rec: Recommender,
         sessions: Sequence[TrainingSession],
-        tags: Mapping[int, ItemTags] | None,
+        tags: Mapping[int, Tagged] | None,
         weights: np.ndarray | Sequence[float],
     ) -> Blend:
         """The parts of ``sessions`` over ``rec``'s rows, with the given weights."""

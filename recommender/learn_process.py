@@ -28,7 +28,7 @@ from typing import IO, Any
 from player.plugin_api import StopCheck
 from recommender.learning import Report
 from recommender.sessions import TrainingSession
-from recommender.tags import ItemTags
+from recommender.tags import ItemTags, Tagged
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class LearnJob:
     sessions: Sequence[TrainingSession]
     new_count: int = 0
     overrides: Mapping[str, Any] = field(default_factory=dict)
-    tags: Mapping[int, ItemTags] = field(default_factory=dict)
+    tags: Mapping[int, Tagged] = field(default_factory=dict)
     library: Sequence[int] = ()
     seed: int = 0
     threads: int = 1

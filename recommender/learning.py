@@ -16,7 +16,7 @@ import numpy as np
 
 from player.plugin_api import ProgressCallback, StopCheck, TrainProgress
 from recommender.sessions import TrainingSession
-from recommender.tags import ItemTags
+from recommender.tags import Tagged
 
 if TYPE_CHECKING:
     from recommender.recommender import Recommender
@@ -35,7 +35,7 @@ def fitted(
     overrides: Mapping[str, Any],
     progress: Report | None,
     should_stop: StopCheck | None,
-    tags: Mapping[int, ItemTags] | None = None,
+    tags: Mapping[int, Tagged] | None = None,
 ) -> Recommender | None:
     """A model trained from scratch on ``sessions`` (the plugin grows it to the library when it
     swaps it in). A small history gets the blend (:mod:`recommender.blend`): its fitted weights

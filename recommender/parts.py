@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.sessions import TrainingSession
-from recommender.tags import ItemTags
+from recommender.tags import Tagged
 from recommender.vocab import Vocabulary
 
 #: The parts, in the order of :meth:`HistoryParts.distributions`' rows.
@@ -103,7 +103,7 @@ class HistoryParts:
         self,
         sessions: Sequence[np.ndarray],
         n_rows: int,
-        tags: Mapping[int, ItemTags] | None = None,
+        tags: Mapping[int, Tagged] | None = None,
     ) -> None:
         self.n_rows = n_rows
         rows = [s[s > 0] for s in sessions]
@@ -119,7 +119,7 @@ class HistoryParts:
         self._neighbours = SessionNeighbours(rows, n_rows, NEIGHBOUR_K, NEIGHBOUR_SAMPLE)
         self._tags(tags or {})
 
-    def _tags(self, tags: Mapping[int, ItemTags]) -> None:
+    def _tags(self, tags: Mapping[int, Tagged]) -> None:
         n = self.n_rows
         self.artist = np.full(n, -1, dtype=np.int64)
         self.album = np.full(n, -1, dtype=np.int64)
@@ -330,7 +330,7 @@ class SessionNeighbours:
 
 
 def history_parts(
-    vocab: Vocabulary, sessions: Sequence[TrainingSession], tags: Mapping[int, ItemTags] | None
+    vocab: Vocabulary, sessions: Sequence[TrainingSession], tags: Mapping[int, Tagged] | None
 ) -> HistoryParts:
     """The parts of ``sessions`` over ``vocab``'s rows (unknown tracks as row 0)."""
     index = vocab.index

@@ -71,7 +71,7 @@ from recommender.radio.state import AdvanceMemo, advance, loved, replayed_state,
 from recommender.radio.steer import LOVE_PULL, Picking, Steering
 from recommender.radio.variety import learned_spacing
 from recommender.sessions import EARLY_SKIP_FRACTION, TrainingSession, session_from_plays
-from recommender.tags import ItemTags, tags_of_library
+from recommender.tags import Tagged
 
 if TYPE_CHECKING:
     from recommender.radio.state import RadioState
@@ -132,7 +132,7 @@ class RecommenderPlugin(Plugin):
         self._memory = RadioMemory()
         self._fitted_share: float | None = None
         self._history: list[TrainingSession] = []
-        self._tags: dict[int, ItemTags] = {}  # the library's tags, by track id
+        self._tags: Mapping[int, Tagged] = {}  # the library's records, by track id
         self._memo = AdvanceMemo()
         self._steer = Steering()
         self._records: list[SessionRecord] = []  # every closed session (for the steering)
@@ -162,7 +162,7 @@ class RecommenderPlugin(Plugin):
         return self._state
 
     @property
-    def tags(self) -> Mapping[int, ItemTags]:
+    def tags(self) -> Mapping[int, Tagged]:
         """The library's tags by track id, as the model is given them."""
         return self._tags
 
@@ -185,7 +185,7 @@ class RecommenderPlugin(Plugin):
         self._context = context
         library = list(context.load_library())
         self._mix.prior = ColdStartPrior(library)
-        self._tags = tags_of_library(library)
+        self._tags = self._mix.prior.tags()
         self._apply_settings(context.settings)
         self._steer.load(context.load_feedback())
         self._mix.never = self._steer.never
@@ -255,7 +255,7 @@ class RecommenderPlugin(Plugin):
     def on_library_changed(self, event: LibraryChanged) -> None:
         """New tracks join the prior and the model's vocabulary (old knowledge kept)."""
         prior = ColdStartPrior(list(event.tracks))
-        tags = tags_of_library(event.tracks)
+        tags = prior.tags()
         with self._lock:
             self._mix.prior = prior
             self._tags = tags

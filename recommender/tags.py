@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from player.plugin_api import TrackInfo
 
@@ -27,6 +28,30 @@ class ItemsFormatError(ValueError):
     """An ``--items`` file is malformed; the message names the file and the line."""
 
 
+class Tagged(Protocol):
+    """What the model reads of a track's tags: an :class:`ItemTags`, or the library's own
+    :class:`TrackInfo` (the plugin hands the model the player's records, never a copy)."""
+
+    @property
+    def artist(self) -> str: ...
+    @property
+    def album_artist(self) -> str: ...
+    @property
+    def album(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def track_number(self) -> int | None: ...
+    @property
+    def disc_number(self) -> int | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def genre(self) -> str: ...
+    @property
+    def duration_ms(self) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ItemTags:
     """The tags of one track (empty / ``None`` = unknown)."""
@@ -40,21 +65,6 @@ class ItemTags:
     year: int | None = None
     genre: str = ""
     duration_ms: int | None = None
-
-    @classmethod
-    def of(cls, track: TrackInfo) -> ItemTags:
-        """The tags of a library track (the app's side of ``--items``)."""
-        return cls(
-            track.artist,
-            track.album_artist,
-            track.album,
-            track.title,
-            track.track_number,
-            track.disc_number,
-            track.year,
-            track.genre,
-            track.duration_ms,
-        )
 
     def track_info(self, track_id: int) -> TrackInfo:
         """A library-style record of these tags (no file), for the structure prior."""
@@ -71,11 +81,6 @@ class ItemTags:
             year=self.year,
             duration_ms=self.duration_ms,
         )
-
-
-def tags_of_library(tracks: Iterable[TrackInfo]) -> dict[int, ItemTags]:
-    """``{track_id: tags}`` of the library, as the plugin hands them to the model."""
-    return {t.track_id: ItemTags.of(t) for t in tracks}
 
 
 def read_items(path: Path) -> dict[int, ItemTags]:

@@ -12,13 +12,14 @@ numpy only (no torch, no Qt): the player's fallback and the benchmarks can use i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from player.albums import album_key, album_successors
 from player.plugin_api import TrackInfo
+from recommender.tags import Tagged
 
 _FAR = 1e9
 
@@ -43,10 +44,12 @@ def prior_weight(n_sessions: int, half_life: float = 25.0) -> float:
     return half_life / (half_life + max(0, n_sessions))
 
 
-def _codes(values: Iterable[str]) -> np.ndarray:
+def _codes(values: Iterable[str], count: int) -> np.ndarray:
+    """A code per value, in order of first appearance (-1 for an empty one)."""
     table: dict[str, int] = {}
-    out = [table.setdefault(v, len(table)) if v else -1 for v in values]
-    return np.asarray(out, dtype=np.int64)
+    return np.fromiter(
+        (table.setdefault(v, len(table)) if v else -1 for v in values), np.int32, count
+    )
 
 
 class ColdStartPrior:
@@ -60,34 +63,42 @@ class ColdStartPrior:
     def __init__(self, tracks: Sequence[TrackInfo], weights: PriorWeights | None = None) -> None:
         self.weights = weights or PriorWeights()
         order = sorted(tracks, key=lambda t: t.track_id)
-        self._info = order
+        #: The library's records, in track id order.
+        self.records: Sequence[TrackInfo] = order
         self.track_ids = np.asarray([t.track_id for t in order], dtype=np.int64)
         # Library ids are SQLite row ids: dense, so a lookup table maps ids to rows (a dict of
         # 100,000 ids cost ten times its memory); a dict only for ids spread far apart.
         top = int(self.track_ids.max()) if len(order) else 0
         self._dense: np.ndarray | None = None
         self._row: dict[int, int] = {}
-        if top <= 4 * len(order) + 1024:
-            self._dense = np.full(top + 1, -1, dtype=np.int64)
-            self._dense[self.track_ids] = np.arange(len(order))
+        n = len(order)
+        if top <= 4 * n + 1024:
+            self._dense = np.full(top + 1, -1, dtype=np.int32)
+            self._dense[self.track_ids] = np.arange(n, dtype=np.int32)
         else:
             self._row = {int(t): i for i, t in enumerate(self.track_ids)}
-        self._artist = _codes(t.artist.casefold() for t in order)
-        self._album = _codes("\x00".join(album_key(t) or ()) for t in order)
-        self._genre = _codes(t.genre.casefold() for t in order)
-        self._year = np.asarray([t.year or np.nan for t in order], dtype=np.float64)
+        self._artist = _codes((t.artist.casefold() for t in order), n)
+        self._album = _codes(("\x00".join(album_key(t) or ()) for t in order), n)
+        self._genre = _codes((t.genre.casefold() for t in order), n)
+        year = np.fromiter((t.year or np.nan for t in order), np.float32, n)
         # a library holds a few dozen distinct years: the year term is computed per year, not per
         # track (np.exp over 100,000 float64 took ~2 ms of each cold-start pick)
-        self._years, self._year_code = np.unique(self._year, return_inverse=True)
-        self.available = np.asarray([t.available for t in order], dtype=bool)
-        self._successor = np.full(len(order), -1, dtype=np.int64)
+        years, code = np.unique(year, return_inverse=True)
+        self._years, self._year_code = years.astype(np.float64), code.astype(np.int32)
+        self.available = np.fromiter((t.available for t in order), bool, n)
+        self._successor = np.full(n, -1, dtype=np.int32)
         pairs = album_successors(order)
         if pairs:
             ids = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs))
             following = np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs))
             self._successor[self.rows_of(ids)] = self.rows_of(following)
-        self._members = {"artist": _groups(self._artist), "album": _groups(self._album)}
+        del pairs
+        self._members = {"artist": _Groups(self._artist), "album": _Groups(self._album)}
         self.unavailable_ids = frozenset(int(t) for t in self.track_ids[~self.available])
+
+    def tags(self) -> Mapping[int, Tagged]:
+        """The library's records as the model's tags, by track id (a view, not a copy)."""
+        return _RecordTags(self)
 
     def __len__(self) -> int:
         return len(self.track_ids)
@@ -103,7 +114,7 @@ class ColdStartPrior:
     def info(self, track_id: int) -> TrackInfo | None:
         """The library's record of ``track_id``, or None."""
         row = self.row(track_id)
-        return self._info[row] if row is not None else None
+        return self.records[row] if row is not None else None
 
     def code(self, kind: str, track_id: int) -> int:
         """The ``artist`` or ``album`` code of ``track_id`` (-1: untagged or unknown)."""
@@ -118,9 +129,7 @@ class ColdStartPrior:
 
     def rows_with(self, kind: str, codes: Collection[int]) -> np.ndarray:
         """Rows of every track whose ``artist`` or ``album`` code is among ``codes``."""
-        members = self._members[kind]
-        parts = [members[c] for c in codes if c in members]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return self._members[kind].rows(codes)
 
     def relation(self, previous: int | None, track_id: int) -> str:
         """The strongest tie of ``track_id`` to ``previous`` the prior weighs: ``successor``,
@@ -136,7 +145,8 @@ class ColdStartPrior:
                 return kind
         if self._genre[a] >= 0 and self._genre[a] == self._genre[b]:
             return "genre"
-        if abs(self._year[a] - self._year[b]) <= 2:  # NaN compares false
+        years = self._years[self._year_code[[a, b]]]
+        if abs(years[0] - years[1]) <= 2:  # NaN compares false
             return "year"
         return ""
 
@@ -181,7 +191,7 @@ class ColdStartPrior:
                 out[(self._artist == artist) & (self._album != album)] += w.artist
             if genre >= 0:
                 out[self._genre == genre] += w.genre
-            year = self._year[prev]
+            year = self._years[self._year_code[prev]]
             if not np.isnan(year):
                 diff = np.nan_to_num(np.abs(self._years - year), nan=_FAR)
                 out += (w.year * np.exp(-diff / w.year_scale))[self._year_code]
@@ -200,12 +210,56 @@ class ColdStartPrior:
         return out
 
 
-def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
-    """``{code: rows holding it}`` for every code >= 0 (one sort, no loop over rows)."""
-    order = np.argsort(codes, kind="stable")
-    values = codes[order]
-    if not len(values):
-        return {}
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]).tolist()
-    ends = [*starts[1:], len(values)]
-    return {int(values[a]): order[a:b] for a, b in zip(starts, ends, strict=True) if values[a] >= 0}
+class _Groups:
+    """The rows holding each code >= 0, as one sorted array of rows and where each code's run
+    starts (50,000 albums took 7 MB as a dict of small arrays)."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        order = np.argsort(codes, kind="stable").astype(np.int32)
+        values = codes[order]
+        keep = values >= 0
+        self._order, values = order[keep], values[keep]
+        self._count = int(values[-1]) + 1 if len(values) else 0
+        # codes run from 0 without gaps (first appearance), so each has a start
+        self._starts = np.searchsorted(values, np.arange(self._count + 1)).astype(np.int64)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def rows(self, codes: Collection[int]) -> np.ndarray:
+        """Rows of every track holding one of ``codes`` (unknown codes hold none)."""
+        parts = [
+            self._order[self._starts[c] : self._starts[c + 1]]
+            for c in codes
+            if 0 <= c < self._count
+        ]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+
+class _RecordTags(Mapping[int, Tagged]):
+    """:meth:`ColdStartPrior.tags`: the prior's records by track id, read through its rows."""
+
+    def __init__(self, prior: ColdStartPrior) -> None:
+        self._prior = prior
+
+    def __getitem__(self, track_id: int) -> Tagged:
+        found = self._prior.info(track_id)
+        if found is None:
+            raise KeyError(track_id)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(t) for t in self._prior.track_ids)
+
+    def __len__(self) -> int:
+        return len(self._prior)
+
+    def items(self) -> ItemsView[int, Tagged]:
+        """``(track id, record)`` in track id order, without a look-up each."""
+        return _RecordItems(self)
+
+
+class _RecordItems(ItemsView[int, Tagged]):
+    def __iter__(self) -> Iterator[tuple[int, Tagged]]:
+        prior = self._mapping._prior  # type: ignore[attr-defined]
+        return zip((int(t) for t in prior.track_ids), prior.records, strict=True)
