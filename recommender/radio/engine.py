@@ -79,13 +79,20 @@ class RadioModel:
         self.gate_bias = float(get("repeat_gate.bias")[0])
         self.flag_gate = get("flag_gate")
         self.flag_distance = get("flag_distance")
+        # Each heard track's neighbours and their weights; most of a library was never heard
+        # and has none, so only heard tracks keep a line (``_line``: -1 for the others).
         self.neighbour_gate: Array | None = None
-        self.neighbour_rows = np.zeros((len(vocab), 0), dtype=np.int32)
-        self.neighbour_counts = np.zeros((len(vocab), 0), dtype=np.float32)
+        self._line = np.full(len(vocab), -1, dtype=np.int32)
+        self._near = np.zeros((0, 0), dtype=np.int32)
+        self._near_weights = np.zeros((0, 0), dtype=np.float32)
         if "neighbour_gate" in weights:
             self.neighbour_gate = get("neighbour_gate")
-            self.neighbour_rows = np.asarray(weights["neighbour_rows"], dtype=np.int32)
-            self.neighbour_counts = get("neighbour_counts")
+            counts = get("neighbour_counts")
+            heard = np.flatnonzero(counts.sum(axis=1) > 0)
+            self._line[heard] = np.arange(len(heard), dtype=np.int32)
+            self._near = np.asarray(weights["neighbour_rows"][heard], dtype=np.int32)
+            totals = np.maximum(counts[heard].sum(axis=1, keepdims=True), 1.0)
+            self._near_weights = counts[heard] / totals
         expected = (4 if config.cell == "lstm" else 3 if config.cell == "gru" else 1) * self.hidden
         if self.cell[0].shape[0] != expected:
             raise ValueError(
@@ -152,23 +159,16 @@ class RadioModel:
         fill = float(np.quantile(self.item_bias[1:], 0.25)) if old > 1 else 0.0
         self.columns = np.concatenate([self.columns, rows], axis=1)
         self.item_bias = np.concatenate([self.item_bias, np.full(extra, fill, np.float32)])
-        width = self.neighbour_rows.shape[1]
-        self.neighbour_rows = np.concatenate(
-            [self.neighbour_rows, np.zeros((extra, width), np.int32)]
-        )
-        self.neighbour_counts = np.concatenate(
-            [self.neighbour_counts, np.zeros((extra, width), np.float32)]
-        )
+        self._line = np.concatenate([self._line, np.full(extra, -1, np.int32)])
 
     # --- the forward pass, one position --------------------------------------------------------
     def item_input(self, row: int) -> Array:
         """The vector a track enters the model as (its row of W plus its neighbours' share)."""
         own: Array = self.columns[:, row]
-        if self.neighbour_gate is None:
+        line = int(self._line[row])
+        if self.neighbour_gate is None or line < 0:
             return own
-        counts = self.neighbour_counts[row]
-        weights = counts / max(float(counts.sum()), 1.0)
-        mixed = self.columns[:, self.neighbour_rows[row]] @ weights
+        mixed = self.columns[:, self._near[line]] @ self._near_weights[line]
         out: Array = own + self.neighbour_gate * mixed
         return out
 
