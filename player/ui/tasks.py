@@ -65,6 +65,8 @@ class TaskRunner(QObject):
 
         def finish(result: Any, error: Exception | None) -> None:
             self._relays.discard(relay)
+            if not shiboken6.isValid(self):  # its window closed meanwhile: nobody to tell
+                return
             if error is None:
                 on_done(result)
             elif on_error is not None:
