@@ -279,13 +279,14 @@ def test_full_training_can_be_cancelled_and_keeps_the_old_model(tmp_path: Path) 
 
 
 def test_the_prior_share_is_fitted_to_how_the_listener_really_moves_on(tmp_path: Path) -> None:
-    albums = [session(100 + a, [a * 6 + t + 1 for t in range(6)]) for a in range(10)]
+    # Eight sessions closed while away, caught up at once: each scored before it is learned (one
+    # learning process for the eight, where a process per session took a minute).
+    albums = [session(100 + a, [a * 6 + t + 1 for t in range(6)]) for a in range(8)]
     by_album = make_plugin(tmp_path / "albums", planted_sessions(5))
-    for s in albums[:8]:
-        by_album.on_session_closed(SessionClosed(s))
+    by_album.train([*planted_sessions(5), *albums], full=False)
+    own = [session(200 + i, [1, 13, 25, 37, 49, 2, 14]) for i in range(8)]
     own_way = make_plugin(tmp_path / "own", planted_sessions(5))
-    for i in range(8):
-        own_way.on_session_closed(SessionClosed(session(200 + i, [1, 13, 25, 37, 49, 2, 14])))
+    own_way.train([*planted_sessions(5), *own], full=False)
     assert len(by_album.memory.evidence) >= 40 and len(own_way.memory.evidence) >= 40
     assert by_album.prior_share() > 0.5  # album order: the library's structure explains it
     assert own_way.prior_share() < by_album.prior_share()
