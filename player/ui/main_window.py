@@ -319,7 +319,10 @@ class MainWindow(QMainWindow):
 
         spec = self.model.sort_spec
         self._runner.run(
-            lambda: prepare_rows(library.load_rows(), spec), loaded, self._on_load_failed
+            lambda: prepare_rows(library.load_rows(), spec),
+            loaded,
+            self._on_load_failed,
+            owner=self,
         )
         self.library_loading.emit()
 

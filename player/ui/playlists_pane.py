@@ -465,4 +465,4 @@ class PlaylistsPane(QWidget):
             if isValid(self):
                 (on_failed or self.message.emit)(text)
 
-        self._runner.run(fn, finished, failed)
+        self._runner.run(fn, finished, failed, owner=self)

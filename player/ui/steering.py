@@ -91,7 +91,9 @@ class Steering(QObject):
             self._radio.set_never(frozenset(self.never))
             self.feedback_changed.emit()
 
-        self._window.runner.run(read, done, lambda e: log.warning("feedback: %s", e))
+        self._window.runner.run(
+            read, done, lambda e: log.warning("feedback: %s", e), owner=self._window
+        )
 
     # -- what an action applies to ------------------------------------------------------------
     def targets(self) -> list[int]:
@@ -149,7 +151,7 @@ class Steering(QObject):
         def failed(exc: Exception) -> None:
             self._window.show_message(f"Could not save that: {exc}", 0)
 
-        self._window.runner.run(write, done, failed)
+        self._window.runner.run(write, done, failed, owner=self._window)
 
     def _sync_love_check(self, *_args: object) -> None:
         current = self._window.playing_track_id()

@@ -58,15 +58,24 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None] | None = None,
+        *,
+        owner: QObject | None = None,
     ) -> None:
-        """Run ``fn`` in the pool; then ``on_done(result)`` or ``on_error(exc)`` on this thread."""
+        """Run ``fn`` in the pool; then ``on_done(result)`` or ``on_error(exc)`` on this thread.
+
+        A result that arrives after ``owner`` was deleted (its window closed) is dropped;
+        ``owner`` is by default the object ``on_done`` is a method of.
+        """
+        if owner is None:
+            bound = getattr(on_done, "__self__", None)
+            owner = bound if isinstance(bound, QObject) else None
         relay = _Relay()
         self._relays.add(relay)
 
         def finish(result: Any, error: Exception | None) -> None:
             self._relays.discard(relay)
-            if not shiboken6.isValid(self):  # its window closed meanwhile: nobody to tell
-                return
+            if not shiboken6.isValid(self) or (owner is not None and not shiboken6.isValid(owner)):
+                return  # nobody left to tell: the callbacks would touch deleted widgets
             if error is None:
                 on_done(result)
             elif on_error is not None:
