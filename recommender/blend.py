@@ -59,8 +59,11 @@ def fit_weights(
 
     Returns:
         (len(CONTEXTS), components) weights, each row summing to 1, each at least
-        :data:`WEIGHT_FLOOR`.
+        :data:`WEIGHT_FLOOR`; :data:`DEFAULT_WEIGHTS` for every context when there is no
+        position to fit on (sessions whose next tracks the model never saw).
     """
+    if not len(evidence):
+        return np.tile(np.asarray(DEFAULT_WEIGHTS, dtype=np.float64), (len(CONTEXTS), 1))
     p = np.asarray(evidence, dtype=np.float64).reshape(len(evidence), -1)
     k = p.shape[1]
     where = np.zeros(len(p), dtype=np.int64) if contexts is None else np.asarray(contexts)

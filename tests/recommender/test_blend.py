@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from recommender.blend import Blend, fit_weights
+from recommender.blend import DEFAULT_WEIGHTS, Blend, fit_weights
 from recommender.evaluation import evaluate
 from recommender.likelihood import markov_likelihood, radio_likelihood
 from recommender.parts import COMPONENTS, CONTEXTS, PART_NAMES, HistoryParts
@@ -54,6 +54,13 @@ def _numbered(n_albums: int, per_album: int, numbered: bool = True) -> dict[int,
         for a in range(n_albums)
         for t in range(per_album)
     }
+
+
+def test_no_evidence_keeps_the_default_weights() -> None:
+    """`evaluate --incremental` crashed when an update's sessions gave no position to fit on."""
+    weights = fit_weights(np.zeros((0, len(COMPONENTS))), np.zeros(0, dtype=np.int64))
+    assert weights.shape == (len(CONTEXTS), len(COMPONENTS))
+    assert np.allclose(weights, DEFAULT_WEIGHTS)
 
 
 def test_parts_are_distributions_and_read_the_tags() -> None:
