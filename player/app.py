@@ -399,6 +399,7 @@ def attach_radio(
             parts.controller.play()  # resumes a restored track; an empty queue starts on a pick
 
     window.library_loading.connect(host.library_loading)
+    window.library_load_failed.connect(host.library_load_failed)
     window.library_loaded.connect(library_loaded)
 
     def adventurousness_changed(value: float) -> None:

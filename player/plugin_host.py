@@ -237,6 +237,11 @@ class PluginHost(QObject):
         """The player has begun to read the library: a plugin loading now waits for it."""
         self._library.expect()
 
+    def library_load_failed(self) -> None:
+        """The player could not read the library: a loading plugin reads it itself at once
+        instead of waiting for rows that will not come."""
+        self._library.release()
+
     def library_changed(self, event: LibraryChanged) -> None:
         """Relay the library (loaded, or after a scan) to every plugin; a plugin that loads
         later is handed these same records."""

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
 
     Signals:
         library_loading(): :meth:`start` began to read the library.
+        library_load_failed(): that read failed.
         library_loaded(list[TrackRow]): the library was (re)loaded, e.g. after a scan.
         library_scanned(ScanReport): a scan finished.
         options_changed(Options): the user changed options in the settings dialog.
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
     """
 
     library_loading = Signal()
+    library_load_failed = Signal()
     library_loaded = Signal(list)
     library_scanned = Signal(object)
     options_changed = Signal(object)
@@ -508,6 +510,7 @@ class MainWindow(QMainWindow):
 
     def _on_load_failed(self, exc: Exception) -> None:
         self.show_message(f"Could not load the library: {exc}", 0)
+        self.library_load_failed.emit()
 
     def _on_track_missing(self, track_id: int) -> None:
         self.model.mark_unavailable(track_id)

@@ -101,6 +101,22 @@ def test_a_plugin_loading_while_the_library_is_read_is_handed_the_players_record
         host.shutdown()
 
 
+def test_a_failed_read_lets_a_waiting_plugin_read_the_library_itself_at_once(
+    qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
+) -> None:
+    plugin = KeepsLibrary()
+    host = PluginHost(make_context(app_paths, db, history), plugins=[plugin], discover=False)
+    host.library_loading()  # the window has begun to read the library...
+    host.start()
+    qtbot.waitUntil(plugin.loading.is_set)
+    host.library_load_failed()  # ...and could not: no waiting out the minute
+    qtbot.waitUntil(lambda: host.state("keeps") is PluginState.READY, timeout=5000)
+    try:
+        assert [t.track_id for t in plugin.library] == [t.track_id for t in library]
+    finally:
+        host.shutdown()
+
+
 def test_with_no_read_under_way_a_loading_plugin_reads_the_library_itself(
     qtbot: QtBot, app_paths: AppPaths, db: Database, history: History, library: list
 ) -> None:
