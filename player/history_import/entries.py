@@ -107,6 +107,23 @@ def parse_time(text: str) -> float | None:
     return moment.timestamp()
 
 
+def lastfm_entry(
+    file: str, index: int, time: str, artist: str, title: str, album: str = "", mbid: str = ""
+) -> Entry:
+    """A Last.fm scrobble from its fields as text (a CSV row's columns or the API's JSON): an
+    error for a time no export writes or a missing name; ignored without a time (now playing)."""
+    try:
+        at = parse_time(time)
+    except ValueError as error:
+        return Entry(file, index, Source.LASTFM, artist=artist, title=title, error=str(error))
+    if at is None:
+        return Entry(file, index, Source.LASTFM, artist=artist, title=title,
+                     ignored="no time (now playing)")  # fmt: skip
+    if not artist or not title:
+        return Entry(file, index, Source.LASTFM, error="no artist or title")
+    return Entry(file, index, Source.LASTFM, at, artist, title, album=album, mbid=mbid.lower())
+
+
 def _rfc2822(text: str) -> datetime:
     """``Sat, 08 Sep 2018 11:52:44 GMT`` (HTTP and e-mail dates)."""
     try:

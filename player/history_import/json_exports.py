@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from player.history_import.entries import Entry, Source, parse_time
+from player.history_import.entries import Entry, Source, lastfm_entry, parse_time
 from player.history_import.lastfm_csv import CsvLayoutError, layout_of, row_entry
 
 #: ``(file, index, element) -> Entry``.
@@ -151,19 +151,11 @@ def lastfm_track(name: str, index: int, item: Mapping[str, Any]) -> Entry:
     if isinstance(attr, dict) and str(attr.get("nowplaying")).lower() == "true":
         return Entry(name, index, Source.LASTFM, artist=artist_name, title=title,
                      ignored="now playing")  # fmt: skip
-    try:
-        at = parse_time(str(date.get("uts") or "") if isinstance(date, dict) else str(date or ""))
-    except ValueError as error:
-        return Entry(name, index, Source.LASTFM, artist=artist_name, title=title, error=str(error))
-    if at is None:
-        return Entry(name, index, Source.LASTFM, artist=artist_name, title=title,
-                     ignored="no time (now playing)")  # fmt: skip
-    if not artist_name or not title:
-        return Entry(name, index, Source.LASTFM, error="no artist or track name")
-    return Entry(
-        name, index, Source.LASTFM, at, artist_name, title,
-        album=_text(album.get("#text")) if isinstance(album, dict) else _text(album),
-        mbid=_text(item.get("mbid")).lower(),
+    return lastfm_entry(
+        name, index, str(date.get("uts") or "") if isinstance(date, dict) else str(date or ""),
+        artist_name, title,
+        _text(album.get("#text")) if isinstance(album, dict) else _text(album),
+        _text(item.get("mbid")),
     )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from player.history_import.entries import Entry, Source, parse_time
+from player.history_import.entries import Entry, Source, lastfm_entry, parse_time
 
 _ARTIST = ("artist", "artist_name", "artistname", "creator")
 _ALBUM = ("album", "album_name", "albumname", "album_title", "release", "release_name")
@@ -104,19 +104,10 @@ def row_entry(name: str, index: int, row: Sequence[str], layout: Layout) -> Entr
     if len(row) < layout.needed():
         return Entry(name, index, Source.LASTFM,
                      error=f"{len(row)} fields, expected {layout.width}")  # fmt: skip
-    artist, title = row[layout.artist].strip(), row[layout.title].strip()
-    album = row[layout.album].strip() if 0 <= layout.album < len(row) else ""
-    mbid = row[layout.mbid].strip().lower() if 0 <= layout.mbid < len(row) else ""
-    try:
-        at = parse_time(row[layout.time])
-    except ValueError as error:
-        return Entry(name, index, Source.LASTFM, artist=artist, title=title, error=str(error))
-    if at is None:
-        return Entry(name, index, Source.LASTFM, artist=artist, title=title,
-                     ignored="no time (a now-playing row)")  # fmt: skip
-    if not artist or not title:
-        return Entry(name, index, Source.LASTFM, error="no artist or title")
-    return Entry(name, index, Source.LASTFM, at, artist, title, album=album, mbid=mbid)
+    album = row[layout.album] if 0 <= layout.album < len(row) else ""
+    mbid = row[layout.mbid] if 0 <= layout.mbid < len(row) else ""
+    return lastfm_entry(name, index, row[layout.time], row[layout.artist].strip(),
+                        row[layout.title].strip(), album.strip(), mbid.strip())  # fmt: skip
 
 
 def _column_name(field: str) -> str:
