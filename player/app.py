@@ -154,6 +154,7 @@ def _add_playlists(parts: PlayerParts) -> PlaylistsPane:
     window, controller = parts.window, parts.controller
     pane = PlaylistsPane(parts.runner, parts.queue, window.model.tracks, window.selected_tracks)
     add_dock(window, pane, window.menus["file"], window.menus["tools"])
+    window.restore_docks()
     window.table.addAction(pane.actions_by_name["add_selected"])  # the library's context menu
     pane.play_requested.connect(lambda ids: controller.play_through(window.model.tracks(ids)))
     pane.message.connect(window.show_message)

@@ -361,6 +361,12 @@ class MainWindow(QMainWindow):
         self._playback.set_volume(volume)
         self.transport.set_volume(volume)
 
+    def restore_docks(self) -> None:
+        """Show, hide and size the docks as the user left them (call once they are added:
+        Qt matches each saved dock by its object name)."""
+        if (blob := self._store.blob("docks")) is not None:
+            self.restoreState(blob)
+
     def _restore_queue(self) -> None:
         entries, row, position = self._store.queue()
         pairs = [(t, o) for tid, o in entries if (t := self.model.track(tid)) is not None]
@@ -378,6 +384,7 @@ class MainWindow(QMainWindow):
         store.set_blob("browser_splitter", self.browser_splitter.saveState())
         store.set_value("window/browser_mode", "grid" if self.browser.mode == GRID else "tree")
         store.set_blob("library_header", self.table.horizontalHeader().saveState())
+        store.set_blob("docks", self.saveState())
         store.set_volume(self._playback.volume)
         queue = self._controller.queue
         store.set_queue(

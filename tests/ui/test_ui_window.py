@@ -199,6 +199,25 @@ def test_settings_restored_after_reopening(qtbot, app_paths, db, music_dir) -> N
         assert not again.playback.has_started  # restored paused: not a new play yet
 
 
+def test_a_hidden_playlists_pane_stays_hidden_after_reopening(
+    qtbot, app_paths, db, music_dir
+) -> None:
+    """The docks' layout is the user's: a pane closed (or resized) stays so at the next start."""
+    from PySide6.QtWidgets import QDockWidget
+
+    parts = build_player(app_paths, db)
+    parts.window.show()
+    scanned(qtbot, parts, music_dir)
+    dock = parts.window.findChild(QDockWidget, "playlists-dock")
+    assert not dock.isHidden()
+    dock.toggleViewAction().trigger()  # Tools -> Playlists unchecked
+    assert dock.isHidden()
+    with reopened(qtbot, parts, app_paths, db) as again:
+        dock = again.window.findChild(QDockWidget, "playlists-dock")
+        assert dock.isHidden()
+        assert not dock.toggleViewAction().isChecked()
+
+
 def test_empty_library_offers_a_music_folder(qtbot, player_parts) -> None:
     window = player_parts.window
     with qtbot.waitSignal(window.library_loaded):
