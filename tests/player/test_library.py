@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 from player.db.engine import Database
+from player.db.models import Track
 from player.history import History
 from player.library import get_track, load_track_rows, mark_unavailable, track_infos
 from player.plugin_api import Origin, Outcome
@@ -17,6 +19,12 @@ def test_rows_infos_counts_and_unavailable(db: Database, tmp_path: Path) -> None
     scan(db, [tmp_path / "m"])
     rows = load_track_rows(db)
     assert [r.title for r in rows] == ["Song 1.1", "Song 1.2", "Song 1.3"]
+    with db.session() as session:  # each field from its own column (the rows are built by position)
+        stored = session.get(Track, rows[1].id)
+        for field in fields(rows[1]):
+            if hasattr(stored, field.name):
+                assert getattr(rows[1], field.name) == getattr(stored, field.name), field.name
+    assert (rows[1].track_number, rows[1].album_artist, rows[1].year) == (2, "Artist 1", 2000)
     first = rows[0]
     history = History(db)
     for outcome in (Outcome.FINISHED, Outcome.FINISHED, Outcome.SKIPPED, Outcome.FAILED):
