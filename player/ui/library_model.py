@@ -1,14 +1,16 @@
 """The library table: a QAbstractTableModel over TrackRow records, and the view's proxy.
 
 The model keeps a precomputed lowercase "haystack" (title, artist, album) per track so search-
-as-you-type stays fast with 100,000 rows; searching is one Python pass, sorting one stable sort
-per field, in the model (not one Python call per row or comparison from the proxy).
+as-you-type stays fast with 100,000 rows; searching is one Python pass, and a header click one
+stable sort of the column's own field, its ties already in the album order the model keeps (not
+one Python call per row or comparison from the proxy).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from operator import attrgetter
@@ -38,9 +40,11 @@ from player.ui.library_rows import (
     YEAR,
     PreparedRows,
     SortSpec,
+    album_order,
     fold,
     format_ms,
     haystack,
+    moved,
     prepare_rows,
     sorted_order,
     track_label,
@@ -76,6 +80,9 @@ class LibraryModel(QAbstractTableModel):
         self._hay: list[str] = []  # lowercase search text, parallel to _all
         self._sorted = True
         self._pos = TrackPositions()  # track id -> index in _all
+        # Indexes into _all in the album order (album_order), kept so a header click sorts only
+        # the column's own fields; None once rows change (computed again at the next sort).
+        self._album: array[int] | None = None
         self._terms: list[str] = []
         self._scope: Collection[int] | None = None  # track ids chosen in the browser
         # What the model shows: indexes into _all of the rows in _scope matching _terms (all of
@@ -203,9 +210,12 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         if self._sort is None:
             return
-        new = sorted_order(self._all, self._sort)
-        self._all = [self._all[j] for j in new]
-        self._hay = [self._hay[j] for j in new]
+        if self._album is None or len(self._album) != len(self._all):
+            self._album = album_order(self._all)
+        new = sorted_order(self._all, self._sort, self._album)
+        self._all = list(map(self._all.__getitem__, new))
+        self._hay = list(map(self._hay.__getitem__, new))
+        self._album = moved(self._album, new)
         self._pos = TrackPositions(map(_ID, self._all))
 
     # -- content ---------------------------------------------------------------------------
@@ -226,6 +236,7 @@ class LibraryModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._all, self._hay = list(prepared.rows), list(prepared.hay)
+        self._album = prepared.album
         self._pos = TrackPositions(map(_ID, self._all))
         if prepared.sort == self._sort:
             self._sorted = True
@@ -256,6 +267,7 @@ class LibraryModel(QAbstractTableModel):
         start = len(self._all)
         self._all.extend(new)
         self._hay.extend(hay)
+        self._album = None
         self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
         self._sorted = self._sort is None
         scope, terms = self._scope, self._terms
@@ -338,6 +350,7 @@ class LibraryModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             new = [prepared.rows[k] for k in fresh]
             self._all.extend(new)
+            self._album = None
             self._shown = range(len(self._all))  # no search or browser choice is active here
             self._hay.extend(prepared.hay[k] for k in fresh)
             self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))
@@ -350,6 +363,7 @@ class LibraryModel(QAbstractTableModel):
         if j is not None:
             self._all[j] = row
             self._hay[j] = haystack(row)
+            self._album = None  # its tags may order it elsewhere
         i = self._by_id().get(row.id)
         if i is not None:
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))

@@ -3,6 +3,7 @@ pass, safe on a worker thread; no widgets) and the order of each column's sort."
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -79,46 +80,82 @@ _FIELD_KEYS: dict[str, Callable[[Sequence[TrackRow]], list[Any]]] = {
     "time": lambda rows: _numbers(rows, "duration_ms"),
     "plays": lambda rows: [-r.play_count for r in rows],  # most played first
 }
-_ALBUM_ORDER = ("album", "disc", "track")
-# Which fields each column sorts by, most significant first (ties: artist, album, disc, track).
-_SORT_FIELDS = {
-    TITLE: ("title", "artist", *_ALBUM_ORDER),
-    ARTIST: ("artist", *_ALBUM_ORDER, "title"),
-    ALBUM: (*_ALBUM_ORDER, "artist"),
-    TRACKNO: ("track", "artist", *_ALBUM_ORDER),
-    TIME: ("time", "artist", *_ALBUM_ORDER),
-    GENRE: ("genre", "artist", *_ALBUM_ORDER),
-    YEAR: ("year", "artist", *_ALBUM_ORDER),
-    PLAYS: ("plays", "artist", *_ALBUM_ORDER),
+#: The album order: ARTIST's, and every column's order among the tracks its own fields tie.
+ALBUM_ORDER = ("artist", "album", "disc", "track", "title")
+# The fields each column sorts by before the album order, most significant first.
+_OWN_FIELDS: dict[int, tuple[str, ...]] = {
+    TITLE: ("title",),
+    ARTIST: (),
+    ALBUM: ("album", "disc", "track"),
+    TRACKNO: ("track",),
+    TIME: ("time",),
+    GENRE: ("genre",),
+    YEAR: ("year",),
+    PLAYS: ("plays",),
 }
 
 SortSpec = tuple[int, Qt.SortOrder]
 
 
-def sorted_order(rows: Sequence[TrackRow], spec: SortSpec) -> list[int]:
-    """Positions of ``rows`` in the order of ``spec``: one stable sort per field, the least
-    significant first, so only one field's keys exist at a time."""
-    column, order = spec
-    reverse = order == Qt.SortOrder.DescendingOrder
-    positions = list(range(len(rows)))
-    for field in reversed(_SORT_FIELDS[column]):
+def _stable_sorts(
+    positions: list[int], rows: Sequence[TrackRow], fields: Sequence[str], reverse: bool
+) -> None:
+    # One stable sort per field, the least significant first: only one field's keys exist at
+    # a time.
+    for field in reversed(fields):
         keys = _FIELD_KEYS[field](rows)
         positions.sort(key=keys.__getitem__, reverse=reverse)
+
+
+def album_order(rows: Sequence[TrackRow]) -> array[int]:
+    """Positions of ``rows`` in the album order (artist, album, disc, track, title)."""
+    positions = list(range(len(rows)))
+    _stable_sorts(positions, rows, ALBUM_ORDER, reverse=False)
+    return array("i", positions)
+
+
+def sorted_order(
+    rows: Sequence[TrackRow], spec: SortSpec, album: Sequence[int] | None = None
+) -> list[int]:
+    """Positions of ``rows`` in the order of ``spec``: the column's own fields, ties in the album
+    order. ``album`` is :func:`album_order` of ``rows`` when the caller kept it: then only the
+    column's own fields are sorted (one pass for most columns, none for Artist)."""
+    column, order = spec
+    reverse = order == Qt.SortOrder.DescendingOrder
+    positions = list(album_order(rows) if album is None else album)
+    if reverse:
+        positions.reverse()
+    _stable_sorts(positions, rows, _OWN_FIELDS[column], reverse)
     return positions
+
+
+def moved(positions: Sequence[int], new: Sequence[int]) -> array[int]:
+    """``positions`` into a list after that list is reordered as ``new`` (``new[i]`` is the old
+    index of what is now at ``i``)."""
+    where = array("i", bytes(4 * len(new)))
+    for i, j in enumerate(new):
+        where[j] = i
+    return array("i", map(where.__getitem__, positions))
 
 
 @dataclass(frozen=True)
 class PreparedRows:
-    """Rows with their search text computed (and sorted) off the GUI thread."""
+    """Rows with their search text computed (and sorted) off the GUI thread; ``album`` is their
+    :func:`album_order` when they were sorted."""
 
     rows: list[TrackRow]
     hay: list[str]
     sort: SortSpec | None
+    album: array[int] | None = None
 
 
 def prepare_rows(rows: Sequence[TrackRow], sort: SortSpec | None = None) -> PreparedRows:
     """Precompute what :class:`LibraryModel` needs; pure Python, safe on a worker thread."""
     rows = list(rows)
+    album = None
     if sort is not None:
-        rows = [rows[j] for j in sorted_order(rows, sort)]
-    return PreparedRows(rows, [haystack(r) for r in rows], sort)
+        album = album_order(rows)
+        new = sorted_order(rows, sort, album)
+        rows = list(map(rows.__getitem__, new))
+        album = moved(album, new)
+    return PreparedRows(rows, [haystack(r) for r in rows], sort, album)
