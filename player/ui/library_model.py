@@ -40,6 +40,7 @@ from player.ui.library_rows import (
     YEAR,
     PreparedRows,
     SortSpec,
+    album_fields,
     album_order,
     fold,
     format_ms,
@@ -361,9 +362,10 @@ class LibraryModel(QAbstractTableModel):
     def _replace(self, row: TrackRow) -> None:
         j = self._pos.get(row.id)
         if j is not None:
+            if album_fields(self._all[j]) != album_fields(row):
+                self._album = None  # not a play count: its tags may order it elsewhere
             self._all[j] = row
             self._hay[j] = haystack(row)
-            self._album = None  # its tags may order it elsewhere
         i = self._by_id().get(row.id)
         if i is not None:
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))

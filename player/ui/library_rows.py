@@ -82,6 +82,8 @@ _FIELD_KEYS: dict[str, Callable[[Sequence[TrackRow]], list[Any]]] = {
 }
 #: The album order: ARTIST's, and every column's order among the tracks its own fields tie.
 ALBUM_ORDER = ("artist", "album", "disc", "track", "title")
+#: What a row's place in the album order depends on (a title sorts by the path when empty).
+album_fields = attrgetter("artist", "album", "disc_number", "track_number", "title", "path")
 # The fields each column sorts by before the album order, most significant first.
 _OWN_FIELDS: dict[int, tuple[str, ...]] = {
     TITLE: ("title",),
