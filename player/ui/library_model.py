@@ -41,13 +41,11 @@ from player.ui.library_rows import (
     PreparedRows,
     SortSpec,
     album_fields,
-    album_order,
     fold,
     format_ms,
     haystack,
-    moved,
     prepare_rows,
-    sorted_order,
+    reorder,
     track_label,
 )
 
@@ -82,7 +80,8 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         self._pos = TrackPositions()  # track id -> index in _all
         # Indexes into _all in the album order (album_order), kept so a header click sorts only
-        # the column's own fields; None once rows change (computed again at the next sort).
+        # the column's own fields. Stale once a row's album fields change (then None) or rows
+        # are added (then shorter than _all); either way the next sort computes it again.
         self._album: array[int] | None = None
         self._terms: list[str] = []
         self._scope: Collection[int] | None = None  # track ids chosen in the browser
@@ -211,12 +210,12 @@ class LibraryModel(QAbstractTableModel):
         self._sorted = True
         if self._sort is None:
             return
-        if self._album is None or len(self._album) != len(self._all):
-            self._album = album_order(self._all)
-        new = sorted_order(self._all, self._sort, self._album)
+        album = self._album
+        if album is not None and len(album) != len(self._all):
+            album = None
+        new, self._album = reorder(self._all, self._sort, album)
         self._all = list(map(self._all.__getitem__, new))
         self._hay = list(map(self._hay.__getitem__, new))
-        self._album = moved(self._album, new)
         self._pos = TrackPositions(map(_ID, self._all))
 
     # -- content ---------------------------------------------------------------------------
@@ -268,7 +267,6 @@ class LibraryModel(QAbstractTableModel):
         start = len(self._all)
         self._all.extend(new)
         self._hay.extend(hay)
-        self._album = None
         self._pos.update((r.id, j) for j, r in enumerate(new, start=start))
         self._sorted = self._sort is None
         scope, terms = self._scope, self._terms
@@ -351,7 +349,6 @@ class LibraryModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             new = [prepared.rows[k] for k in fresh]
             self._all.extend(new)
-            self._album = None
             self._shown = range(len(self._all))  # no search or browser choice is active here
             self._hay.extend(prepared.hay[k] for k in fresh)
             self._pos.update((r.id, j) for j, r in enumerate(new, start=len(self._pos)))

@@ -131,13 +131,19 @@ def sorted_order(
     return positions
 
 
-def moved(positions: Sequence[int], new: Sequence[int]) -> array[int]:
-    """``positions`` into a list after that list is reordered as ``new`` (``new[i]`` is the old
-    index of what is now at ``i``)."""
+def reorder(
+    rows: Sequence[TrackRow], spec: SortSpec, album: Sequence[int] | None = None
+) -> tuple[list[int], array[int]]:
+    """``(new, album)``: :func:`sorted_order` of ``rows`` (``new[i]`` is the index of the row to
+    put at ``i``), and the album order as indexes into the reordered rows, to keep for the next
+    sort. ``album`` is the album order of ``rows`` when the caller kept one."""
+    if album is None:
+        album = album_order(rows)
+    new = sorted_order(rows, spec, album)
     where = array("i", bytes(4 * len(new)))
     for i, j in enumerate(new):
         where[j] = i
-    return array("i", map(where.__getitem__, positions))
+    return new, array("i", map(where.__getitem__, album))
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,6 @@ def prepare_rows(rows: Sequence[TrackRow], sort: SortSpec | None = None) -> Prep
     rows = list(rows)
     album = None
     if sort is not None:
-        album = album_order(rows)
-        new = sorted_order(rows, sort, album)
+        new, album = reorder(rows, sort)
         rows = list(map(rows.__getitem__, new))
-        album = moved(album, new)
     return PreparedRows(rows, [haystack(r) for r in rows], sort, album)
